@@ -1,0 +1,17 @@
+import { UUID_PATTERN, uuidv7 } from './ids';
+
+describe('uuidv7', () => {
+  it('makes version 7, variant 1 UUIDs', () => {
+    const id = uuidv7();
+    expect(id).toMatch(UUID_PATTERN);
+    expect(id[14]).toBe('7');
+    expect(['8', '9', 'a', 'b']).toContain(id[19]);
+  });
+
+  it('sorts by creation time', () => {
+    const earlier = uuidv7(1_700_000_000_000);
+    const later = uuidv7(1_700_000_000_001);
+    expect(earlier < later).toBe(true);
+    expect(earlier.slice(0, 13)).toBe('018bcfe5-6800');
+  });
+});

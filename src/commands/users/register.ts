@@ -1,0 +1,77 @@
+import { ValidationError } from '../../domain/shared/errors';
+import { IllegalStateError } from '../../domain/shared/errors';
+import { userDecider } from '../../domain/user/decider';
+import { type UserRegistered, userStream } from '../../domain/user/events';
+import type { CommandBus, CommandContext, CommandResult } from '../handle';
+import { uuidv7 } from '../ids';
+import { type CredentialStore, TakenError } from './credentials';
+import type { PasswordHasher } from './password';
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 1024;
+
+export interface RegisterInput {
+  username: string;
+  email: string;
+  password: string;
+  isAdmin?: boolean;
+}
+
+export interface UserCommandDeps {
+  bus: CommandBus;
+  credentials: CredentialStore;
+  hasher: PasswordHasher;
+}
+
+/**
+ * Registers a user: the credentials row reserves the username and email (unique in PostgreSQL), then the
+ * `UserRegistered` event (no secrets) records that the user exists. If the append fails the row is removed.
+ */
+export const registerUser = async (
+  deps: UserCommandDeps,
+  input: RegisterInput,
+  context: Omit<CommandContext, 'actorId' | 'expectedRevision'> = {},
+): Promise<CommandResult<UserRegistered> & { userId: string }> => {
+  if (
+    typeof input.password !== 'string' ||
+    input.password.length < PASSWORD_MIN ||
+    input.password.length > PASSWORD_MAX
+  ) {
+    throw ValidationError.field('password', `must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
+  }
+  const userId = uuidv7();
+  const command = {
+    type: 'RegisterUser' as const,
+    data: { userId, username: input.username, email: input.email },
+    metadata: { actorId: userId, now: deps.bus.now() },
+  };
+  // Validate before touching the table, so a refused registration leaves nothing behind.
+  const [event] = userDecider.decide(command, userDecider.initialState()) as [UserRegistered];
+  try {
+    await deps.credentials.insert({
+      userId,
+      username: event.data.username,
+      email: event.data.email,
+      passwordHash: await deps.hasher.hash(input.password),
+      isAdmin: input.isAdmin ?? false,
+    });
+  } catch (error) {
+    if (error instanceof TakenError) throw new IllegalStateError(error.message, { cause: error });
+    throw error;
+  }
+  try {
+    const result = await deps.bus.handle(
+      userDecider,
+      userStream(userId),
+      { ...context, actorId: userId },
+      (_, metadata) => ({
+        ...command,
+        metadata,
+      }),
+    );
+    return { ...result, userId };
+  } catch (error) {
+    await deps.credentials.remove(userId).catch(() => undefined);
+    throw error;
+  }
+};

@@ -1,0 +1,63 @@
+import type { MembershipContext } from '../shared/access';
+import type { Command } from '../shared/decider';
+import type { IssuePriority, IssueStatus } from './events';
+
+/** What the command handler looked up for the decider; it holds no I/O of its own. */
+export interface IssueContext extends MembershipContext {
+  /** Whether the requested assignee is a member of the issue's organization; needed only when assigning. */
+  assigneeIsMember?: boolean;
+  /** Whether the issue's project is archived; needed only when creating. */
+  projectArchived?: boolean;
+}
+
+interface IssueCommandOf<Type extends string, Data> extends Command<Type, Data & { issueId: string }> {
+  context: IssueContext;
+}
+
+export type CreateIssue = IssueCommandOf<
+  'CreateIssue',
+  {
+    projectId: string;
+    organizationId: string;
+    title: string;
+    description?: string;
+    /** Default `open`. */
+    status?: IssueStatus;
+    /** Default `medium`. */
+    priority?: IssuePriority;
+    /** `YYYY-MM-DD` or null. */
+    dueDate?: string | null;
+    assigneeId?: string | null;
+  }
+>;
+export type ChangeIssueTitle = IssueCommandOf<'ChangeIssueTitle', { title: string }>;
+export type ChangeIssueDescription = IssueCommandOf<'ChangeIssueDescription', { description: string }>;
+export type ChangeIssueStatus = IssueCommandOf<'ChangeIssueStatus', { status: IssueStatus }>;
+export type ChangeIssuePriority = IssueCommandOf<'ChangeIssuePriority', { priority: IssuePriority }>;
+export type ChangeIssueDueDate = IssueCommandOf<'ChangeIssueDueDate', { dueDate: string | null }>;
+export type AssignIssue = IssueCommandOf<'AssignIssue', { assigneeId: string }>;
+export type UnassignIssue = IssueCommandOf<'UnassignIssue', Record<never, never>>;
+export type DeleteIssue = IssueCommandOf<'DeleteIssue', Record<never, never>>;
+
+/** The fields a PATCH may change; absent means "leave as is", `assigneeId: null` unassigns. */
+export interface IssuePatch {
+  title?: string;
+  description?: string;
+  status?: IssueStatus;
+  priority?: IssuePriority;
+  dueDate?: string | null;
+  assigneeId?: string | null;
+}
+export type UpdateIssue = IssueCommandOf<'UpdateIssue', IssuePatch>;
+
+export type IssueCommand =
+  | CreateIssue
+  | ChangeIssueTitle
+  | ChangeIssueDescription
+  | ChangeIssueStatus
+  | ChangeIssuePriority
+  | ChangeIssueDueDate
+  | AssignIssue
+  | UnassignIssue
+  | DeleteIssue
+  | UpdateIssue;

@@ -1,0 +1,158 @@
+import { canManage, visibleTo } from '../shared/access';
+import type { Decider } from '../shared/decider';
+import { ForbiddenError, IllegalStateError, NotFoundError } from '../shared/errors';
+import { ifGiven, orDefault, validated } from '../shared/validation';
+import type { CreateIssue, DeleteIssue, IssueCommand, IssuePatch } from './commands';
+import type { IssueEvent } from './events';
+import {
+  assigneeCheck,
+  descriptionCheck,
+  dueDateCheck,
+  priorityCheck,
+  statusCheck,
+  titleCheck,
+} from './fields';
+import type { Issue } from './state';
+import { evolve, initialState } from './state';
+
+export type { Issue } from './state';
+export { evolve, initialState } from './state';
+
+/** Unknown, deleted and not-visible issues look the same from outside. */
+const requireVisible = (command: IssueCommand, state: Issue) => {
+  const role = visibleTo(command.context, 'issue');
+  if (!state.exists || state.deleted) throw new NotFoundError('issue not found');
+  return role;
+};
+
+const create = (command: CreateIssue, state: Issue): IssueEvent[] => {
+  visibleTo(command.context, 'project');
+  const { data } = command;
+  const input = validated({
+    title: titleCheck(data.title),
+    description: orDefault(data.description, '', descriptionCheck),
+    status: orDefault(data.status, 'open', statusCheck),
+    priority: orDefault(data.priority, 'medium', priorityCheck),
+    due_date: orDefault(data.dueDate, null, dueDateCheck),
+    assigned_to_id: orDefault(data.assigneeId, null, assigneeCheck(command.context, null)),
+  });
+  if (state.exists) throw new IllegalStateError('issue already exists');
+  if (command.context.projectArchived === true) throw new IllegalStateError('project is archived');
+  return [
+    {
+      type: 'IssueCreated',
+      data: {
+        issueId: data.issueId,
+        projectId: data.projectId,
+        organizationId: data.organizationId,
+        title: input.title,
+        description: input.description,
+        status: input.status,
+        priority: input.priority,
+        dueDate: input.due_date,
+        assigneeId: input.assigned_to_id ?? null,
+        createdBy: command.metadata.actorId,
+      },
+    },
+  ];
+};
+
+/** One event per changed field, always in the same order; nothing changed, nothing emitted. */
+const change = (command: IssueCommand, patch: IssuePatch, state: Issue): IssueEvent[] => {
+  requireVisible(command, state);
+  const input = validated({
+    title: ifGiven(patch.title, titleCheck),
+    description: ifGiven(patch.description, descriptionCheck),
+    status: ifGiven(patch.status, statusCheck),
+    priority: ifGiven(patch.priority, priorityCheck),
+    due_date: ifGiven(patch.dueDate, dueDateCheck),
+    assigned_to_id: assigneeCheck(command.context, state.assigneeId)(patch.assigneeId),
+  });
+  const ref = { issueId: state.issueId, projectId: state.projectId, organizationId: state.organizationId };
+  const events: IssueEvent[] = [];
+  if (input.title !== undefined && input.title !== state.title) {
+    events.push({
+      type: 'IssueTitleChanged',
+      data: { ...ref, title: input.title, previousTitle: state.title },
+    });
+  }
+  if (input.description !== undefined && input.description !== state.description) {
+    events.push({
+      type: 'IssueDescriptionChanged',
+      data: { ...ref, description: input.description, previousDescription: state.description },
+    });
+  }
+  if (input.status !== undefined && input.status !== state.status) {
+    events.push({
+      type: 'IssueStatusChanged',
+      data: { ...ref, status: input.status, previousStatus: state.status },
+    });
+  }
+  if (input.priority !== undefined && input.priority !== state.priority) {
+    events.push({
+      type: 'IssuePriorityChanged',
+      data: { ...ref, priority: input.priority, previousPriority: state.priority },
+    });
+  }
+  if (input.due_date !== undefined && input.due_date !== state.dueDate) {
+    events.push({
+      type: 'IssueDueDateChanged',
+      data: { ...ref, dueDate: input.due_date, previousDueDate: state.dueDate },
+    });
+  }
+  const assignee = input.assigned_to_id;
+  if (assignee === null && state.assigneeId !== null) {
+    events.push({ type: 'IssueUnassigned', data: { ...ref, previousAssigneeId: state.assigneeId } });
+  } else if (typeof assignee === 'string' && assignee !== state.assigneeId) {
+    events.push({
+      type: 'IssueAssigned',
+      data: { ...ref, assigneeId: assignee, previousAssigneeId: state.assigneeId },
+    });
+  }
+  return events;
+};
+
+const remove = (command: DeleteIssue, state: Issue): IssueEvent[] => {
+  const role = requireVisible(command, state);
+  if (!canManage(role) && state.createdBy !== command.metadata.actorId) {
+    throw new ForbiddenError('only an owner, a manager or its creator may delete an issue');
+  }
+  const { issueId, projectId, organizationId } = state;
+  return [{ type: 'IssueDeleted', data: { issueId, projectId, organizationId } }];
+};
+
+/**
+ * Checks run in one order everywhere: visibility (NotFound), permission (Forbidden),
+ * input (Validation, every refused field at once), current state (IllegalState), then "nothing to change" ([]).
+ * Each single-field command is the PATCH of that one field, so both paths share the same rules.
+ */
+export const decide = (command: IssueCommand, state: Issue): IssueEvent[] => {
+  switch (command.type) {
+    case 'CreateIssue':
+      return create(command, state);
+    case 'ChangeIssueTitle':
+      return change(command, { title: command.data.title }, state);
+    case 'ChangeIssueDescription':
+      return change(command, { description: command.data.description }, state);
+    case 'ChangeIssueStatus':
+      return change(command, { status: command.data.status }, state);
+    case 'ChangeIssuePriority':
+      return change(command, { priority: command.data.priority }, state);
+    case 'ChangeIssueDueDate':
+      return change(command, { dueDate: command.data.dueDate }, state);
+    case 'AssignIssue':
+      return change(command, { assigneeId: command.data.assigneeId }, state);
+    case 'UnassignIssue':
+      return change(command, { assigneeId: null }, state);
+    case 'UpdateIssue':
+      return change(command, command.data, state);
+    case 'DeleteIssue':
+      return remove(command, state);
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
+    }
+  }
+};
+
+export const issueDecider: Decider<IssueCommand, IssueEvent, Issue> = { decide, evolve, initialState };

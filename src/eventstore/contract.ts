@@ -1,0 +1,330 @@
+/**
+ * The event store contract: every adapter must pass it. Streams are named with a prefix unique to each
+ * test, and whole-log reads filter on it, so the suite also runs against a shared server.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type AllSubscription,
+  type EventData,
+  type EventStore,
+  type Position,
+  type RecordedEvent,
+  START,
+  type SubscriptionMessage,
+  WrongExpectedRevisionError,
+  isPosition,
+} from './port';
+
+export interface ContractTarget {
+  store: EventStore;
+  teardown(): Promise<void>;
+}
+
+const metadata = (overrides: Partial<EventData['metadata']> = {}): EventData['metadata'] => ({
+  actorId: randomUUID(),
+  correlationId: randomUUID(),
+  causationId: randomUUID(),
+  commandId: randomUUID(),
+  schemaVersion: 1,
+  occurredAt: '2026-11-24T10:00:00.000Z',
+  ...overrides,
+});
+
+const event = (type: string, data: unknown = {}): EventData => ({ type, data, metadata: metadata() });
+
+/** Collects a subscription's messages in the background until `until` holds or the time runs out. */
+const collect = (subscription: AllSubscription) => {
+  const messages: SubscriptionMessage[] = [];
+  const events: RecordedEvent[] = [];
+  let failure: unknown;
+  const done = (async () => {
+    try {
+      for await (const message of subscription) {
+        messages.push(message);
+        if (message.kind === 'events') events.push(...message.events);
+      }
+    } catch (error) {
+      failure = error;
+    }
+  })();
+  const waitFor = async (until: () => boolean, timeoutMs = 10_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!until()) {
+      if (failure) throw failure;
+      if (Date.now() > deadline) throw new Error(`timed out; got ${events.length} events`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { messages, events, done, waitFor };
+};
+
+export const eventStoreContract = (name: string, factory: () => Promise<ContractTarget>): void => {
+  describe(`${name} event store contract`, () => {
+    let target: ContractTarget;
+    let store: EventStore;
+    let prefix: string;
+    const stream = (id: string) => `${prefix}_${id}-${randomUUID()}`;
+    const onlyMine = () => ({ on: 'streamName' as const, prefixes: [prefix] });
+
+    beforeAll(async () => {
+      target = await factory();
+      store = target.store;
+    });
+    afterAll(async () => {
+      await target?.teardown();
+    });
+    beforeEach(() => {
+      prefix = `c${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    });
+
+    describe('appending', () => {
+      it('appends to a new stream with no_stream and numbers revisions from 0', async () => {
+        const id = stream('a');
+        const result = await store.appendToStream(id, [event('A'), event('B'), event('C')], {
+          expectedRevision: 'no_stream',
+        });
+        expect(result.nextRevision).toBe(2);
+        expect(isPosition(result.position)).toBe(true);
+        const events = await store.readStream(id);
+        expect(events.map((e) => [e.type, e.revision])).toEqual([
+          ['A', 0],
+          ['B', 1],
+          ['C', 2],
+        ]);
+        expect(events[2]!.position).toBe(result.position);
+      });
+
+      it('refuses no_stream when the stream exists, naming the actual revision', async () => {
+        const id = stream('a');
+        await store.appendToStream(id, [event('A')], { expectedRevision: 'no_stream' });
+        const error = await store
+          .appendToStream(id, [event('B')], { expectedRevision: 'no_stream' })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((error as WrongExpectedRevisionError).actual).toBe(0);
+        expect(await store.readStream(id)).toHaveLength(1);
+      });
+
+      it('appends at the exact revision and refuses a stale one without writing', async () => {
+        const id = stream('a');
+        await store.appendToStream(id, [event('A'), event('B')], { expectedRevision: 'no_stream' });
+        const ok = await store.appendToStream(id, [event('C')], { expectedRevision: 1 });
+        expect(ok.nextRevision).toBe(2);
+        const error = await store
+          .appendToStream(id, [event('D')], { expectedRevision: 1 })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((error as WrongExpectedRevisionError).expected).toBe(1);
+        expect((error as WrongExpectedRevisionError).actual).toBe(2);
+        expect((await store.readStream(id)).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+      });
+
+      it('refuses an exact revision on a stream that does not exist', async () => {
+        const error = await store
+          .appendToStream(stream('a'), [event('A')], { expectedRevision: 0 })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((error as WrongExpectedRevisionError).actual ?? null).toBeNull();
+      });
+
+      it('refuses stream_exists on a missing stream and accepts it on an existing one', async () => {
+        const id = stream('a');
+        const error = await store
+          .appendToStream(id, [event('A')], { expectedRevision: 'stream_exists' })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        await store.appendToStream(id, [event('A')], { expectedRevision: 'no_stream' });
+        const ok = await store.appendToStream(id, [event('B')], { expectedRevision: 'stream_exists' });
+        expect(ok.nextRevision).toBe(1);
+      });
+
+      it('appends with any whether or not the stream exists', async () => {
+        const id = stream('a');
+        expect((await store.appendToStream(id, [event('A')], { expectedRevision: 'any' })).nextRevision).toBe(
+          0,
+        );
+        expect((await store.appendToStream(id, [event('B'), event('C')])).nextRevision).toBe(2);
+      });
+
+      it('lets exactly one of many writers expecting the same revision win', async () => {
+        const id = stream('race');
+        await store.appendToStream(id, [event('A')], { expectedRevision: 'no_stream' });
+        const results = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, i) =>
+            store.appendToStream(id, [event(`W${i}`)], { expectedRevision: 0 }),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results.filter((r) => r.status === 'rejected')) {
+          expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+        }
+        expect(await store.readStream(id)).toHaveLength(2);
+      });
+
+      it('gives later appends higher positions', async () => {
+        const first = await store.appendToStream(stream('a'), [event('A')]);
+        const second = await store.appendToStream(stream('b'), [event('B')]);
+        expect(second.position > first.position).toBe(true);
+      });
+
+      it('keeps payloads and every metadata field', async () => {
+        const id = stream('meta');
+        const meta = metadata({ actorId: null, schemaVersion: 3 });
+        const data = { text: 'ünïcødé "quoted"', nested: { list: [1, 2, 3], flag: true, none: null } };
+        const eventId = randomUUID();
+        await store.appendToStream(id, [{ eventId, type: 'Meta', data, metadata: meta }]);
+        const [read] = await store.readStream(id);
+        expect(read).toMatchObject({
+          eventId,
+          streamId: id,
+          type: 'Meta',
+          data,
+          metadata: meta,
+          revision: 0,
+        });
+        expect(read!.recordedAt).toBeInstanceOf(Date);
+      });
+
+      it('checks the expectation of an empty append without writing', async () => {
+        const id = stream('empty');
+        await expect(
+          store.appendToStream(id, [], { expectedRevision: 'stream_exists' }),
+        ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await store.appendToStream(id, [event('A')]);
+        expect((await store.appendToStream(id, [], { expectedRevision: 0 })).nextRevision).toBe(0);
+        expect(await store.readStream(id)).toHaveLength(1);
+      });
+    });
+
+    describe('reading a stream', () => {
+      it('reads forwards and backwards from a revision, bounded by a count', async () => {
+        const id = stream('r');
+        await store.appendToStream(
+          id,
+          ['A', 'B', 'C', 'D', 'E'].map((t) => event(t)),
+        );
+        const types = (events: RecordedEvent[]) => events.map((e) => e.type).join('');
+        expect(types(await store.readStream(id))).toBe('ABCDE');
+        expect(types(await store.readStream(id, { fromRevision: 2 }))).toBe('CDE');
+        expect(types(await store.readStream(id, { fromRevision: 1, maxCount: 2 }))).toBe('BC');
+        expect(types(await store.readStream(id, { direction: 'backwards' }))).toBe('EDCBA');
+        expect(
+          types(await store.readStream(id, { direction: 'backwards', fromRevision: 3, maxCount: 2 })),
+        ).toBe('DC');
+      });
+
+      it('reads a missing stream as empty and its revision as null', async () => {
+        const id = stream('missing');
+        expect(await store.readStream(id)).toEqual([]);
+        expect(await store.streamRevision(id)).toBeNull();
+        await store.appendToStream(id, [event('A'), event('B')]);
+        expect(await store.streamRevision(id)).toBe(1);
+      });
+    });
+
+    describe('reading the whole log', () => {
+      it('reads in log order after an exclusive position, filtered by stream prefix', async () => {
+        const a = stream('a');
+        const b = stream('b');
+        await store.appendToStream(a, [event('A1'), event('A2')]);
+        await store.appendToStream(b, [event('B1')]);
+        await store.appendToStream(a, [event('A3')]);
+        const all = await store.readAll({ filter: onlyMine() });
+        expect(all.map((e) => e.type)).toEqual(['A1', 'A2', 'B1', 'A3']);
+        const positions = all.map((e) => e.position);
+        expect([...positions].sort()).toEqual(positions);
+        const after = await store.readAll({ fromPosition: all[1]!.position, filter: onlyMine() });
+        expect(after.map((e) => e.type)).toEqual(['B1', 'A3']);
+        const limited = await store.readAll({ fromPosition: START, maxCount: 2, filter: onlyMine() });
+        expect(limited.map((e) => e.type)).toEqual(['A1', 'A2']);
+      });
+
+      it('filters by event type prefix', async () => {
+        const typePrefix = `${prefix}Type`;
+        await store.appendToStream(stream('a'), [
+          event(`${typePrefix}One`),
+          event('Other'),
+          event(`${typePrefix}Two`),
+        ]);
+        const found = await store.readAll({ filter: { on: 'eventType', prefixes: [typePrefix] } });
+        expect(found.map((e) => e.type)).toEqual([`${typePrefix}One`, `${typePrefix}Two`]);
+      });
+
+      it('reports a head position at or after the last append', async () => {
+        const { position } = await store.appendToStream(stream('h'), [event('A')]);
+        const deadline = Date.now() + 5000;
+        let head: Position = await store.headPosition();
+        while (head < position && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20));
+          head = await store.headPosition();
+        }
+        expect(head >= position).toBe(true);
+      });
+    });
+
+    describe('subscribing to the whole log', () => {
+      it('delivers the past, says it caught up, then delivers live events in order, and stops', async () => {
+        const a = stream('s');
+        await store.appendToStream(a, [event('P1'), event('P2')]);
+        const subscription = store.subscribeToAll({ filter: onlyMine(), maxBatchSize: 10 });
+        const seen = collect(subscription);
+        await seen.waitFor(() => seen.messages.some((m) => m.kind === 'caughtUp'));
+        expect(seen.events.map((e) => e.type)).toEqual(['P1', 'P2']);
+        const caughtUp = seen.messages.find((m) => m.kind === 'caughtUp');
+        expect(
+          caughtUp && caughtUp.kind === 'caughtUp' && caughtUp.position >= seen.events[1]!.position,
+        ).toBe(true);
+
+        for (let i = 0; i < 5; i++) await store.appendToStream(stream('s'), [event(`L${i}`)]);
+        await seen.waitFor(() => seen.events.length === 7);
+        expect(seen.events.map((e) => e.type)).toEqual(['P1', 'P2', 'L0', 'L1', 'L2', 'L3', 'L4']);
+        const positions = seen.events.map((e) => e.position);
+        expect(new Set(positions).size).toBe(positions.length);
+        expect([...positions].sort()).toEqual(positions);
+
+        await subscription.stop();
+        await seen.done;
+      });
+
+      it('starts after an exclusive position and batches no more than asked', async () => {
+        const id = stream('from');
+        await store.appendToStream(
+          id,
+          ['E0', 'E1', 'E2', 'E3', 'E4', 'E5', 'E6'].map((t) => event(t)),
+        );
+        const [, second] = await store.readStream(id, { maxCount: 2 });
+        const subscription = store.subscribeToAll({
+          fromPosition: second!.position,
+          filter: onlyMine(),
+          maxBatchSize: 2,
+        });
+        const seen = collect(subscription);
+        await seen.waitFor(() => seen.events.length === 5);
+        expect(seen.events.map((e) => e.type)).toEqual(['E2', 'E3', 'E4', 'E5', 'E6']);
+        for (const m of seen.messages)
+          if (m.kind === 'events') expect(m.events.length).toBeLessThanOrEqual(2);
+        await subscription.stop();
+        await seen.done;
+      });
+
+      it('delivers every event of many concurrent writers exactly once, in position order', async () => {
+        const subscription = store.subscribeToAll({ filter: onlyMine(), maxBatchSize: 50 });
+        const seen = collect(subscription);
+        const writers = Array.from({ length: 6 }, async (_, w) => {
+          const id = stream(`w${w}`);
+          for (let i = 0; i < 20; i++)
+            await store.appendToStream(id, [event(`W${w}-${i}`), event(`W${w}-${i}b`)]);
+        });
+        await Promise.all(writers);
+        await seen.waitFor(() => seen.events.length >= 240);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(seen.events).toHaveLength(240);
+        const positions = seen.events.map((e) => e.position);
+        expect([...positions].sort()).toEqual(positions);
+        expect(new Set(positions).size).toBe(240);
+        await subscription.stop();
+        await seen.done;
+      });
+    });
+  });
+};

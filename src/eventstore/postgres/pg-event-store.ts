@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto';
+import type { ClientConfig, Pool, QueryResultRow } from 'pg';
+import {
+  type AllSubscription,
+  type AppendResult,
+  type EventData,
+  type EventFilter,
+  EventStoreUnavailableError,
+  type EventStore,
+  type ExpectedRevision,
+  type Position,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type SubscriptionMessage,
+  START,
+  WrongExpectedRevisionError,
+  decodePosition,
+  encodePosition,
+} from '../port';
+import { noUpcast, type Upcast } from '../upcasting';
+import { Wakeup } from './wakeup';
+
+export interface PgEventStoreOptions {
+  pool: Pool;
+  /** For the dedicated LISTEN connection; defaults to the pool's own settings. */
+  listenConfig?: ClientConfig;
+  upcast?: Upcast;
+  /** NOTIFY channel; one per database is enough. */
+  channel?: string;
+  /** How often a subscription looks for events when no notification comes (a fallback). */
+  pollIntervalMs?: number;
+}
+
+const COLUMNS =
+  'seq::text AS seq, tx_id::text AS tx_id, stream_id, revision, event_id, type, data, metadata, recorded_at';
+
+/** Only what every transaction older than the oldest still running wrote: nothing can commit below it later. */
+const HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
+
+// One statement per expectation: the stream row is the lock and the check, so concurrency is enforced by
+// PostgreSQL, and the whole append is one round trip however many events it carries.
+const STREAM_STEP: Record<'exact' | 'no_stream' | 'stream_exists' | 'any', string> = {
+  exact:
+    'UPDATE streams SET revision = revision + $2 WHERE stream_id = $1 AND revision = $3 RETURNING revision - $2 AS base',
+  no_stream:
+    'INSERT INTO streams (stream_id, revision) VALUES ($1, $2 - 1) ON CONFLICT DO NOTHING RETURNING -1::bigint AS base',
+  stream_exists:
+    'UPDATE streams SET revision = revision + $2 WHERE stream_id = $1 RETURNING revision - $2 AS base',
+  any: `INSERT INTO streams AS s (stream_id, revision) VALUES ($1, $2 - 1)
+        ON CONFLICT (stream_id) DO UPDATE SET revision = s.revision + $2 RETURNING s.revision - $2 AS base`,
+};
+
+const appendSql = (step: string, paramOffset: number): string => `
+  WITH s AS (${step}),
+  e AS (
+    INSERT INTO events (stream_id, revision, event_id, type, data, metadata)
+    SELECT $1, s.base + u.ord, u.event_id, u.type, u.data, u.metadata
+    FROM s, unnest($${paramOffset}::uuid[], $${paramOffset + 1}::text[], $${paramOffset + 2}::jsonb[], $${paramOffset + 3}::jsonb[])
+         WITH ORDINALITY AS u(event_id, type, data, metadata, ord)
+    ORDER BY u.ord
+    RETURNING seq, tx_id, revision
+  )
+  SELECT seq::text AS seq, tx_id::text AS tx_id, revision FROM e ORDER BY seq DESC LIMIT 1`;
+
+const APPEND_SQL = {
+  exact: appendSql(STREAM_STEP.exact, 4),
+  no_stream: appendSql(STREAM_STEP.no_stream, 3),
+  stream_exists: appendSql(STREAM_STEP.stream_exists, 3),
+  any: appendSql(STREAM_STEP.any, 3),
+};
+
+interface EventRow extends QueryResultRow {
+  seq: string;
+  tx_id: string;
+  stream_id: string;
+  revision: string;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: RecordedEvent['metadata'];
+  recorded_at: Date;
+  held_back: null;
+}
+
+interface MetaRow extends QueryResultRow {
+  seq: null;
+  held_back: boolean;
+  head: string | null;
+}
+
+const positionOf = (row: { tx_id: string; seq: string }): Position =>
+  encodePosition(BigInt(row.tx_id), BigInt(row.seq));
+
+const filterSql = (filter: EventFilter | undefined, params: unknown[]): string => {
+  if (!filter || filter.prefixes.length === 0) return '';
+  params.push(filter.prefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  const column = filter.on === 'eventType' ? 'type' : 'stream_id';
+  return ` AND ${column} LIKE ANY ($${params.length}::text[])`;
+};
+
+const isConnectionError = (error: unknown): boolean => {
+  const e = error as { code?: string; message?: string };
+  if (typeof e?.code === 'string' && /^(08|57P0[1-3]|53300)/.test(e.code)) return true;
+  if (
+    typeof e?.code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(e.code)
+  )
+    return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    e?.message ?? '',
+  );
+};
+
+/** The PostgreSQL adapter of the event store port (the embedded default, and a production option). */
+export class PgEventStore implements EventStore {
+  private readonly pool: Pool;
+  private readonly upcast: Upcast;
+  private readonly wakeup: Wakeup;
+  private readonly pollIntervalMs: number;
+  private readonly subscriptions = new Set<AllSubscription>();
+
+  constructor(options: PgEventStoreOptions) {
+    this.pool = options.pool;
+    this.upcast = options.upcast ?? noUpcast;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    const listenConfig =
+      options.listenConfig ?? (options.pool as unknown as { options: ClientConfig }).options;
+    this.wakeup = new Wakeup(options.pool, listenConfig, options.channel ?? 'tt_events');
+  }
+
+  async appendToStream(
+    streamId: string,
+    events: readonly EventData[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    const expected = options.expectedRevision ?? 'any';
+    if (events.length === 0) return this.checkEmptyAppend(streamId, expected);
+    const arrays = [
+      events.map((e) => e.eventId ?? randomUUID()),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+    ];
+    const [sql, params] =
+      typeof expected === 'number'
+        ? [APPEND_SQL.exact, [streamId, events.length, expected, ...arrays]]
+        : [APPEND_SQL[expected], [streamId, events.length, ...arrays]];
+    const result = await this.query<{ seq: string; tx_id: string; revision: string }>(sql, params);
+    const row = result.rows[0];
+    if (!row) throw new WrongExpectedRevisionError(streamId, expected, await this.streamRevision(streamId));
+    this.wakeup.notifyCommitted();
+    return { nextRevision: Number(row.revision), position: positionOf(row) };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const params: unknown[] = [streamId];
+    let where = 'stream_id = $1';
+    if (options.fromRevision !== undefined) {
+      params.push(options.fromRevision);
+      where += ` AND revision ${backwards ? '<=' : '>='} $${params.length}`;
+    }
+    let limit = '';
+    if (options.maxCount !== undefined) {
+      params.push(options.maxCount);
+      limit = ` LIMIT $${params.length}`;
+    }
+    const { rows } = await this.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY revision ${backwards ? 'DESC' : 'ASC'}${limit}`,
+      params,
+    );
+    return rows.map((row) => this.toRecorded(row));
+  }
+
+  async streamRevision(streamId: string): Promise<number | null> {
+    const { rows } = await this.query<{ revision: string }>(
+      'SELECT revision FROM streams WHERE stream_id = $1',
+      [streamId],
+    );
+    return rows[0] ? Number(rows[0].revision) : null;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { events } = await this.readAfter(
+      options.fromPosition ?? START,
+      options.maxCount ?? 1000,
+      options.filter,
+    );
+    return events;
+  }
+
+  async headPosition(): Promise<Position> {
+    const { rows } = await this.query<{ seq: string; tx_id: string }>(
+      `SELECT seq::text AS seq, tx_id::text AS tx_id FROM events WHERE tx_id < ${HORIZON}
+       ORDER BY tx_id DESC, seq DESC LIMIT 1`,
+    );
+    return rows[0] ? positionOf(rows[0]) : START;
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): AllSubscription {
+    let stopped = false;
+    const maxBatch = options.maxBatchSize ?? 500;
+    const store = this;
+    const subscription: AllSubscription = {
+      async stop() {
+        stopped = true;
+        store.subscriptions.delete(subscription);
+        store.wakeup.bump();
+      },
+      async *[Symbol.asyncIterator](): AsyncGenerator<SubscriptionMessage> {
+        await store.wakeup.listen();
+        let position = options.fromPosition ?? START;
+        let caughtUp = false;
+        let backoff = 0;
+        while (!stopped) {
+          const seen = store.wakeup.current;
+          const { events, heldBack, scanned } = await store.readAfter(position, maxBatch, options.filter);
+          if (stopped) return;
+          if (events.length > 0) {
+            position = events[events.length - 1]!.position;
+            yield { kind: 'events', events };
+          }
+          if (scanned && scanned > position) position = scanned;
+          if (events.length === maxBatch) {
+            caughtUp = false;
+            continue;
+          }
+          if (!caughtUp && !heldBack) {
+            caughtUp = true;
+            yield { kind: 'caughtUp', position };
+          }
+          // Events committed above the horizon wait for an older transaction: look again soon.
+          backoff = heldBack ? Math.min(backoff === 0 ? 5 : backoff * 2, 250) : 0;
+          await store.wakeup.wait(seen, heldBack ? backoff : store.pollIntervalMs);
+        }
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.wakeup.close();
+  }
+
+  /**
+   * Reads in log order after `from`, never past the horizon. Also says whether committed events wait beyond
+   * the horizon (look again soon rather than wait for a notification) and, for a filtered read that found
+   * fewer than it asked for, the last position it scanned, so a filtered reader moves past what it skips.
+   */
+  private async readAfter(
+    from: Position,
+    maxCount: number,
+    filter: EventFilter | undefined,
+  ): Promise<{ events: RecordedEvent[]; heldBack: boolean; scanned: Position | null }> {
+    const { high, low } = decodePosition(from);
+    const params: unknown[] = [high.toString(), low.toString(), maxCount];
+    const filterClause = filterSql(filter, params);
+    const head = filterClause
+      ? `(SELECT tx_id::text || '-' || seq::text FROM events, h WHERE tx_id < h.horizon ORDER BY tx_id DESC, seq DESC LIMIT 1)`
+      : 'NULL::text';
+    // One statement, so one snapshot for the horizon and the rows; the last row carries the flags.
+    const { rows } = await this.query<EventRow | MetaRow>(
+      `WITH h AS (SELECT ${HORIZON} AS horizon)
+       (SELECT ${COLUMNS}, NULL::boolean AS held_back, NULL::text AS head FROM events, h
+         WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND tx_id < h.horizon${filterClause}
+         ORDER BY tx_id, seq LIMIT $3)
+       UNION ALL
+       SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+         EXISTS (SELECT 1 FROM events WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND tx_id >= h.horizon),
+         ${head}
+       FROM h`,
+      params,
+    );
+    const meta = rows.find((r): r is MetaRow => r.held_back !== null);
+    const events = rows
+      .filter((r): r is EventRow => r.held_back === null)
+      .map((row) => this.toRecorded(row))
+      .sort((a, b) => (a.position < b.position ? -1 : 1));
+    let scanned: Position | null = null;
+    if (meta?.head && events.length < maxCount) {
+      const [tx, seq] = meta.head.split('-') as [string, string];
+      const headPosition = encodePosition(BigInt(tx), BigInt(seq));
+      if (headPosition > from) scanned = headPosition;
+    }
+    return { events, heldBack: meta?.held_back === true, scanned };
+  }
+
+  private toRecorded(row: EventRow): RecordedEvent {
+    return this.upcast({
+      eventId: row.event_id,
+      streamId: row.stream_id,
+      revision: Number(row.revision),
+      position: positionOf(row),
+      type: row.type,
+      data: row.data,
+      metadata: row.metadata,
+      recordedAt: row.recorded_at,
+    });
+  }
+
+  private async checkEmptyAppend(streamId: string, expected: ExpectedRevision): Promise<AppendResult> {
+    const actual = await this.streamRevision(streamId);
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && actual === null) ||
+      (expected === 'stream_exists' && actual !== null) ||
+      expected === actual;
+    if (!ok) throw new WrongExpectedRevisionError(streamId, expected, actual);
+    const last =
+      actual === null ? [] : await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+    return { nextRevision: actual ?? -1, position: last[0]?.position ?? START };
+  }
+
+  private async query<R extends QueryResultRow>(sql: string, params?: unknown[]) {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (error) {
+      if (isConnectionError(error))
+        throw new EventStoreUnavailableError('the event store is unreachable', { cause: error });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { Knex } from 'knex';
+import type { Position, RecordedEvent } from '../eventstore/port';
+
+/**
+ * A realtime message produced while applying a batch, published to the bus only after the batch's transaction
+ * commits. `room` is `project:<projectId>` or `user:<userId>`; `message` is exactly what API.md shows on the
+ * WebSocket (type, position, occurred_at, actor_id, …), serialized once per room by the publisher.
+ */
+export interface RoomMessage {
+  room: string;
+  position: Position;
+  message: Record<string, unknown> & { type: string; position: Position };
+}
+
+/** The bus port as the projector sees it; the realtime part's adapters (in-process, Redis) implement it. */
+export interface Publisher {
+  publish(messages: readonly RoomMessage[]): Promise<void>;
+}
+
+/** What a projection gets for one batch. */
+export interface ProjectionContext {
+  /** The batch's transaction: the same one that stores the checkpoint. */
+  trx: Knex.Transaction;
+  /** Maps a logical table name to the physical one (a shadow table while rebuilding). */
+  table(name: string): string;
+  /** Queues a realtime message; sent after commit, dropped on rollback. Ignored during a rebuild. */
+  emit(message: RoomMessage): void;
+  /** True while replaying into shadow tables (no realtime, no side effects). */
+  rebuilding: boolean;
+}
+
+/**
+ * One read model: the tables it owns (created by its migration) and how a batch of events changes them.
+ * `apply` must be idempotent (an event at or below the checkpoint is never passed again, but a rebuilt table
+ * may see events it has from a copied state) and must write only through `ctx.trx`.
+ */
+export interface Projection {
+  readonly name: string;
+  /** Logical names of the tables it owns, in creation order. */
+  readonly tables: readonly string[];
+  /** The event types it handles; others are not passed to it. */
+  readonly eventTypes: readonly string[];
+  apply(events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void>;
+}

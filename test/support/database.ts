@@ -1,0 +1,37 @@
+/**
+ * Each suite gets its own PostgreSQL database with a unique name, dropped at the end.
+ * DATABASE_URL (default: the local server) names the server to create it on.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+const serverUrl = (): string => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+const withAdmin = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
+  const client = new Client({ connectionString: serverUrl() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+};
+
+export const createTestDatabase = async (prefix = 'tt_test'): Promise<TestDatabase> => {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(serverUrl());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: () =>
+      withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+};
