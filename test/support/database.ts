@@ -3,7 +3,7 @@
  * DATABASE_URL (default: the local server) names the server to create it on.
  */
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 
 const serverUrl = (): string => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -34,4 +34,11 @@ export const createTestDatabase = async (prefix = 'tt_test'): Promise<TestDataba
     drop: () =>
       withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
+};
+
+/** A pool whose idle clients may lose their connection (a server restart, a dropped database) without crashing the test run. */
+export const testPool = (url: string, max = 10): Pool => {
+  const pool = new Pool({ connectionString: url, max });
+  pool.on('error', () => undefined);
+  return pool;
 };

@@ -1,13 +1,13 @@
 /** A real write side on a fresh PostgreSQL database: event store, credentials, command handlers. */
 import knexFactory, { type Knex } from 'knex';
-import pg from 'pg';
+import type pg from 'pg';
 import { type Commands, createCommands } from '../../src/commands';
 import { pgCredentialStore } from '../../src/commands/users/pg-credential-store';
 import { scryptHasher } from '../../src/commands/users/password';
 import { PgEventStore } from '../../src/eventstore/postgres/pg-event-store';
 import { migrations } from '../../src/migrations';
 import { migrateToLatest } from '../../src/platform/migrator';
-import { createTestDatabase, type TestDatabase } from './database';
+import { createTestDatabase, type TestDatabase, testPool } from './database';
 
 export interface TestSystem {
   database: TestDatabase;
@@ -22,7 +22,7 @@ export const createTestSystem = async (prefix = 'tt_sys'): Promise<TestSystem> =
   const database = await createTestDatabase(prefix);
   const knex = knexFactory({ client: 'pg', connection: database.url, pool: { min: 0, max: 5 } });
   await migrateToLatest(knex, migrations);
-  const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+  const pool = testPool(database.url, 10);
   const store = new PgEventStore({ pool });
   const commands = createCommands({
     store,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import knexFactory from 'knex';
-import { createTestDatabase } from '../../../test/support/database';
+import { createTestDatabase, testPool } from '../../../test/support/database';
 import { eventStoreContract } from '../contract';
 import { migrateToLatest } from '../../platform/migrator';
 import { migrations } from '../../migrations';
@@ -11,7 +11,7 @@ eventStoreContract('PostgreSQL', async () => {
   const knex = knexFactory({ client: 'pg', connection: database.url });
   await migrateToLatest(knex, migrations);
   await knex.destroy();
-  const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+  const pool = testPool(database.url, 10);
   const store = new PgEventStore({ pool });
   return {
     store,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import knexFactory from 'knex';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, type TestDatabase, testPool } from '../../../test/support/database';
 import { migrations } from '../../migrations';
 import { migrateToLatest } from '../../platform/migrator';
 import type { EventData, RecordedEvent } from '../port';
@@ -34,7 +34,7 @@ describe('PostgreSQL event store', () => {
     const knex = knexFactory({ client: 'pg', connection: database.url });
     await migrateToLatest(knex, migrations);
     await knex.destroy();
-    pool = new pg.Pool({ connectionString: database.url, max: 10 });
+    pool = testPool(database.url, 10);
     store = new PgEventStore({ pool });
   });
 
@@ -122,7 +122,7 @@ describe('PostgreSQL event store', () => {
 
   it('wakes a subscriber in another process through NOTIFY, not polling', async () => {
     const prefix = `notify${randomUUID().slice(0, 8)}`;
-    const otherPool = new pg.Pool({ connectionString: database.url, max: 2 });
+    const otherPool = testPool(database.url, 2);
     const otherProcess = new PgEventStore({ pool: otherPool, pollIntervalMs: 60_000 });
     const { subscription, delivered, done } = subscribe(otherProcess, prefix);
     await sleep(300); // subscribed and listening, idle
@@ -135,7 +135,7 @@ describe('PostgreSQL event store', () => {
   });
 
   it('appends any number of events in one round trip', async () => {
-    const counting = new pg.Pool({ connectionString: database.url, max: 2 });
+    const counting = testPool(database.url, 2);
     let queries = 0;
     const original = counting.query.bind(counting);
     counting.query = ((...args: Parameters<typeof original>) => {
