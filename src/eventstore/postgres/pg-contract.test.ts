@@ -1,4 +1,3 @@
-import pg from 'pg';
 import knexFactory from 'knex';
 import { createTestDatabase, testPool } from '../../../test/support/database';
 import { eventStoreContract } from '../contract';
