@@ -94,6 +94,19 @@ export const eventStoreContract = (name: string, factory: () => Promise<Contract
         expect(events[2]!.position).toBe(result.position);
       });
 
+      it('returns the position of the last event of a large append', async () => {
+        const id = stream('large');
+        const result = await store.appendToStream(
+          id,
+          Array.from({ length: 40 }, (_, i) => event(`E${i}`)),
+          { expectedRevision: 'no_stream' },
+        );
+        const events = await store.readStream(id);
+        expect(result.nextRevision).toBe(39);
+        expect(result.position).toBe(events[39]!.position);
+        expect(events.every((e) => e.position <= result.position)).toBe(true);
+      });
+
       it('refuses no_stream when the stream exists, naming the actual revision', async () => {
         const id = stream('a');
         await store.appendToStream(id, [event('A')], { expectedRevision: 'no_stream' });

@@ -62,7 +62,7 @@ const appendSql = (step: string, paramOffset: number): string => `
     ORDER BY u.ord
     RETURNING seq, tx_id, revision
   )
-  SELECT seq::text AS seq, tx_id::text AS tx_id, revision FROM e ORDER BY seq DESC LIMIT 1`;
+  SELECT e.seq::text AS seq, e.tx_id::text AS tx_id, e.revision FROM e ORDER BY e.seq DESC LIMIT 1`;
 
 const APPEND_SQL = {
   exact: appendSql(STREAM_STEP.exact, 4),

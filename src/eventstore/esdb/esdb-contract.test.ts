@@ -1,0 +1,134 @@
+/**
+ * The event store contract against a real EventStoreDB: the server named by EVENTSTORE_CONNECTION_STRING, else a
+ * throw-away container (testcontainers) when a container runtime answers. Otherwise the suite says, loudly, that it
+ * did not run and why.
+ *
+ * Jest registers tests synchronously and CommonJS has no top-level await, so the choice is made while the file
+ * loads: the env var first; then a cheap look for a Docker socket; then, only if one may exist, a child process
+ * asks testcontainers for a runtime (it fails within milliseconds when there is none).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { type ContractTarget, eventStoreContract } from '../contract';
+import type { EventStore } from '../port';
+import { connectEsdb } from './esdb-event-store';
+
+const IMAGE = 'eventstore/eventstore:24.10';
+const HTTP_PORT = 2113;
+
+type Target =
+  | { kind: 'server'; connectionString: string }
+  | { kind: 'container' }
+  | { kind: 'none'; reason: string };
+
+const firstLine = (text: string): string => text.trim().split('\n')[0] ?? '';
+
+const dockerSocketCandidates = (): string[] => {
+  const home = homedir();
+  const runtimeDir = process.env.XDG_RUNTIME_DIR;
+  return [
+    '/var/run/docker.sock',
+    join(home, '.docker', 'run', 'docker.sock'),
+    join(home, '.docker', 'desktop', 'docker.sock'),
+    join(home, '.testcontainers.properties'),
+    ...(runtimeDir ? [join(runtimeDir, 'docker.sock'), join(runtimeDir, 'podman', 'podman.sock')] : []),
+  ];
+};
+
+const chooseTarget = (): Target => {
+  const connectionString = process.env.EVENTSTORE_CONNECTION_STRING;
+  if (connectionString) return { kind: 'server', connectionString };
+  const notSet = 'EVENTSTORE_CONNECTION_STRING is not set';
+  if (!process.env.DOCKER_HOST && !dockerSocketCandidates().some((path) => existsSync(path))) {
+    return { kind: 'none', reason: `${notSet} and no Docker socket or DOCKER_HOST was found` };
+  }
+  const probe = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `require(${JSON.stringify(require.resolve('testcontainers'))}).getContainerRuntimeClient()
+        .then(() => process.exit(0), (e) => { process.stderr.write(String((e && e.message) || e)); process.exit(1); });`,
+    ],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  if (probe.status === 0) return { kind: 'container' };
+  const why = firstLine(
+    probe.stderr || probe.error?.message || `probe exited with ${probe.status ?? probe.signal}`,
+  );
+  return { kind: 'none', reason: `${notSet} and testcontainers found no container runtime (${why})` };
+};
+
+/** The server may accept connections a moment before it serves reads. */
+const untilReady = async (store: EventStore, timeoutMs = 30_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await store.headPosition();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+};
+
+const onServer = (connectionString: string) => async (): Promise<ContractTarget> => {
+  // A shared server: the contract names streams with a prefix unique to each test and filters on it.
+  const store = connectEsdb(connectionString);
+  await untilReady(store);
+  return { store, teardown: () => store.close() };
+};
+
+const inContainer = async (): Promise<ContractTarget> => {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const container = await new GenericContainer(IMAGE)
+    .withEnvironment({
+      EVENTSTORE_INSECURE: 'true',
+      EVENTSTORE_MEM_DB: 'true',
+      EVENTSTORE_RUN_PROJECTIONS: 'None',
+      EVENTSTORE_START_STANDARD_PROJECTIONS: 'false',
+    })
+    .withExposedPorts(HTTP_PORT)
+    .withWaitStrategy(
+      Wait.forHttp('/health/live', HTTP_PORT).forStatusCodeMatching(
+        (status) => status >= 200 && status < 300,
+      ),
+    )
+    .withStartupTimeout(120_000)
+    .start();
+  const store = connectEsdb(`esdb://${container.getHost()}:${container.getMappedPort(HTTP_PORT)}?tls=false`);
+  try {
+    await untilReady(store);
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    await container.stop();
+    throw error;
+  }
+  return {
+    store,
+    async teardown() {
+      await store.close();
+      await container.stop();
+    },
+  };
+};
+
+const target = chooseTarget();
+
+if (target.kind === 'server') {
+  eventStoreContract('EventStoreDB', onServer(target.connectionString));
+} else if (target.kind === 'container') {
+  // Pulling and starting the image can take longer than the default test timeout.
+  jest.setTimeout(180_000);
+  eventStoreContract('EventStoreDB', inContainer);
+} else {
+  console.warn(
+    `The EventStoreDB contract suite did not run: ${target.reason}. ` +
+      'Set EVENTSTORE_CONNECTION_STRING (e.g. esdb://localhost:2113?tls=false) or make Docker available to run it.',
+  );
+  it(`EventStoreDB contract suite did not run: ${target.reason}`, () => {
+    expect(target.kind).toBe('none');
+  });
+}

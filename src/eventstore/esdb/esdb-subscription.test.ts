@@ -1,0 +1,380 @@
+import { PassThrough } from 'node:stream';
+import { UnavailableError } from '@eventstore/db-client';
+import { Subscription as ClientSubscription } from '@eventstore/db-client/dist/streams/utils/Subscription';
+import {
+  type AllSubscription,
+  EventStoreUnavailableError,
+  type Position,
+  type RecordedEvent,
+  START,
+  type SubscriptionMessage,
+} from '../port';
+import { positionFromEsdb } from './esdb-mapping';
+import {
+  type EsdbSubscriptionOptions,
+  type SubscriptionSource,
+  createEsdbSubscription,
+} from './esdb-subscription';
+import { FakeSubscription, ManualSubscription, resolvedEvent, tick } from './testing/fakes';
+import type { EsdbResolvedLike } from './esdb-mapping';
+
+const pos = (n: number): Position => positionFromEsdb({ commit: BigInt(n), prepare: BigInt(n) });
+
+/** A subscription on a fake source; resolves `opened` once the adapter has subscribed. */
+const open = <S extends SubscriptionSource>(
+  source: S,
+  options: Partial<EsdbSubscriptionOptions> & { head?: Position } = {},
+) => {
+  let checkpoint: ((p: { commit: bigint; prepare: bigint }) => void) | undefined;
+  let resolveOpened: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    resolveOpened = resolve;
+  });
+  const subscription = createEsdbSubscription({
+    readHead: async () => options.head ?? pos(1_000_000),
+    subscribe: (checkpointReached) => {
+      checkpoint = checkpointReached;
+      resolveOpened();
+      return source;
+    },
+    ...options,
+  });
+  return {
+    subscription,
+    opened,
+    checkpoint: (n: number) => checkpoint?.({ commit: BigInt(n), prepare: BigInt(n) }),
+  };
+};
+
+const next = async (subscription: AllSubscription): Promise<SubscriptionMessage | 'done'> => {
+  const result = await subscription[Symbol.asyncIterator]().next();
+  return result.done ? 'done' : result.value;
+};
+
+const types = (message: SubscriptionMessage | 'done') =>
+  message !== 'done' && message.kind === 'events' ? message.events.map((e) => e.type) : message;
+
+describe('the $all subscription', () => {
+  it('delivers the events already available as one batch, then caught up at the last one', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source, { maxBatchSize: 10 });
+    await opened;
+    await source.send(
+      resolvedEvent(10, { type: 'A' }),
+      resolvedEvent(20, { type: 'B' }),
+      resolvedEvent(30, { type: 'C' }),
+    );
+    source.emit('caughtUp');
+
+    expect(types(await next(subscription))).toEqual(['A', 'B', 'C']);
+    expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(30) });
+    await subscription.stop();
+  });
+
+  it('splits what is available into batches of at most maxBatchSize', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source, { maxBatchSize: 2 });
+    await opened;
+    await source.send(...['A', 'B', 'C', 'D', 'E'].map((type, i) => resolvedEvent(10 + i, { type })));
+
+    expect(types(await next(subscription))).toEqual(['A', 'B']);
+    expect(types(await next(subscription))).toEqual(['C', 'D']);
+    expect(types(await next(subscription))).toEqual(['E']);
+    await subscription.stop();
+  });
+
+  it('waits for live events after catching up and delivers them in order', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source);
+    await opened;
+    source.emit('caughtUp');
+    expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: START });
+
+    const pending = next(subscription);
+    await source.send(resolvedEvent(50, { type: 'Live' }));
+    expect(types(await pending)).toEqual(['Live']);
+    await subscription.stop();
+  });
+
+  it('places caughtUp after the events the client had pushed but not yet emitted', async () => {
+    const source = new ManualSubscription();
+    const { subscription, opened } = open(source, { maxBatchSize: 10 });
+    await opened;
+    source.emit('data', resolvedEvent(10, { type: 'A' }));
+    source.readableLength = 2;
+    source.emit('caughtUp');
+    source.readableLength = 1;
+    source.emit('data', resolvedEvent(20, { type: 'B' }));
+    source.readableLength = 0;
+    source.emit('data', resolvedEvent(30, { type: 'C' }));
+    source.emit('data', resolvedEvent(40, { type: 'Live' }));
+
+    expect(types(await next(subscription))).toEqual(['A', 'B', 'C']);
+    expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(30) });
+    expect(types(await next(subscription))).toEqual(['Live']);
+    await subscription.stop();
+  });
+
+  it('skips system events and $-streams but counts them as seen', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source, { maxBatchSize: 10 });
+    await opened;
+    await source.send(
+      resolvedEvent(10, { type: 'A' }),
+      resolvedEvent(11, { type: '$>', streamId: '$ce-issue' }),
+      resolvedEvent(12, { type: '$metadata', streamId: '$$issue-1' }),
+      resolvedEvent(13, { type: 'NotReallyUser', streamId: '$stats-node' }),
+      resolvedEvent(14, { type: 'B' }),
+      resolvedEvent(15, { type: '$statsCollected', streamId: '$stats-node' }),
+      { commitPosition: 16n },
+    );
+    source.emit('caughtUp');
+
+    expect(types(await next(subscription))).toEqual(['A', 'B']);
+    expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(16) });
+    await subscription.stop();
+  });
+
+  it('drops what the filter does not match and applies the upcaster', async () => {
+    const source = new FakeSubscription();
+    const upcast = (e: RecordedEvent): RecordedEvent => ({ ...e, type: `${e.type}V2` });
+    const { subscription, opened } = open(source, {
+      filter: { on: 'streamName', prefixes: ['issue-'] },
+      upcast,
+    });
+    await opened;
+    await source.send(
+      resolvedEvent(10, { type: 'A', streamId: 'issue-1' }),
+      resolvedEvent(11, { type: 'B', streamId: 'project-1' }),
+    );
+    expect(types(await next(subscription))).toEqual(['AV2']);
+    await subscription.stop();
+  });
+
+  it('starts strictly after fromPosition', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source, { fromPosition: pos(20) });
+    await opened;
+    await source.send(resolvedEvent(20, { type: 'Boundary' }), resolvedEvent(21, { type: 'After' }));
+    expect(types(await next(subscription))).toEqual(['After']);
+    await subscription.stop();
+  });
+
+  describe('without caughtUp from the server (before 23.10)', () => {
+    it('reports caught up on reaching the head read when subscribing', async () => {
+      const source = new FakeSubscription();
+      const { subscription, opened } = open(source, { head: pos(20), maxBatchSize: 10 });
+      await opened;
+      await source.send(resolvedEvent(10, { type: 'A' }), resolvedEvent(20, { type: 'B' }));
+      expect(types(await next(subscription))).toEqual(['A', 'B']);
+      expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(20) });
+      await subscription.stop();
+    });
+
+    it('reports caught up at once when nothing lies beyond the start', async () => {
+      const { subscription } = open(new FakeSubscription(), { head: pos(5), fromPosition: pos(5) });
+      expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(5) });
+      await subscription.stop();
+    });
+
+    it('reports caught up at the head when a filter checkpoint passes it', async () => {
+      const source = new FakeSubscription();
+      const { subscription, opened, checkpoint } = open(source, { head: pos(20) });
+      await opened;
+      await source.send(resolvedEvent(10, { type: 'A' }));
+      checkpoint(20);
+      checkpoint(25);
+      expect(types(await next(subscription))).toEqual(['A']);
+      expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(20) });
+      await subscription.stop();
+    });
+
+    it('reports it only once, whichever signal comes first', async () => {
+      const source = new FakeSubscription();
+      const { subscription, opened } = open(source, { head: pos(10) });
+      await opened;
+      await source.send(resolvedEvent(10, { type: 'A' }));
+      source.emit('caughtUp');
+      await source.send(resolvedEvent(11, { type: 'B' }));
+      const messages = [await next(subscription), await next(subscription), await next(subscription)];
+      expect(messages.map((m) => (m !== 'done' && m.kind === 'caughtUp' ? 'caughtUp' : types(m)))).toEqual([
+        ['A'],
+        'caughtUp',
+        ['B'],
+      ]);
+      await subscription.stop();
+    });
+  });
+
+  it('reports caught up again after falling behind', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source);
+    await opened;
+    source.emit('caughtUp');
+    source.emit('fellBehind');
+    await source.send(resolvedEvent(10, { type: 'A' }));
+    source.emit('caughtUp');
+    expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: START });
+    expect(types(await next(subscription))).toEqual(['A']);
+    expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(10) });
+    await subscription.stop();
+  });
+
+  it('ends the iteration cleanly on stop, even while waiting, and unsubscribes once', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source);
+    await opened;
+    const seen: SubscriptionMessage[] = [];
+    const done = (async () => {
+      for await (const message of subscription) seen.push(message);
+    })();
+    await source.send(resolvedEvent(10, { type: 'A' }));
+    await tick();
+    await Promise.all([subscription.stop(), subscription.stop()]);
+    await done;
+    expect(types(seen[0]!)).toEqual(['A']);
+    expect(source.unsubscribeCalls).toBe(1);
+    expect(await next(subscription)).toBe('done');
+  });
+
+  it('unsubscribes when the consumer breaks out of the loop', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source);
+    await opened;
+    await source.send(resolvedEvent(10, { type: 'A' }));
+    for await (const _message of subscription) break;
+    expect(source.unsubscribeCalls).toBe(1);
+  });
+
+  it('never subscribes when stopped before the head was read', async () => {
+    const subscribe = jest.fn();
+    const subscription = createEsdbSubscription({ readHead: async () => START, subscribe });
+    await subscription.stop();
+    expect(subscribe).not.toHaveBeenCalled();
+  });
+
+  it('delivers what arrived, then throws the mapped error of a failing subscription', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source);
+    await opened;
+    await source.send(resolvedEvent(10, { type: 'A' }));
+    source.emit('error', new UnavailableError());
+    expect(types(await next(subscription))).toEqual(['A']);
+    await expect(next(subscription)).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    expect(source.unsubscribeCalls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('throws when the server ends the subscription without being asked', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source);
+    await opened;
+    source.end();
+    await tick();
+    await expect(next(subscription)).rejects.toBeInstanceOf(EventStoreUnavailableError);
+  });
+
+  it('throws when the head cannot be read', async () => {
+    const subscription = createEsdbSubscription({
+      readHead: async () => {
+        throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+      },
+      subscribe: jest.fn(),
+    });
+    await expect(next(subscription)).rejects.toBeInstanceOf(EventStoreUnavailableError);
+  });
+
+  it('pauses the client when the consumer lags and resumes it when the backlog drains', async () => {
+    const source = new ManualSubscription();
+    const { subscription, opened } = open(source, { maxBatchSize: 500 });
+    await opened;
+    for (let i = 1; i <= 2000; i++) source.emit('data', resolvedEvent(i));
+    expect(source.paused).toBe(true);
+    for (let i = 0; i < 3; i++) await next(subscription);
+    expect(source.paused).toBe(false);
+    await subscription.stop();
+  });
+
+  describe("with the client's own Subscription stream over a fake gRPC stream", () => {
+    /** The library's transform, fed with gRPC-like responses; the converter passes events through. */
+    const clientSubscription = () => {
+      const grpc = Object.assign(new PassThrough({ objectMode: true }), { cancel: jest.fn() });
+      const checkpoints: Array<(p: { commit: bigint; prepare: bigint }) => void> = [];
+      const subscription = new ClientSubscription<EsdbResolvedLike>(
+        async () => grpc as never,
+        (e) => e as unknown as EsdbResolvedLike,
+        {},
+        (_s, position) => {
+          for (const c of checkpoints) c(position);
+        },
+      );
+      const send = {
+        event: (e: EsdbResolvedLike) => grpc.write({ hasEvent: () => true, getEvent: () => e }),
+        caughtUp: () => grpc.write({ hasCaughtUp: () => true }),
+        fellBehind: () => grpc.write({ hasFellBehind: () => true }),
+        checkpoint: (n: number) =>
+          grpc.write({
+            hasCheckpoint: () => true,
+            getCheckpoint: () => ({
+              getCommitPosition: () => String(n),
+              getPreparePosition: () => String(n),
+            }),
+          }),
+      };
+      return { grpc, subscription, send, checkpoints };
+    };
+
+    it('keeps caughtUp after every earlier event, even when the consumer lags and the client buffers', async () => {
+      const { grpc, subscription: source, send } = clientSubscription();
+      const { subscription, opened } = open(source, { maxBatchSize: 1 });
+      await opened;
+      for (let i = 1; i <= 1100; i++) send.event(resolvedEvent(i));
+      send.caughtUp();
+      send.event(resolvedEvent(2000, { type: 'Live' }));
+      await tick();
+      expect(source.isPaused()).toBe(true);
+      expect(source.readableLength).toBeGreaterThan(0);
+
+      const seen: Array<string | number> = [];
+      for await (const message of subscription) {
+        if (message.kind === 'caughtUp')
+          seen.push(`caughtUp@${message.position === pos(1100) ? 1100 : message.position}`);
+        else
+          for (const e of message.events)
+            seen.push(e.type === 'Live' ? 'Live' : Number(BigInt(`0x${e.position.slice(0, 16)}`)));
+        if (seen.at(-1) === 'Live') break;
+        await tick();
+      }
+      expect(seen.slice(-3)).toEqual([1100, 'caughtUp@1100', 'Live']);
+      expect(seen).toHaveLength(1102);
+      await tick();
+      expect(grpc.cancel).toHaveBeenCalled();
+    });
+
+    it('ends cleanly when stopped, with the client cancelling the gRPC call', async () => {
+      const { grpc, subscription: source, send } = clientSubscription();
+      const { subscription, opened } = open(source);
+      await opened;
+      send.event(resolvedEvent(1, { type: 'A' }));
+      send.caughtUp();
+      expect(types(await next(subscription))).toEqual(['A']);
+      expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(1) });
+      const waiting = next(subscription);
+      await subscription.stop();
+      expect(await waiting).toBe('done');
+      await tick();
+      expect(grpc.cancel).toHaveBeenCalledTimes(1);
+    });
+
+    it('uses the filter checkpoints it is given when the server sends no caughtUp', async () => {
+      const { subscription: source, send, checkpoints } = clientSubscription();
+      const { subscription, opened, checkpoint } = open(source, { head: pos(50) });
+      await opened;
+      checkpoints.push((p) => checkpoint(Number(p.commit)));
+      send.event(resolvedEvent(10, { type: 'A' }));
+      send.checkpoint(60);
+      expect(types(await next(subscription))).toEqual(['A']);
+      expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(50) });
+      await subscription.stop();
+    });
+  });
+});
