@@ -1,4 +1,4 @@
-import { ConcurrencyError } from '../domain/shared/errors';
+import { ConcurrencyError, DomainError } from '../domain/shared/errors';
 import type { Command, Event } from '../domain/shared/decider';
 import { currentSchemaVersion } from '../domain/upcasters';
 import {
@@ -46,6 +46,8 @@ export interface HandlerOptions {
   /** Base of the jittered exponential backoff between attempts. */
   retryBaseDelayMs?: number;
   clock?: () => Date;
+  /** Told of every command's outcome (for metrics). */
+  observe?: (type: string, outcome: 'ok' | 'rejected' | 'conflict' | 'error') => void;
 }
 
 export interface LoadedAggregate<S> {
@@ -65,6 +67,7 @@ export class CommandBus {
   private readonly maxRetries: number;
   private readonly retryBaseDelayMs: number;
   private readonly clock: () => Date;
+  private readonly observe: NonNullable<HandlerOptions['observe']>;
 
   constructor(
     readonly store: EventStore,
@@ -73,6 +76,7 @@ export class CommandBus {
     this.maxRetries = options.maxRetries ?? 5;
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 5;
     this.clock = options.clock ?? (() => new Date());
+    this.observe = options.observe ?? (() => undefined);
   }
 
   now(): string {
@@ -97,6 +101,30 @@ export class CommandBus {
    * handler gathers from other streams (membership, say) are gathered again on every attempt.
    */
   async handle<C extends Command, E extends Event, S>(
+    logic: AggregateLogic<C, E, S>,
+    streamId: string,
+    context: CommandContext,
+    build: (loaded: LoadedAggregate<S>, metadata: C['metadata']) => C | Promise<C>,
+  ): Promise<CommandResult<E>> {
+    let type = streamId.split('-')[0] ?? 'unknown';
+    try {
+      const result = await this.attempt(logic, streamId, context, async (loaded, metadata) => {
+        const command = await build(loaded, metadata);
+        type = command.type;
+        return command;
+      });
+      this.observe(type, 'ok');
+      return result;
+    } catch (error) {
+      this.observe(
+        type,
+        error instanceof ConcurrencyError ? 'conflict' : error instanceof DomainError ? 'rejected' : 'error',
+      );
+      throw error;
+    }
+  }
+
+  private async attempt<C extends Command, E extends Event, S>(
     logic: AggregateLogic<C, E, S>,
     streamId: string,
     context: CommandContext,

@@ -100,3 +100,21 @@ export const unassignIssue = (bus: CommandBus, context: CommandContext, issueId:
 
 export const deleteIssue = (bus: CommandBus, context: CommandContext, issueId: string): Promise<Result> =>
   onIssue(bus, context, issueId, { type: 'DeleteIssue', data: { issueId } });
+
+/**
+ * Releases an issue held by a user who left the organization. It runs on the organization's authority (the
+ * leaver is no longer a member, and may be the one who asked), caused by the removal; an issue that has
+ * meanwhile been reassigned or released is left alone.
+ */
+export const releaseAssignment = (
+  bus: CommandBus,
+  context: CommandContext,
+  issueId: string,
+  formerMemberId: string,
+): Promise<Result> =>
+  bus.handle(issueDecider, issueStream(issueId), context, ({ state }, metadata) => ({
+    type: 'UpdateIssue' as const,
+    data: { issueId, ...(state.assigneeId === formerMemberId ? { assigneeId: null } : {}) },
+    context: { actorRole: state.exists ? ('owner' as const) : null },
+    metadata,
+  }));

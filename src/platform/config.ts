@@ -34,6 +34,20 @@ const schema = z.object({
   JWT_SECRET: z.string().min(1).default(DEFAULT_JWT_SECRET),
   PASSWORD_HASH_COST: integer(15, 10, 20),
   COMMAND_RETRIES: integer(5, 0, 50),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
+    ),
+  ACCESS_TOKEN_TTL_SECONDS: integer(900, 30, 86_400),
+  REFRESH_TOKEN_TTL_SECONDS: integer(14 * 86_400, 60, 365 * 86_400),
+  LOGIN_RATE_LIMIT: integer(20, 1, 100_000),
+  READ_YOUR_WRITES_TIMEOUT_MS: integer(5000, 100, 60_000),
+  SHUTDOWN_TIMEOUT_MS: integer(10_000, 1000, 120_000),
 });
 
 export type Config = Readonly<{
@@ -54,6 +68,14 @@ export type Config = Readonly<{
   /** log2 of scrypt's N for password hashes. */
   passwordHashCost: number;
   commandRetries: number;
+  /** Origins allowed by CORS (`*` for any); none by default. */
+  corsOrigins: readonly string[];
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** Login attempts per client address and username per 15 minutes. */
+  loginRateLimit: number;
+  readYourWritesTimeoutMs: number;
+  shutdownTimeoutMs: number;
 }>;
 
 export class ConfigError extends Error {
@@ -87,6 +109,12 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     jwtSecret: e.JWT_SECRET,
     passwordHashCost: e.PASSWORD_HASH_COST,
     commandRetries: e.COMMAND_RETRIES,
+    corsOrigins: Object.freeze(e.CORS_ORIGINS),
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
+    readYourWritesTimeoutMs: e.READ_YOUR_WRITES_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 };
 

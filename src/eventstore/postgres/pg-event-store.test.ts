@@ -137,7 +137,10 @@ describe('PostgreSQL event store', () => {
   it('returns the last position of an append whose sequence numbers gain a digit', async () => {
     await pool.query('ALTER TABLE events ALTER COLUMN seq RESTART WITH 99995');
     const id = `digits-${randomUUID()}`;
-    const result = await store.appendToStream(id, Array.from({ length: 10 }, (_, i) => event(`D${i}`)));
+    const result = await store.appendToStream(
+      id,
+      Array.from({ length: 10 }, (_, i) => event(`D${i}`)),
+    );
     const events = await store.readStream(id);
     expect(result.position).toBe(events[9]!.position);
   });

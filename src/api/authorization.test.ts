@@ -1,0 +1,455 @@
+/**
+ * The authorization matrix: every endpoint × (owner, manager, member, non-member, anonymous) × (own, foreign
+ * organization), against API.md's "who" columns. Anonymous is 401, anything in an organization the caller does
+ * not belong to is 404 (never 403), a member whose role does not allow the action is 403. Every refusal leaves
+ * the event log as it was.
+ */
+import type { Response } from 'supertest';
+import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
+import {
+  addMember,
+  buildWorld,
+  createIssue,
+  createProject,
+  expectProblem,
+  expectStatus,
+  type World,
+} from '../../test/support/http';
+import { routeKey, SERVED_ROUTES } from '../../test/support/routes';
+
+type Actor = 'owner' | 'manager' | 'member' | 'outsider' | 'anonymous';
+type Scope = 'own' | 'foreign';
+
+const ACTORS: readonly Actor[] = ['owner', 'manager', 'member', 'outsider', 'anonymous'];
+
+interface Prepared {
+  path: string;
+  body?: unknown;
+}
+
+interface Endpoint {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** As in the OpenAPI document. */
+  route: string;
+  /** Variant label, when one route has several rows. */
+  variant?: string;
+  /** No token needed (register, login, refresh, logout). */
+  public?: boolean;
+  /** Acts on one organization's object: outsiders and foreign objects are 404. */
+  scoped: boolean;
+  /** Roles allowed in the caller's own organization (scoped endpoints). */
+  allowed?: readonly Actor[];
+  success: number;
+  prepare(actor: Actor, scope: Scope): Promise<Prepared>;
+  /** Lists: what the caller may see. */
+  check?(res: Response, actor: Actor, scope: Scope): void;
+}
+
+describe('authorization matrix over every endpoint', () => {
+  let api: TestApi;
+  let world: World;
+  /** A member of the home organization who creates the issues the delete rows act on (so nobody else is their creator). */
+  let reporter: TestUser;
+
+  const user = (actor: Actor): TestUser | null =>
+    actor === 'anonymous'
+      ? null
+      : { owner: world.owner, manager: world.manager, member: world.member, outsider: world.outsider }[actor];
+  const orgOf = (scope: Scope) => (scope === 'own' ? world.org : world.foreignOrg);
+  const ownerOf = (scope: Scope) => (scope === 'own' ? world.owner : world.foreignOwner);
+
+  const register = async (): Promise<{ id: string; username: string; password: string }> => {
+    const username = `u${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const password = 'correct horse battery staple';
+    const res = await api.http
+      .post('/api/v1/auth/register/')
+      .send({ username, email: `${username}@example.com`, password });
+    expectStatus(res, 201);
+    return { id: res.body.id, username, password };
+  };
+  /** A new member of the scope's organization, added by its owner. */
+  const freshMember = async (scope: Scope): Promise<string> => {
+    const { id } = await register();
+    await addMember(api, ownerOf(scope), orgOf(scope), id, 'member');
+    return id;
+  };
+  const login = async (): Promise<{ access: string; refresh: string }> => {
+    const { username, password } = await register();
+    const res = await api.http.post('/api/v1/auth/login/').send({ username, password });
+    expectStatus(res, 200);
+    return res.body;
+  };
+  const ids = (res: Response): string[] => (res.body.results as { id: string }[]).map((r) => r.id);
+
+  const ENDPOINTS: Endpoint[] = [
+    {
+      method: 'post',
+      route: '/api/v1/auth/register/',
+      public: true,
+      scoped: false,
+      success: 201,
+      prepare: async () => {
+        const username = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+        return {
+          path: '/api/v1/auth/register/',
+          body: { username, email: `${username}@example.com`, password: 'correct horse battery staple' },
+        };
+      },
+    },
+    ...(['/api/v1/auth/login/', '/api/token/'] as const).map(
+      (route): Endpoint => ({
+        method: 'post',
+        route,
+        public: true,
+        scoped: false,
+        success: 200,
+        prepare: async () => {
+          const { username, password } = await register();
+          return { path: route, body: { username, password } };
+        },
+      }),
+    ),
+    ...(['/api/v1/auth/refresh/', '/api/token/refresh/'] as const).map(
+      (route): Endpoint => ({
+        method: 'post',
+        route,
+        public: true,
+        scoped: false,
+        success: 200,
+        prepare: async () => ({ path: route, body: { refresh: (await login()).refresh } }),
+      }),
+    ),
+    {
+      method: 'post',
+      route: '/api/v1/auth/logout/',
+      public: true,
+      scoped: false,
+      success: 204,
+      prepare: async () => ({ path: '/api/v1/auth/logout/', body: { refresh: (await login()).refresh } }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/me/',
+      scoped: false,
+      success: 200,
+      prepare: async () => ({ path: '/api/v1/me/' }),
+    },
+    {
+      method: 'post',
+      route: '/api/v1/organizations/',
+      scoped: false,
+      success: 201,
+      prepare: async () => ({ path: '/api/v1/organizations/', body: { name: 'Another' } }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/organizations/',
+      scoped: false,
+      success: 200,
+      prepare: async () => ({ path: '/api/v1/organizations/' }),
+      check: (res, actor) => {
+        expect(ids(res)).not.toContain(world.foreignOrg);
+        if (actor === 'outsider') expect(ids(res)).not.toContain(world.org);
+        else expect(res.body.results).toContainEqual(expect.objectContaining({ id: world.org, role: actor }));
+      },
+    },
+    {
+      method: 'get',
+      route: '/api/v1/organizations/{id}/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({ path: `/api/v1/organizations/${orgOf(scope)}/` }),
+    },
+    {
+      method: 'patch',
+      route: '/api/v1/organizations/{id}/',
+      scoped: true,
+      allowed: ['owner'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/organizations/${orgOf(scope)}/`,
+        body: { name: `Renamed ${Math.random().toString(36).slice(2)}` },
+      }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/organizations/{id}/members/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({ path: `/api/v1/organizations/${orgOf(scope)}/members/` }),
+    },
+    {
+      method: 'post',
+      route: '/api/v1/organizations/{id}/members/',
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 201,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/organizations/${orgOf(scope)}/members/`,
+        body: { user_id: (await register()).id, role: 'member' },
+      }),
+    },
+    {
+      method: 'patch',
+      route: '/api/v1/organizations/{id}/members/{user_id}/',
+      scoped: true,
+      allowed: ['owner'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/organizations/${orgOf(scope)}/members/${await freshMember(scope)}/`,
+        body: { role: 'manager' },
+      }),
+    },
+    {
+      method: 'delete',
+      route: '/api/v1/organizations/{id}/members/{user_id}/',
+      scoped: true,
+      allowed: ['owner'],
+      success: 204,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/organizations/${orgOf(scope)}/members/${await freshMember(scope)}/`,
+      }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/memberships/',
+      scoped: false,
+      success: 200,
+      prepare: async () => ({ path: '/api/v1/memberships/' }),
+      check: (res, actor) => {
+        const orgs = (res.body.results as { organization: string }[]).map((m) => m.organization);
+        expect(orgs).not.toContain(world.foreignOrg);
+        if (actor === 'outsider') expect(orgs).not.toContain(world.org);
+        else
+          expect(res.body.results).toContainEqual(
+            expect.objectContaining({ organization: world.org, role: actor }),
+          );
+      },
+    },
+    {
+      method: 'post',
+      route: '/api/v1/projects/',
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 201,
+      prepare: async (_, scope) => ({
+        path: '/api/v1/projects/',
+        body: { organization: orgOf(scope), name: 'New project' },
+      }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/projects/',
+      scoped: false,
+      success: 200,
+      prepare: async () => ({ path: '/api/v1/projects/' }),
+      check: (res, actor) => {
+        expect(ids(res)).not.toContain(world.foreignProject);
+        if (actor === 'outsider') expect(ids(res)).not.toContain(world.project);
+        else expect(ids(res)).toContain(world.project);
+      },
+    },
+    {
+      method: 'get',
+      route: '/api/v1/projects/',
+      variant: '?organization=',
+      scoped: false,
+      success: 200,
+      prepare: async (_, scope) => ({ path: `/api/v1/projects/?organization=${orgOf(scope)}` }),
+      check: (res, actor, scope) => {
+        if (actor === 'outsider' || scope === 'foreign') expect(res.body.results).toEqual([]);
+        else expect(ids(res)).toContain(world.project);
+      },
+    },
+    {
+      method: 'get',
+      route: '/api/v1/projects/{id}/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/projects/${scope === 'own' ? world.project : world.foreignProject}/`,
+      }),
+    },
+    {
+      method: 'patch',
+      route: '/api/v1/projects/{id}/',
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/projects/${scope === 'own' ? world.project : world.foreignProject}/`,
+        body: { description: `described ${Math.random().toString(36).slice(2)}` },
+      }),
+    },
+    {
+      method: 'delete',
+      route: '/api/v1/projects/{id}/',
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 204,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/projects/${await createProject(api, ownerOf(scope), orgOf(scope), 'Doomed')}/`,
+      }),
+    },
+    {
+      method: 'post',
+      route: '/api/v1/issues/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 201,
+      prepare: async (_, scope) => ({
+        path: '/api/v1/issues/',
+        body: { project: scope === 'own' ? world.project : world.foreignProject, title: 'Reported' },
+      }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/issues/',
+      scoped: false,
+      success: 200,
+      prepare: async () => ({ path: '/api/v1/issues/' }),
+      check: (res, actor) => {
+        expect(ids(res)).not.toContain(world.foreignIssue);
+        if (actor === 'outsider') expect(ids(res)).not.toContain(world.issue);
+        else expect(ids(res)).toContain(world.issue);
+      },
+    },
+    ...(['organization', 'project'] as const).map(
+      (filter): Endpoint => ({
+        method: 'get',
+        route: '/api/v1/issues/',
+        variant: `?${filter}=`,
+        scoped: false,
+        success: 200,
+        prepare: async (_, scope) => {
+          const value =
+            filter === 'organization' ? orgOf(scope) : scope === 'own' ? world.project : world.foreignProject;
+          return { path: `/api/v1/issues/?${filter}=${value}` };
+        },
+        check: (res, actor, scope) => {
+          if (actor === 'outsider' || scope === 'foreign') expect(res.body.results).toEqual([]);
+          else expect(ids(res)).toContain(world.issue);
+        },
+      }),
+    ),
+    {
+      method: 'get',
+      route: '/api/v1/issues/{id}/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/issues/${scope === 'own' ? world.issue : world.foreignIssue}/`,
+      }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/issues/{id}/',
+      variant: '?as_of=',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/issues/${scope === 'own' ? world.issue : world.foreignIssue}/?as_of=${new Date().toISOString()}`,
+      }),
+    },
+    {
+      method: 'patch',
+      route: '/api/v1/issues/{id}/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/issues/${scope === 'own' ? world.issue : world.foreignIssue}/`,
+        body: { description: `seen ${Math.random().toString(36).slice(2)}` },
+      }),
+    },
+    {
+      method: 'delete',
+      route: '/api/v1/issues/{id}/',
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 204,
+      prepare: async (_, scope) => {
+        const issue = await createIssue(
+          api,
+          scope === 'own' ? reporter : world.foreignOwner,
+          scope === 'own' ? world.project : world.foreignProject,
+        );
+        return { path: `/api/v1/issues/${issue.id}/` };
+      },
+    },
+    {
+      method: 'get',
+      route: '/api/v1/issues/{id}/history/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/issues/${scope === 'own' ? world.issue : world.foreignIssue}/history/`,
+      }),
+    },
+  ];
+
+  const expected = (endpoint: Endpoint, actor: Actor, scope: Scope): number => {
+    if (endpoint.public) return endpoint.success;
+    if (actor === 'anonymous') return 401;
+    if (!endpoint.scoped) return endpoint.success;
+    if (actor === 'outsider' || scope === 'foreign') return 404;
+    return endpoint.allowed?.includes(actor) ? endpoint.success : 403;
+  };
+
+  const eventCount = async (): Promise<number> =>
+    Number((await api.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events')).rows[0]!.n);
+
+  beforeAll(async () => {
+    api = await createTestApi();
+    world = await buildWorld(api);
+    reporter = await api.user('reporter');
+    await addMember(api, world.owner, world.org, reporter.id, 'member');
+  });
+  afterAll(() => api.teardown());
+
+  it('covers every route the API serves', () => {
+    const covered = new Set(ENDPOINTS.map((e) => routeKey({ method: e.method, path: e.route })));
+    expect([...covered].sort()).toEqual(SERVED_ROUTES.map(routeKey).sort());
+  });
+
+  const cases = ENDPOINTS.flatMap((endpoint) =>
+    ACTORS.flatMap((actor) =>
+      (endpoint.public ? (['own'] as const) : (['own', 'foreign'] as const)).map((scope) => ({
+        endpoint,
+        actor,
+        scope,
+        name: `${endpoint.method.toUpperCase()} ${endpoint.route}${endpoint.variant ?? ''} as ${actor}${
+          endpoint.scoped
+            ? ` in the ${scope} organization`
+            : endpoint.variant
+              ? ` naming the ${scope} organization's object`
+              : ''
+        } → ${expected(endpoint, actor, scope)}`,
+      })),
+    ),
+  ).filter(({ endpoint, scope }) => endpoint.scoped || scope === 'own' || endpoint.variant !== undefined);
+
+  it.each(cases)('$name', async ({ endpoint, actor, scope }) => {
+    const status = expected(endpoint, actor, scope);
+    const { path, body } = await endpoint.prepare(actor, scope);
+    const before = await eventCount();
+    const caller = user(actor);
+    let request = api.http[endpoint.method](path);
+    if (caller && !endpoint.public) request = request.set(caller.auth);
+    const res = await (body === undefined ? request : request.send(body as object));
+    if (status >= 400) {
+      expectProblem(res, status);
+      if (status === 401) expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+      expect(await eventCount()).toBe(before);
+    } else {
+      expectStatus(res, status);
+      endpoint.check?.(res, actor, scope);
+    }
+  });
+});

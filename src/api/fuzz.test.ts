@@ -1,0 +1,523 @@
+/**
+ * Property-based: whatever a client sends — random JSON bodies, bodies with the right keys and wrong values, huge,
+ * unicode, NUL and lone-surrogate strings, random query strings, path ids and headers — no route answers 5xx, and
+ * every 4xx is problem+json. Each property stops at the first failing case and names it in full.
+ */
+import fc from 'fast-check';
+import type { Response } from 'supertest';
+import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
+import { addMember, createIssue, createOrganization, createProject } from '../../test/support/http';
+import { type HttpMethod, SERVED_ROUTES, type ServedRoute } from '../../test/support/routes';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
+
+interface Sent {
+  method: HttpMethod;
+  path: string;
+  headers: Record<string, string>;
+  body?: { raw: string; type: string } | { json: unknown };
+}
+
+const describeSent = (sent: Sent, res?: Response): string => {
+  const body =
+    sent.body === undefined
+      ? '(none)'
+      : 'raw' in sent.body
+        ? `${sent.body.type}: ${JSON.stringify(sent.body.raw)}`
+        : JSON.stringify(sent.body.json);
+  return [
+    `${sent.method.toUpperCase()} ${sent.path}`,
+    `headers: ${JSON.stringify(sent.headers)}`,
+    `body: ${body.length > 600 ? `${body.slice(0, 600)}… (${body.length} characters)` : body}`,
+    res ? `answer: ${res.status} ${res.text.slice(0, 600)}` : '',
+  ].join('\n');
+};
+
+/** Stands for a 20 000-character string, expanded only when sent, so that failing cases print readably. */
+const HUGE_MARK = '<<20k>>';
+const expand = (text: string): string =>
+  text
+    .replaceAll(HUGE_MARK, 'x'.repeat(20_000))
+    .replaceAll(encodeURIComponent(HUGE_MARK), 'x'.repeat(20_000));
+
+/** URL-encodes; a lone surrogate (which no URL can carry) becomes U+FFFD first. */
+const encode = (text: string): string => {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return encodeURIComponent(text.replace(/[\ud800-\udfff]/g, '\ufffd'));
+  }
+};
+
+/** Strings a careless server trips on. */
+const NASTY = [
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfffy',
+  '\ufeff',
+  '\u202e',
+  '😀'.repeat(300),
+  HUGE_MARK,
+  '%',
+  '%00',
+  '../..',
+  "'; DROP TABLE events; --",
+  '__proto__',
+  'constructor',
+  'null',
+  'true',
+  '1e309',
+  '-0',
+  'NaN',
+  '2030-02-30',
+  '0000-00-00',
+  '0001-01-01',
+  '9999-12-31',
+  '10000-01-01',
+  '2024-01-01T00:00:00Z',
+  '+275760-09-13T00:00:00.000Z',
+  'me',
+  'none',
+  'open',
+  'owner',
+  '0000000000000000-0000000000000000',
+  '00000000-0000-0000-0000-000000000000',
+  'ffffffff-ffff-ffff-ffff-ffffffffffff',
+  '0190A5B8-0000-7000-8000-000000000000',
+];
+
+const text = fc.oneof(
+  { weight: 3, arbitrary: fc.string() },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
+  { weight: 3, arbitrary: fc.constantFrom(...NASTY) },
+);
+const leaf = fc.oneof(
+  text,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom(Number.MAX_SAFE_INTEGER, -1, 0, 1e300, 2 ** 31),
+);
+const jsonish: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: leaf },
+  { weight: 1, arbitrary: fc.array(leaf, { maxLength: 4 }) },
+  { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), leaf, { maxKeys: 4 }) },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+);
+
+/** Characters Node lets a client put in a header value. */
+const headerText = fc.oneof(
+  fc.string({
+    unit: fc
+      .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(9))
+      .map((c) => String.fromCharCode(c)),
+    maxLength: 300,
+  }),
+  fc.constantFrom(
+    '',
+    '*',
+    '"0"',
+    'W/"0"',
+    '"999999999999999"',
+    '"1", "2"',
+    'respond-async',
+    'respond-async, wait=1',
+    '0000000000000000-0000000000000000',
+    'x'.repeat(256),
+  ),
+);
+
+describe('fuzzing every route: no input gives a 5xx', () => {
+  let api: TestApi;
+  let owner: TestUser;
+  let member: TestUser;
+  let org: string;
+  let project: string;
+  let issue: string;
+  let position: string;
+  let refresh: string;
+
+  beforeAll(async () => {
+    api = await createTestApi();
+    [owner, member] = await Promise.all([api.user('owner'), api.user('member')]);
+    org = await createOrganization(api, owner, 'Fuzzed');
+    await addMember(api, owner, org, member.id);
+    project = await createProject(api, owner, org, 'Fuzzed');
+    const created = await createIssue(api, owner, project, { title: 'Fuzzed' });
+    issue = created.id;
+    position = created.position;
+    refresh = owner.refresh;
+  });
+  afterAll(() => api.teardown());
+
+  /** Values that reach deep into the handlers: real ids, and plausible ones. */
+  const plausible = () =>
+    fc.constantFrom(
+      org,
+      project,
+      issue,
+      owner.id,
+      member.id,
+      position,
+      'me',
+      'none',
+      'open',
+      'done',
+      'high',
+      'member',
+      'manager',
+      '2030-01-01',
+      '-due_date',
+    );
+  const value = () => fc.oneof({ weight: 3, arbitrary: jsonish }, { weight: 1, arbitrary: plausible() });
+  /** Mostly the right id for id fields (so the commands run), and mostly text for the others. */
+  const fieldValue = (key: string): fc.Arbitrary<unknown> => {
+    const real: Record<string, string> = {
+      project,
+      organization: org,
+      user_id: member.id,
+      assigned_to_id: member.id,
+      refresh,
+    };
+    const right = real[key];
+    return right === undefined
+      ? fc.oneof({ weight: 3, arbitrary: text }, { weight: 1, arbitrary: value() })
+      : fc.oneof({ weight: 3, arbitrary: fc.constant(right) }, { weight: 1, arbitrary: value() });
+  };
+
+  /** The keys each body route reads. */
+  const BODY_KEYS: Record<string, string[]> = {
+    '/api/v1/auth/register/': ['username', 'email', 'password'],
+    '/api/v1/auth/login/': ['username', 'password'],
+    '/api/token/': ['username', 'password'],
+    '/api/v1/auth/refresh/': ['refresh'],
+    '/api/token/refresh/': ['refresh'],
+    '/api/v1/auth/logout/': ['refresh'],
+    '/api/v1/organizations/': ['name'],
+    '/api/v1/organizations/{id}/': ['name'],
+    '/api/v1/organizations/{id}/members/': ['user_id', 'username', 'role'],
+    '/api/v1/organizations/{id}/members/{user_id}/': ['role'],
+    '/api/v1/projects/': ['organization', 'name', 'description'],
+    '/api/v1/projects/{id}/': ['name', 'description'],
+    '/api/v1/issues/': [
+      'project',
+      'title',
+      'description',
+      'status',
+      'priority',
+      'due_date',
+      'assigned_to_id',
+    ],
+    '/api/v1/issues/{id}/': ['title', 'description', 'status', 'priority', 'due_date', 'assigned_to_id'],
+  };
+  const QUERY_KEYS = [
+    'limit',
+    'cursor',
+    'min_position',
+    'as_of',
+    'organization',
+    'project',
+    'status',
+    'priority',
+    'assigned_to',
+    'due_before',
+    'due_after',
+    'due_date',
+    'search',
+    'ordering',
+  ];
+
+  /** The route's path with the fixture's ids: the member routes act on `member`, who stays (no DELETE here). */
+  const pathOf = (route: ServedRoute, id?: string): string =>
+    route.path
+      .replace(
+        '{id}',
+        id ??
+          (route.path.startsWith('/api/v1/organizations')
+            ? org
+            : route.path.startsWith('/api/v1/projects')
+              ? project
+              : issue),
+      )
+      .replace('{user_id}', member.id);
+
+  const send = async (sent: Sent): Promise<Response> => {
+    let request = api.http[sent.method](expand(sent.path));
+    for (const [name, val] of Object.entries(sent.headers)) request = request.set(name, val);
+    if (sent.body === undefined) return request;
+    if ('raw' in sent.body) return request.set('Content-Type', sent.body.type).send(sent.body.raw);
+    return request
+      .set('Content-Type', 'application/json')
+      .send(expand(JSON.stringify(sent.body.json) ?? 'null'));
+  };
+
+  /** Sends, and throws with the whole request and answer when the answer is a 5xx or a 4xx that is not problem+json. */
+  const expectNo5xx = async (sent: Sent): Promise<void> => {
+    const res = await send(sent);
+    if (res.status >= 500) throw new Error(`5xx for\n${describeSent(sent, res)}`);
+    // 431: Node's HTTP parser refuses a request line and headers over 16 KiB before the app sees them.
+    if (
+      res.status >= 400 &&
+      res.status !== 431 &&
+      !/^application\/problem\+json/.test(String(res.headers['content-type']))
+    ) {
+      throw new Error(`a ${res.status} that is not problem+json for\n${describeSent(sent, res)}`);
+    }
+  };
+
+  const settings = { numRuns: RUNS, endOnFailure: true } as const;
+  const auth = () => owner.auth as Record<string, string>;
+  const bodyRoutes = SERVED_ROUTES.filter((r) => r.method === 'post' || r.method === 'patch');
+  const getRoutes = SERVED_ROUTES.filter((r) => r.method === 'get');
+
+  it('knows the keys of every route with a body', () => {
+    expect(Object.keys(BODY_KEYS).sort()).toEqual(bodyRoutes.map((r) => r.path).sort());
+  });
+
+  it('answers any JSON body on every POST and PATCH route without a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(jsonish, async (json) => {
+        for (const route of bodyRoutes)
+          await expectNo5xx({ method: route.method, path: pathOf(route), headers: auth(), body: { json } });
+      }),
+      { ...settings, numRuns: Math.ceil(RUNS / 2) },
+    );
+  }, 120_000);
+
+  it('answers bodies with the right keys and wrong, huge or strange values without a 5xx', async () => {
+    const routeBody = fc.constantFrom(...bodyRoutes).chain((route) =>
+      fc
+        .record(Object.fromEntries(BODY_KEYS[route.path]!.map((key) => [key, fieldValue(key)])), {
+          requiredKeys: [],
+        })
+        .chain((known) =>
+          fc
+            .dictionary(fc.string({ maxLength: 10 }), leaf, { maxKeys: 2 })
+            .map((extra) => ({ route, body: { ...extra, ...known } })),
+        ),
+    );
+    await fc.assert(
+      fc.asyncProperty(routeBody, fc.boolean(), async ({ route, body }, asMember) => {
+        await expectNo5xx({
+          method: route.method,
+          path: pathOf(route),
+          headers: asMember ? (member.auth as Record<string, string>) : auth(),
+          body: { json: body },
+        });
+      }),
+      { ...settings, numRuns: RUNS * 3 },
+    );
+  }, 120_000);
+
+  it('answers raw bytes under any content type without a 5xx', async () => {
+    const types = fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json; charset=latin1',
+      'application/problem+json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+      'application/octet-stream',
+      'application/json; charset=',
+      'nonsense',
+    );
+    const raw = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.string({ unit: 'binary-ascii', maxLength: 200 }),
+      fc.json(),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...bodyRoutes), raw, types, async (route, body, type) => {
+        await expectNo5xx({
+          method: route.method,
+          path: pathOf(route),
+          headers: auth(),
+          body: { raw: body, type },
+        });
+      }),
+      { ...settings, numRuns: RUNS * 2 },
+    );
+  }, 120_000);
+
+  it('answers random query strings on every GET route without a 5xx', async () => {
+    const encoded = fc.oneof(
+      { weight: 4, arbitrary: fc.oneof(text, plausible(), fc.integer().map(String)).map(encode) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          '%',
+          '%zz',
+          '%E0%A4%A',
+          '%00',
+          '%FF%FE',
+          '%C0%AF',
+          '+',
+          '%2B',
+          '&&',
+          '==',
+          '[]',
+          '%5B%5D',
+        ),
+      },
+    );
+    const pair = fc.tuple(
+      fc.oneof(
+        { weight: 5, arbitrary: fc.constantFrom(...QUERY_KEYS) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 8 }).map(encode) },
+      ),
+      encoded,
+    );
+    const query = fc
+      .array(pair, { minLength: 1, maxLength: 6 })
+      .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&'));
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        for (const route of getRoutes)
+          await expectNo5xx({ method: 'get', path: `${pathOf(route)}?${q}`, headers: auth() });
+      }),
+      settings,
+    );
+  }, 120_000);
+
+  it('answers random path ids on every route with an id without a 5xx', async () => {
+    const idRoutes = SERVED_ROUTES.filter((r) => r.path.includes('{id}'));
+    const id = fc.oneof(
+      fc.uuid(),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }).map(encode),
+      fc.constantFrom(
+        '%E0%A4%A',
+        '%',
+        '%00',
+        '..',
+        '%2e%2e',
+        '%2F',
+        'x%20y',
+        'ABCDEF00-0000-7000-8000-000000000000',
+        '{id}',
+        '-1',
+        '1e9',
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...idRoutes),
+        id,
+        fc.boolean(),
+        fc.option(jsonish),
+        async (route, pathId, onUser, json) => {
+          // On member routes either id may be the random one; the other is the fixture's (random ids never name a
+          // real member, so no DELETE here removes one).
+          const path =
+            onUser && route.path.includes('{user_id}')
+              ? route.path.replace('{id}', org).replace('{user_id}', pathId)
+              : pathOf(route, pathId);
+          await expectNo5xx({
+            method: route.method,
+            path,
+            headers: auth(),
+            ...(json === null || route.method === 'get' || route.method === 'delete'
+              ? {}
+              : { body: { json } }),
+          });
+        },
+      ),
+      { ...settings, numRuns: RUNS * 2 },
+    );
+  }, 120_000);
+
+  it('answers random If-Match, Idempotency-Key, Prefer, X-Min-Position and other headers without a 5xx', async () => {
+    const header = fc.constantFrom(
+      'If-Match',
+      'Idempotency-Key',
+      'Prefer',
+      'X-Min-Position',
+      'X-Request-Id',
+      'Accept',
+      'Authorization',
+      'If-None-Match',
+      'Accept-Encoding',
+      'Content-Encoding',
+    );
+    const headers = fc.dictionary(header, headerText, { minKeys: 1, maxKeys: 4 });
+    const bodies: Record<string, fc.Arbitrary<unknown>> = {
+      '/api/v1/issues/{id}/': fc.record({
+        title: fc.string({ minLength: 1, maxLength: 20 }),
+        priority: fc.constantFrom('low', 'high'),
+      }),
+      '/api/v1/issues/': fc.constant({ project, title: 'from the header fuzzer' }),
+      '/api/v1/projects/{id}/': fc.record({ description: fc.string({ maxLength: 20 }) }),
+      '/api/v1/organizations/{id}/': fc.constantFrom({ name: 'Fuzzed' }, { name: 'Fuzzed again' }),
+      '/api/v1/organizations/': fc.constant({ name: 'Header fuzz' }),
+      '/api/v1/organizations/{id}/members/{user_id}/': fc.constantFrom(
+        { role: 'member' },
+        { role: 'manager' },
+      ),
+      '/api/v1/organizations/{id}/members/': fc.constant({ user_id: member.id }),
+      '/api/v1/projects/': fc.constant({ organization: org, name: 'Header fuzz' }),
+      '/api/v1/auth/register/': fc.stringMatching(/^[a-z]{12}$/).map((name) => ({
+        username: name,
+        email: `${name}@example.com`,
+        password: 'correct horse battery staple',
+      })),
+      '/api/v1/auth/login/': fc.constant({ username: 'nobody-here', password: 'wrong password' }),
+      '/api/token/': fc.constant({ username: 'nobody-here', password: 'wrong password' }),
+      '/api/v1/auth/refresh/': fc.constant({ refresh: 'never-issued' }),
+      '/api/token/refresh/': fc.constant({ refresh: 'never-issued' }),
+      '/api/v1/auth/logout/': fc.constant({ refresh: 'never-issued' }),
+    };
+    // DELETEs have their own property below, on fresh targets.
+    const routes = SERVED_ROUTES.filter((r) => r.method !== 'delete');
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .constantFrom(...routes)
+          .chain((route) => (bodies[route.path] ?? fc.constant(undefined)).map((body) => ({ route, body }))),
+        headers,
+        async ({ route, body }, extra) => {
+          const sent: Sent = {
+            method: route.method,
+            path: pathOf(route),
+            headers: { ...auth(), ...extra },
+            ...(route.method === 'get' ? {} : { body: { json: body ?? {} } }),
+          };
+          // A garbage Authorization gets a 401, which is fine: only a 5xx fails.
+          await expectNo5xx(sent);
+        },
+      ),
+      { ...settings, numRuns: RUNS * 2 },
+    );
+  }, 120_000);
+
+  it('answers DELETE with random headers on fresh targets without a 5xx', async () => {
+    const headers = fc.dictionary(
+      fc.constantFrom('If-Match', 'Idempotency-Key', 'Prefer', 'X-Min-Position'),
+      headerText,
+      { minKeys: 1, maxKeys: 3 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('issue', 'project', 'member'), headers, async (kind, extra) => {
+        let path: string;
+        if (kind === 'issue') path = `/api/v1/issues/${(await createIssue(api, owner, project)).id}/`;
+        else if (kind === 'project')
+          path = `/api/v1/projects/${await createProject(api, owner, org, 'Doomed')}/`;
+        else {
+          const res = await api.http.post('/api/v1/auth/register/').send({
+            username: `f${Math.random().toString(36).slice(2)}`,
+            email: `${Math.random().toString(36).slice(2)}@example.com`,
+            password: 'correct horse battery staple',
+          });
+          await addMember(api, owner, org, res.body.id);
+          path = `/api/v1/organizations/${org}/members/${res.body.id}/`;
+        }
+        await expectNo5xx({ method: 'delete', path, headers: { ...auth(), ...extra } });
+      }),
+      { ...settings, numRuns: Math.ceil(RUNS / 3) },
+    );
+  }, 120_000);
+});

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Knex } from 'knex';
+import { sendProblem } from './problem';
+
+/**
+ * `Idempotency-Key` on POST: the first response is stored (PostgreSQL, with an expiry) and a retry with the
+ * same key and body gets it again without running the command twice; the same key with another body is 422.
+ * The key also becomes the command id, so even a crash between the append and storing the response cannot
+ * append twice: the command handler recognises the command id in the stream.
+ */
+export const idempotencyMigration: Knex.Migration = {
+  async up(knex) {
+    await knex.raw(`
+      CREATE TABLE idempotency_keys (
+        scope text NOT NULL,
+        key text NOT NULL,
+        fingerprint text NOT NULL,
+        status integer,
+        headers jsonb,
+        body text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (scope, key)
+      );
+      CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
+    `);
+  },
+  async down(knex) {
+    await knex.raw('DROP TABLE IF EXISTS idempotency_keys');
+  },
+};
+
+const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'x-position', 'preference-applied'];
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+const scopeOf = (req: Request): string => (req.user as { id?: string } | undefined)?.id ?? 'anonymous';
+
+/** The command id that a request with an Idempotency-Key runs its command under, if any. */
+export const idempotentCommandId = (res: Response): string | undefined =>
+  res.locals.idempotentCommandId as string | undefined;
+
+export const createIdempotency = (knex: Knex, options: { ttlSeconds: number }): RequestHandler => {
+  return async (req, res, next) => {
+    const key = req.get('idempotency-key');
+    if (key === undefined) return next();
+    if (!KEY.test(key)) {
+      sendProblem(res, 400, 'Idempotency-Key must be 1 to 255 visible ASCII characters', {
+        errors: [{ path: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }],
+      });
+      return;
+    }
+    const scope = scopeOf(req);
+    const fingerprint = createHash('sha256')
+      .update(
+        `${req.method} ${req.baseUrl}${req.path.replace(/\/$/, '')}\n${JSON.stringify(req.body ?? null)}`,
+      )
+      .digest('hex');
+    const inserted = await knex('idempotency_keys')
+      .insert({ scope, key, fingerprint, expires_at: new Date(Date.now() + options.ttlSeconds * 1000) })
+      .onConflict(['scope', 'key'])
+      .ignore()
+      .returning('key');
+    if (inserted.length === 0) {
+      const row = (await knex('idempotency_keys').where({ scope, key }).first()) as
+        | {
+            fingerprint: string;
+            status: number | null;
+            headers: Record<string, string> | null;
+            body: string | null;
+          }
+        | undefined;
+      if (!row) return next(); // expired and purged between the two statements: treat as new
+      if (row.fingerprint !== fingerprint) {
+        sendProblem(res, 422, 'this Idempotency-Key was used with a different request', {
+          errors: [{ path: 'Idempotency-Key', message: 'reused with a different body' }],
+        });
+        return;
+      }
+      if (row.status === null) {
+        sendProblem(res, 409, 'a request with this Idempotency-Key is still in progress');
+        return;
+      }
+      for (const [name, value] of Object.entries(row.headers ?? {})) res.setHeader(name, value);
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(row.status).send(row.body ?? undefined);
+      return;
+    }
+    res.locals.idempotentCommandId = `idempotency:${scope}:${key}`;
+    let body: string | undefined;
+    const send = res.send.bind(res);
+    res.send = ((chunk?: unknown) => {
+      if (typeof chunk === 'string') body = chunk;
+      else if (Buffer.isBuffer(chunk)) body = chunk.toString('utf8');
+      return send(chunk as never);
+    }) as typeof res.send;
+    res.on('finish', () => {
+      const finished =
+        res.statusCode >= 500
+          ? knex('idempotency_keys').where({ scope, key }).delete()
+          : knex('idempotency_keys')
+              .where({ scope, key })
+              .update({
+                status: res.statusCode,
+                body: body ?? null,
+                headers: JSON.stringify(
+                  Object.fromEntries(
+                    REPLAYED_HEADERS.filter((h) => res.getHeader(h) !== undefined).map((h) => [
+                      h,
+                      String(res.getHeader(h)),
+                    ]),
+                  ),
+                ),
+              });
+      finished.catch(() => undefined);
+    });
+    // A client that went away before the answer was written may retry: free the key.
+    res.on('close', () => {
+      if (!res.writableFinished)
+        knex('idempotency_keys')
+          .where({ scope, key })
+          .whereNull('status')
+          .delete()
+          .catch(() => undefined);
+    });
+    next();
+  };
+};

@@ -1,0 +1,742 @@
+/**
+ * Issues over HTTP: create, read, update, delete, history and `as_of`, and the list with every filter, the full-text
+ * search, every ordering and keyset paging.
+ */
+import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
+import {
+  addMember,
+  allPages,
+  createIssue,
+  createOrganization,
+  createProject,
+  expectProblem,
+  expectStatus,
+} from '../../test/support/http';
+
+interface Issue {
+  id: string;
+  project: string;
+  title: string;
+  description: string;
+  status: string;
+  priority: string;
+  due_date: string | null;
+  assigned_to: { id: string; username: string | null } | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const POSITION = /^[0-9a-f]{16}-[0-9a-f]{16}$/;
+
+describe('issues over HTTP', () => {
+  let api: TestApi;
+  let owner: TestUser;
+  let manager: TestUser;
+  let member: TestUser;
+  let outsider: TestUser;
+  let org: string;
+  let project: string;
+
+  beforeAll(async () => {
+    api = await createTestApi();
+    [owner, manager, member, outsider] = await Promise.all([
+      api.user('owner'),
+      api.user('manager'),
+      api.user('member'),
+      api.user('outsider'),
+    ]);
+    org = await createOrganization(api, owner, 'Acme');
+    await addMember(api, owner, org, manager.id, 'manager');
+    await addMember(api, owner, org, member.id, 'member');
+    project = await createProject(api, owner, org, 'Tracker');
+  });
+  afterAll(() => api.teardown());
+
+  const get = (id: string, by: TestUser = owner) => api.http.get(`/api/v1/issues/${id}/`).set(by.auth);
+  const history = async (id: string, by: TestUser = owner) =>
+    (
+      await allPages<{
+        position: string;
+        type: string;
+        occurred_at: string;
+        actor: unknown;
+        changes: Record<string, unknown>;
+      }>(api, by, `/api/v1/issues/${id}/history/`)
+    ).results;
+
+  describe('POST /issues/', () => {
+    it('creates an issue with the defaults, Location, ETag and X-Position', async () => {
+      const res = await api.http
+        .post('/api/v1/issues/')
+        .set(member.auth)
+        .send({ project, title: '  Broken link  ' });
+      expectStatus(res, 201);
+      expect(res.body).toEqual({
+        id: expect.any(String),
+        project,
+        title: 'Broken link',
+        description: '',
+        status: 'open',
+        priority: 'medium',
+        due_date: null,
+        assigned_to: null,
+        created_by: member.id,
+        created_at: expect.any(String),
+        updated_at: expect.any(String),
+      });
+      expect(res.body.updated_at).toBe(res.body.created_at);
+      expect(res.headers.location).toBe(`/api/v1/issues/${res.body.id}/`);
+      expect(res.headers.etag).toBe('"0"');
+      expect(res.headers['x-position']).toMatch(POSITION);
+      const read = await get(res.body.id, manager);
+      expectStatus(read, 200);
+      expect(read.body).toEqual(res.body);
+      expect(read.headers.etag).toBe('"0"');
+    });
+
+    it('takes every writable field, without the trailing slash too', async () => {
+      const res = await api.http.post('/api/v1/issues').set(owner.auth).send({
+        project,
+        title: 'All fields',
+        description: 'Described',
+        status: 'blocked',
+        priority: 'critical',
+        due_date: '2030-02-28',
+        assigned_to_id: member.id,
+      });
+      expectStatus(res, 201);
+      expect(res.body).toMatchObject({
+        description: 'Described',
+        status: 'blocked',
+        priority: 'critical',
+        due_date: '2030-02-28',
+        assigned_to: { id: member.id, username: member.username },
+      });
+    });
+
+    it('accepts a title of 255 characters after trimming and null for the optional fields', async () => {
+      const res = await api.http
+        .post('/api/v1/issues/')
+        .set(owner.auth)
+        .send({ project, title: ` ${'t'.repeat(255)} `, due_date: null, assigned_to_id: null });
+      expectStatus(res, 201);
+      expect(res.body.title).toHaveLength(255);
+    });
+
+    it.each([
+      ['a missing title', { project: 'P' }, ['title']],
+      ['a blank title', { project: 'P', title: ' \n\t ' }, ['title']],
+      ['a title of 256 characters', { project: 'P', title: 'x'.repeat(256) }, ['title']],
+      ['an unknown status', { project: 'P', title: 'x', status: 'closed' }, ['status']],
+      ['an unknown priority', { project: 'P', title: 'x', priority: 'urgent' }, ['priority']],
+      ['a due date in another format', { project: 'P', title: 'x', due_date: '28/02/2030' }, ['due_date']],
+      [
+        'a due date that is not a real day',
+        { project: 'P', title: 'x', due_date: '2030-02-30' },
+        ['due_date'],
+      ],
+      [
+        'an assignee id that is not a UUID',
+        { project: 'P', title: 'x', assigned_to_id: 'bob' },
+        ['assigned_to_id'],
+      ],
+      ['a project that is not a UUID', { project: 'tracker', title: 'x' }, ['project']],
+      [
+        'several bad fields at once',
+        { project: 'P', title: 5, status: 'x', priority: 'y' },
+        ['title', 'status', 'priority'],
+      ],
+    ])('refuses %s with 400 naming the fields', async (_, body, fields) => {
+      const sent = { ...body, ...(body.project === 'P' ? { project } : {}) };
+      expectProblem(await api.http.post('/api/v1/issues/').set(owner.auth).send(sent), 400, fields);
+    });
+
+    it('refuses an assignee who is not a member of the organization with 400 naming assigned_to_id', async () => {
+      const res = await api.http
+        .post('/api/v1/issues/')
+        .set(owner.auth)
+        .send({ project, title: 'x', assigned_to_id: outsider.id });
+      expectProblem(res, 400, ['assigned_to_id']);
+    });
+
+    it('answers 404 for a project that does not exist', async () => {
+      const res = await api.http
+        .post('/api/v1/issues/')
+        .set(owner.auth)
+        .send({ project: '0190a5b8-0000-7000-8000-000000000000', title: 'x' });
+      expectProblem(res, 404);
+    });
+  });
+
+  describe('GET, PATCH and DELETE /issues/{id}/', () => {
+    it('answers 404 for an issue that does not exist', async () => {
+      expectProblem(await get('0190a5b8-0000-7000-8000-000000000000'), 404);
+    });
+
+    it('applies a PATCH as one event per changed field and answers the new issue and ETag', async () => {
+      const issue = await createIssue(api, member, project, { title: 'Patch me' });
+      const res = await api.http.patch(`/api/v1/issues/${issue.id}/`).set(member.auth).send({
+        title: 'Patched',
+        description: 'Now described',
+        status: 'in_progress',
+        priority: 'high',
+        due_date: '2031-01-01',
+        assigned_to_id: manager.id,
+      });
+      expectStatus(res, 200);
+      expect(res.body).toMatchObject({
+        id: issue.id,
+        title: 'Patched',
+        description: 'Now described',
+        status: 'in_progress',
+        priority: 'high',
+        due_date: '2031-01-01',
+        assigned_to: { id: manager.id, username: manager.username },
+        created_by: member.id,
+      });
+      expect(res.headers.etag).toBe('"6"');
+      expect(res.headers['x-position']).toMatch(POSITION);
+      expect(Date.parse(res.body.updated_at)).toBeGreaterThan(Date.parse(res.body.created_at) - 1);
+      const entries = await history(issue.id, member);
+      expect(entries.map((e) => e.type)).toEqual([
+        'IssueCreated',
+        'IssueTitleChanged',
+        'IssueDescriptionChanged',
+        'IssueStatusChanged',
+        'IssuePriorityChanged',
+        'IssueDueDateChanged',
+        'IssueAssigned',
+      ]);
+      expect(entries.slice(1).map((e) => e.changes)).toEqual([
+        { title: ['Patch me', 'Patched'] },
+        { description: ['', 'Now described'] },
+        { status: ['open', 'in_progress'] },
+        { priority: ['medium', 'high'] },
+        { due_date: [null, '2031-01-01'] },
+        { assigned_to: [null, { id: manager.id, username: manager.username }] },
+      ]);
+    });
+
+    it('appends nothing when nothing changed', async () => {
+      const issue = await createIssue(api, owner, project, {
+        title: 'Same',
+        priority: 'low',
+        assigned_to_id: member.id,
+      });
+      const res = await api.http.patch(`/api/v1/issues/${issue.id}`).set(owner.auth).send({
+        title: ' Same ',
+        priority: 'low',
+        status: 'open',
+        assigned_to_id: member.id,
+        due_date: null,
+      });
+      expectStatus(res, 200);
+      expect(res.headers.etag).toBe('"0"');
+      expect(res.headers['x-position']).toMatch(POSITION);
+      const empty = await api.http.patch(`/api/v1/issues/${issue.id}/`).set(owner.auth).send({});
+      expectStatus(empty, 200);
+      expect(empty.headers.etag).toBe('"0"');
+      expect(await history(issue.id)).toHaveLength(1);
+    });
+
+    it('unassigns with assigned_to_id: null and clears the due date with due_date: null', async () => {
+      const issue = await createIssue(api, owner, project, {
+        assigned_to_id: member.id,
+        due_date: '2030-05-05',
+      });
+      const res = await api.http
+        .patch(`/api/v1/issues/${issue.id}/`)
+        .set(owner.auth)
+        .send({ assigned_to_id: null, due_date: null });
+      expectStatus(res, 200);
+      expect(res.body).toMatchObject({ assigned_to: null, due_date: null });
+      const entries = await history(issue.id);
+      expect(entries.at(-2)).toMatchObject({
+        type: 'IssueDueDateChanged',
+        changes: { due_date: ['2030-05-05', null] },
+      });
+      expect(entries.at(-1)).toMatchObject({
+        type: 'IssueUnassigned',
+        changes: { assigned_to: [{ id: member.id, username: member.username }, null] },
+      });
+    });
+
+    it('refuses a PATCH with bad fields (400 naming them) or a non-member assignee (400), changing nothing', async () => {
+      const issue = await createIssue(api, owner, project);
+      expectProblem(
+        await api.http.patch(`/api/v1/issues/${issue.id}/`).set(owner.auth).send({ title: '' }),
+        400,
+        ['title'],
+      );
+      expectProblem(
+        await api.http
+          .patch(`/api/v1/issues/${issue.id}/`)
+          .set(owner.auth)
+          .send({ status: 'nope', due_date: 'soon' }),
+        400,
+        ['status', 'due_date'],
+      );
+      expectProblem(
+        await api.http
+          .patch(`/api/v1/issues/${issue.id}/`)
+          .set(owner.auth)
+          .send({ title: 'fine', assigned_to_id: outsider.id }),
+        400,
+        ['assigned_to_id'],
+      );
+      expectProblem(
+        await api.http
+          .patch(`/api/v1/issues/${issue.id}/`)
+          .set(owner.auth)
+          .send({ description: 'd'.repeat(10_001) }),
+        400,
+        ['description'],
+      );
+      expect(await history(issue.id)).toHaveLength(1);
+    });
+
+    it('lets the creator delete their issue; it is then 404, and keeps its history', async () => {
+      const issue = await createIssue(api, member, project, { title: 'Mine to delete' });
+      const res = await api.http.delete(`/api/v1/issues/${issue.id}/`).set(member.auth);
+      expectStatus(res, 204);
+      expect(res.text).toBe('');
+      expect(res.headers['x-position']).toMatch(POSITION);
+      expectProblem(await get(issue.id), 404);
+      expectProblem(
+        await api.http.patch(`/api/v1/issues/${issue.id}/`).set(owner.auth).send({ title: 'x' }),
+        404,
+      );
+      expectProblem(await api.http.delete(`/api/v1/issues/${issue.id}`).set(owner.auth), 404);
+      const entries = await history(issue.id);
+      expect(entries.map((e) => e.type)).toEqual(['IssueCreated', 'IssueDeleted']);
+      const list = await api.http.get(`/api/v1/issues/?project=${project}&limit=100`).set(owner.auth);
+      expect(list.body.results.map((i: Issue) => i.id)).not.toContain(issue.id);
+    });
+
+    it("refuses a member deleting someone else's issue with 403; an owner and a manager may", async () => {
+      const a = await createIssue(api, owner, project);
+      const b = await createIssue(api, member, project);
+      expectProblem(await api.http.delete(`/api/v1/issues/${a.id}/`).set(member.auth), 403);
+      expectStatus(await get(a.id), 200);
+      expectStatus(await api.http.delete(`/api/v1/issues/${a.id}/`).set(manager.auth), 204);
+      expectStatus(await api.http.delete(`/api/v1/issues/${b.id}/`).set(owner.auth), 204);
+    });
+  });
+
+  describe('history and as_of', () => {
+    it('lists the events in order with position, type, time, actor and changes, paged', async () => {
+      const issue = await createIssue(api, owner, project, { title: 'History', assigned_to_id: member.id });
+      await api.http
+        .patch(`/api/v1/issues/${issue.id}/`)
+        .set(member.auth)
+        .send({ status: 'in_progress' })
+        .expect(200);
+      await api.http
+        .patch(`/api/v1/issues/${issue.id}/`)
+        .set(manager.auth)
+        .send({ priority: 'critical' })
+        .expect(200);
+      const res = await api.http.get(`/api/v1/issues/${issue.id}/history`).set(member.auth);
+      expectStatus(res, 200);
+      expect(res.body.next).toBeNull();
+      expect(res.body.results).toEqual([
+        {
+          position: issue.position,
+          type: 'IssueCreated',
+          occurred_at: issue.body.created_at,
+          actor: { id: owner.id, username: owner.username },
+          changes: {
+            title: [null, 'History'],
+            description: [null, ''],
+            status: [null, 'open'],
+            priority: [null, 'medium'],
+            due_date: [null, null],
+            assigned_to: [null, { id: member.id, username: member.username }],
+          },
+        },
+        {
+          position: expect.stringMatching(POSITION),
+          type: 'IssueStatusChanged',
+          occurred_at: expect.any(String),
+          actor: { id: member.id, username: member.username },
+          changes: { status: ['open', 'in_progress'] },
+        },
+        {
+          position: expect.stringMatching(POSITION),
+          type: 'IssuePriorityChanged',
+          occurred_at: expect.any(String),
+          actor: { id: manager.id, username: manager.username },
+          changes: { priority: ['medium', 'critical'] },
+        },
+      ]);
+      const positions = res.body.results.map((e: { position: string }) => e.position);
+      expect([...positions].sort()).toEqual(positions);
+      const paged = await allPages(api, member, `/api/v1/issues/${issue.id}/history/?limit=1`);
+      expect(paged.pages).toBe(3);
+      expect(paged.results).toEqual(res.body.results);
+      expectProblem(
+        await api.http.get(`/api/v1/issues/${issue.id}/history/?cursor=bogus`).set(member.auth),
+        400,
+        ['cursor'],
+      );
+    });
+
+    it('answers 404 for the history of an issue that does not exist', async () => {
+      expectProblem(
+        await api.http.get('/api/v1/issues/0190a5b8-0000-7000-8000-000000000000/history/').set(owner.auth),
+        404,
+      );
+    });
+
+    it('shows the issue as it was at a position or a time, with that revision as ETag', async () => {
+      const created = await createIssue(api, owner, project, { title: 'v1' });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const between = new Date().toISOString();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const retitled = await api.http
+        .patch(`/api/v1/issues/${created.id}/`)
+        .set(owner.auth)
+        .send({ title: 'v2' });
+      expectStatus(retitled, 200);
+      const done = await api.http
+        .patch(`/api/v1/issues/${created.id}/`)
+        .set(owner.auth)
+        .send({ status: 'done' });
+      expectStatus(done, 200);
+
+      const asOf = (value: string) =>
+        api.http.get(`/api/v1/issues/${created.id}/?as_of=${encodeURIComponent(value)}`).set(member.auth);
+      const atCreation = await asOf(created.position);
+      expectStatus(atCreation, 200);
+      expect(atCreation.body).toEqual(created.body);
+      expect(atCreation.headers.etag).toBe('"0"');
+      const atRetitle = await asOf(retitled.headers['x-position'] as string);
+      expect(atRetitle.body).toMatchObject({ title: 'v2', status: 'open' });
+      expect(atRetitle.headers.etag).toBe('"1"');
+      const atBetween = await asOf(between);
+      expect(atBetween.body).toMatchObject({ title: 'v1', status: 'open' });
+      expect(atBetween.headers.etag).toBe('"0"');
+      const now = await asOf(new Date(Date.now() + 1000).toISOString());
+      expect(now.body).toEqual(done.body);
+      expect(now.headers.etag).toBe('"2"');
+      const byOffset = await asOf(between.replace('Z', '+00:00'));
+      expect(byOffset.body.title).toBe('v1');
+      const tomorrow = await asOf(new Date(Date.now() + 86_400_000).toISOString().slice(0, 10));
+      expect(tomorrow.body.status).toBe('done');
+      expectProblem(await asOf('2000-01-01T00:00:00Z'), 404);
+      expectProblem(await asOf('2000-01-01'), 404);
+    });
+
+    it('shows a deleted issue as it was before its deletion', async () => {
+      const issue = await createIssue(api, owner, project, { title: 'Gone later' });
+      const deleted = await api.http.delete(`/api/v1/issues/${issue.id}/`).set(owner.auth);
+      expectStatus(deleted, 204);
+      const before = await api.http
+        .get(`/api/v1/issues/${issue.id}/?as_of=${issue.position}`)
+        .set(owner.auth);
+      expectStatus(before, 200);
+      expect(before.body.title).toBe('Gone later');
+      expectProblem(
+        await api.http
+          .get(`/api/v1/issues/${issue.id}/?as_of=${deleted.headers['x-position']}`)
+          .set(owner.auth),
+        404,
+      );
+    });
+
+    it.each(['yesterday', '2024-13-01', '2024-02-30T00:00:00Z', '2024-01-01T10:00:00', '123', 'ffff-ffff'])(
+      'refuses as_of=%s with 400 naming as_of',
+      async (value) => {
+        const issue = await createIssue(api, owner, project);
+        expectProblem(
+          await api.http
+            .get(`/api/v1/issues/${issue.id}/?as_of=${encodeURIComponent(value)}`)
+            .set(owner.auth),
+          400,
+          ['as_of'],
+        );
+      },
+    );
+
+    it('hides the past of an issue from a non-member (404)', async () => {
+      const issue = await createIssue(api, owner, project);
+      expectProblem(
+        await api.http.get(`/api/v1/issues/${issue.id}/?as_of=${issue.position}`).set(outsider.auth),
+        404,
+      );
+      expectProblem(await api.http.get(`/api/v1/issues/${issue.id}/history/`).set(outsider.auth), 404);
+    });
+  });
+
+  describe('GET /issues/: filters, search, ordering and paging', () => {
+    let lead: TestUser;
+    let dev: TestUser;
+    let orgA: string;
+    let orgB: string;
+    let p1: string;
+    let p2: string;
+    let p3: string;
+    let issues: Issue[];
+
+    const list = async (query: string, by: TestUser = lead): Promise<Issue[]> =>
+      (await allPages<Issue>(api, by, `/api/v1/issues/?${query}`)).results;
+    const idsOf = (items: Issue[]) => items.map((i) => i.id);
+    const titled = (...titles: string[]) => issues.filter((i) => titles.includes(i.title)).map((i) => i.id);
+    const setOf = (items: Issue[]) => new Set(idsOf(items));
+
+    beforeAll(async () => {
+      [lead, dev] = await Promise.all([api.user('lead'), api.user('dev')]);
+      orgA = await createOrganization(api, lead, 'A');
+      orgB = await createOrganization(api, lead, 'B');
+      await addMember(api, lead, orgA, dev.id);
+      await addMember(api, lead, orgB, dev.id);
+      [p1, p2] = [await createProject(api, lead, orgA, 'P1'), await createProject(api, lead, orgA, 'P2')];
+      p3 = await createProject(api, lead, orgB, 'P3');
+      const specs: [string, string, Record<string, unknown>][] = [
+        [
+          p1,
+          'Login page crashes',
+          {
+            description: 'Users see a crash after submitting the form',
+            priority: 'critical',
+            due_date: '2030-01-10',
+            assigned_to_id: dev.id,
+          },
+        ],
+        [
+          p1,
+          'Database migration slow',
+          {
+            description: 'The nightly migration takes hours',
+            status: 'in_progress',
+            priority: 'high',
+            due_date: '2030-01-05',
+            assigned_to_id: lead.id,
+          },
+        ],
+        [p1, 'Update documentation', { status: 'blocked', priority: 'low' }],
+        [
+          p2,
+          'Crash reporter uploads twice',
+          {
+            description: 'duplicate reports',
+            status: 'done',
+            due_date: '2030-01-10',
+            assigned_to_id: dev.id,
+          },
+        ],
+        [p2, 'Dark mode', { description: 'A theme for the night owls', due_date: '2030-02-01' }],
+        [
+          p3,
+          'Billing export',
+          { description: 'CSV export of invoices crashes', priority: 'high', assigned_to_id: dev.id },
+        ],
+        [
+          p3,
+          'Onboarding emails',
+          {
+            description: 'welcome email sequence',
+            status: 'in_progress',
+            priority: 'low',
+            due_date: '2029-12-31',
+            assigned_to_id: lead.id,
+          },
+        ],
+      ];
+      for (const [projectId, title, fields] of specs)
+        await createIssue(api, lead, projectId, { title, ...fields });
+      // Touch some, so updated_at orders differently from created_at.
+      for (const title of ['Update documentation', 'Login page crashes']) {
+        const [found] = (await list(`search=${encodeURIComponent(`"${title}"`)}`)).filter(
+          (i) => i.title === title,
+        );
+        await api.http
+          .patch(`/api/v1/issues/${found!.id}/`)
+          .set(dev.auth)
+          .send({ description: `${found!.description} (seen)` })
+          .expect(200);
+      }
+      issues = await list('limit=100');
+      expect(issues).toHaveLength(7);
+    });
+
+    it('lists the issues of every organization of the caller, newest first by default', async () => {
+      const res = await api.http.get('/api/v1/issues/').set(lead.auth);
+      expectStatus(res, 200);
+      expect(res.body.next).toBeNull();
+      const created = [...issues].sort((a, b) =>
+        a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1,
+      );
+      expect(idsOf(res.body.results)).toEqual(idsOf(created));
+      expect(setOf(await list('', member))).not.toContain(issues[0]!.id);
+    });
+
+    it.each([
+      [
+        'project=P1',
+        () => `project=${p1}`,
+        () => titled('Login page crashes', 'Database migration slow', 'Update documentation'),
+      ],
+      ['organization=B', () => `organization=${orgB}`, () => titled('Billing export', 'Onboarding emails')],
+      ['status=open', () => 'status=open', () => titled('Login page crashes', 'Dark mode', 'Billing export')],
+      [
+        'status=in_progress&status=blocked',
+        () => 'status=in_progress&status=blocked',
+        () => titled('Database migration slow', 'Update documentation', 'Onboarding emails'),
+      ],
+      ['priority=high', () => 'priority=high', () => titled('Database migration slow', 'Billing export')],
+      [
+        'assigned_to=<dev id>',
+        () => `assigned_to=${dev.id}`,
+        () => titled('Login page crashes', 'Crash reporter uploads twice', 'Billing export'),
+      ],
+      [
+        'assigned_to=me',
+        () => 'assigned_to=me',
+        () => titled('Database migration slow', 'Onboarding emails'),
+      ],
+      ['assigned_to=none', () => 'assigned_to=none', () => titled('Update documentation', 'Dark mode')],
+      [
+        'due_before=2030-01-10',
+        () => 'due_before=2030-01-10',
+        () => titled('Database migration slow', 'Onboarding emails'),
+      ],
+      [
+        'due_after=2030-01-05',
+        () => 'due_after=2030-01-05',
+        () => titled('Login page crashes', 'Crash reporter uploads twice', 'Dark mode'),
+      ],
+      [
+        'due_date=2030-01-10',
+        () => 'due_date=2030-01-10',
+        () => titled('Login page crashes', 'Crash reporter uploads twice'),
+      ],
+      [
+        'search=crash',
+        () => 'search=crash',
+        () => titled('Login page crashes', 'Crash reporter uploads twice', 'Billing export'),
+      ],
+      [
+        'search=crash -billing',
+        () => `search=${encodeURIComponent('crash -billing')}`,
+        () => titled('Login page crashes', 'Crash reporter uploads twice'),
+      ],
+      [
+        'search="nightly migration"',
+        () => `search=${encodeURIComponent('"nightly migration"')}`,
+        () => titled('Database migration slow'),
+      ],
+      [
+        'search=theme or email',
+        () => `search=${encodeURIComponent('theme or email')}`,
+        () => titled('Dark mode', 'Onboarding emails'),
+      ],
+      ['search=<blank>', () => 'search=%20', () => idsOf(issues)],
+      [
+        'project=P1&status=open&search=crash',
+        () => `project=${p1}&status=open&search=crash`,
+        () => titled('Login page crashes'),
+      ],
+      [
+        'organization=A&assigned_to=<dev id>&due_after=2030-01-01&priority=medium',
+        () => `organization=${orgA}&assigned_to=${dev.id}&due_after=2030-01-01&priority=medium`,
+        () => titled('Crash reporter uploads twice'),
+      ],
+    ])('filters by %s', async (_, query, expected) => {
+      expect([...setOf(await list(query()))].sort()).toEqual(expected().sort());
+    });
+
+    it('finds nothing for another organization or a project the caller cannot see', async () => {
+      expect(await list(`organization=${org}`)).toEqual([]);
+      expect(await list(`project=${project}`)).toEqual([]);
+      expect(await list('project=0190a5b8-0000-7000-8000-000000000000')).toEqual([]);
+    });
+
+    const rank: Record<string, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+    const keyOf: Record<string, (i: Issue) => number> = {
+      created_at: (i) => Date.parse(i.created_at),
+      updated_at: (i) => Date.parse(i.updated_at),
+      due_date: (i) => (i.due_date === null ? Number.POSITIVE_INFINITY : Date.parse(i.due_date)),
+      priority: (i) => rank[i.priority]!,
+    };
+
+    it.each([
+      'created_at',
+      '-created_at',
+      'updated_at',
+      '-updated_at',
+      'due_date',
+      '-due_date',
+      'priority',
+      '-priority',
+    ])('orders by %s (ties by id in the same direction) across pages of 2', async (ordering) => {
+      const key = keyOf[ordering.replace('-', '')]!;
+      const direction = ordering.startsWith('-') ? -1 : 1;
+      const expected = [...issues].sort((a, b) => {
+        const byKey = key(a) === key(b) ? 0 : key(a) < key(b) ? -1 : 1;
+        return direction * (byKey !== 0 ? byKey : a.id < b.id ? -1 : 1);
+      });
+      const { results, pages } = await allPages<Issue>(
+        api,
+        lead,
+        `/api/v1/issues/?ordering=${ordering}&limit=2`,
+      );
+      expect(pages).toBe(4);
+      expect(idsOf(results)).toEqual(idsOf(expected));
+    });
+
+    it('pages filtered and ordered lists with cursors whose next URL keeps the filters', async () => {
+      const first = await api.http
+        .get(`/api/v1/issues?status=open&status=in_progress&ordering=priority&limit=1`)
+        .set(lead.auth);
+      expectStatus(first, 200);
+      const next = new URL(first.body.next);
+      expect(next.searchParams.getAll('status')).toEqual(['open', 'in_progress']);
+      expect(next.searchParams.get('ordering')).toBe('priority');
+      const all = await list('status=open&status=in_progress&ordering=priority&limit=1');
+      expect(all.map((i) => i.priority)).toEqual(['low', 'medium', 'high', 'high', 'critical']);
+    });
+
+    it('keeps paging stable when issues are created between pages', async () => {
+      const first = await api.http.get(`/api/v1/issues/?project=${p2}&limit=1`).set(lead.auth);
+      await createIssue(api, lead, p2, { title: 'Newest, after the first page' });
+      const second = await api.http
+        .get(new URL(first.body.next).pathname + new URL(first.body.next).search)
+        .set(lead.auth);
+      expectStatus(second, 200);
+      expect([...idsOf(first.body.results), ...idsOf(second.body.results)]).toEqual(
+        titled('Crash reporter uploads twice', 'Dark mode'),
+      );
+      expect(second.body.next).toBeNull();
+    });
+
+    it.each([
+      ['status=closed', 'status'],
+      ['status=open&status=later', 'status'],
+      ['priority=urgent', 'priority'],
+      ['assigned_to=bob', 'assigned_to'],
+      ['due_before=2030-13-01', 'due_before'],
+      ['due_after=tomorrow', 'due_after'],
+      ['due_date=2030-02-30', 'due_date'],
+      ['project=p1', 'project'],
+      ['organization=a', 'organization'],
+      ['ordering=title', 'ordering'],
+      ['search=%00', 'search'],
+      [`search=${'w'.repeat(501)}`, 'search'],
+      ['cursor=not-a-cursor', 'cursor'],
+    ])('refuses %s with 400 naming %s', async (query, field) => {
+      expectProblem(await api.http.get(`/api/v1/issues/?${query}`).set(lead.auth), 400, [field]);
+    });
+
+    it('refuses a cursor made for another ordering with 400 naming cursor', async () => {
+      const page = await api.http.get('/api/v1/issues/?limit=1&ordering=priority').set(lead.auth);
+      const cursor = new URL(page.body.next).searchParams.get('cursor');
+      expectProblem(
+        await api.http.get(`/api/v1/issues/?limit=1&ordering=due_date&cursor=${cursor}`).set(lead.auth),
+        400,
+        ['cursor'],
+      );
+    });
+  });
+});

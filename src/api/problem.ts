@@ -1,0 +1,120 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { DomainError, type FieldError } from '../domain/shared/errors';
+import { EventStoreUnavailableError } from '../eventstore/port';
+
+/** An error that already knows its HTTP answer. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail?: string,
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Invalid input',
+  401: 'Not authenticated',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  412: 'Precondition failed',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable request',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+};
+
+export const sendProblem = (
+  res: Response,
+  status: number,
+  detail: string,
+  extra: { title?: string; errors?: FieldError[]; headers?: Record<string, string> } = {},
+): void => {
+  for (const [name, value] of Object.entries(extra.headers ?? {})) res.setHeader(name, value);
+  res
+    .status(status)
+    .type('application/problem+json')
+    .send(
+      JSON.stringify({
+        type: 'about:blank',
+        title: extra.title ?? TITLES[status] ?? 'Error',
+        status,
+        detail,
+        ...(extra.errors ? { errors: extra.errors } : {}),
+      }),
+    );
+};
+
+const DOMAIN_STATUS: Record<DomainError['code'], number> = {
+  validation: 400,
+  not_found: 404,
+  forbidden: 403,
+  illegal_state: 409,
+  concurrency: 412,
+};
+
+const isDatabaseDown = (error: unknown): boolean => {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (typeof e.code === 'string' && /^(08|57P0[1-3]|53300)/.test(e.code)) return true;
+  if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e.code))
+    return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Knex: Timeout acquiring a connection/i.test(
+    e.message ?? '',
+  );
+};
+
+/** The one place errors become problem+json; nothing a client sends may end as a 500. */
+export const problemHandler =
+  (logger: Logger): ErrorRequestHandler =>
+  (error, req, res, _next) => {
+    if (res.headersSent) return;
+    if (error instanceof HttpError) {
+      sendProblem(res, error.status, error.message, { title: error.title, ...error.extra });
+      return;
+    }
+    if (error instanceof DomainError) {
+      // Without If-Match a conflict means the retries ran out: the state moved on, not the client's precondition.
+      const status = error.code === 'concurrency' && !req.get('if-match') ? 409 : DOMAIN_STATUS[error.code];
+      const errors = 'errors' in error ? (error.errors as FieldError[]) : undefined;
+      sendProblem(res, status, error.message, errors ? { errors } : {});
+      return;
+    }
+    // body-parser's errors carry their status and a type.
+    const e = error as { type?: string; status?: number; statusCode?: number; message?: string };
+    if (e?.type === 'entity.parse.failed') {
+      sendProblem(res, 400, 'the body is not valid JSON', {
+        errors: [{ path: 'body', message: 'malformed JSON' }],
+      });
+      return;
+    }
+    if (e?.type === 'entity.too.large') {
+      sendProblem(res, 413, 'the body is larger than 1 MiB');
+      return;
+    }
+    if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
+      sendProblem(res, 415, e.message ?? 'unsupported encoding');
+      return;
+    }
+    const status = e?.status ?? e?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendProblem(res, status, e.message ?? 'bad request');
+      return;
+    }
+    if (error instanceof EventStoreUnavailableError || isDatabaseDown(error)) {
+      sendProblem(res, 503, 'a dependency is unavailable; try again shortly', {
+        headers: { 'Retry-After': '1' },
+      });
+      return;
+    }
+    (req as { log?: Logger }).log?.error({ err: error }, 'unhandled error') ??
+      logger.error({ err: error }, 'unhandled error');
+    sendProblem(res, 500, 'something went wrong on our side');
+  };

@@ -1,0 +1,121 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { problemSchema, z } from './openapi';
+import { parseInput } from './validate';
+
+export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  req: Request;
+  res: Response;
+}
+
+/**
+ * One route: the zod schemas that validate it are the ones the OpenAPI document is generated from.
+ * `path` is written OpenAPI-style (`/api/v1/issues/{id}/`); it answers with and without the trailing slash.
+ */
+export interface RouteSpec<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  /** Whether a bearer token is required. */
+  auth: boolean;
+  params?: P;
+  query?: Q;
+  body?: B;
+  headers?: z.ZodObject;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Extra middleware run before the handler (after authentication). */
+  before?: RequestHandler[];
+  /** POST only: whether `Idempotency-Key` applies (default true). */
+  idempotent?: boolean;
+  handler(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<void> | void;
+}
+
+export const route = <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+  spec: RouteSpec<P, Q, B>,
+) => spec as unknown as RouteSpec;
+
+const expressPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1').replace(/\/$/, '') || '/';
+
+const COMMON_ERRORS: Record<number, string> = {
+  400: 'Invalid input; `errors` names the fields',
+  401: 'Missing or bad token',
+  404: 'Unknown, or not visible to the caller',
+  429: 'Rate limited',
+  503: 'A dependency is down',
+};
+
+export const mountRoutes = (
+  router: Router,
+  registry: OpenAPIRegistry,
+  specs: readonly RouteSpec[],
+  authenticate: RequestHandler,
+  idempotency: RequestHandler,
+): void => {
+  for (const spec of specs) {
+    const idempotent = spec.method === 'post' && spec.idempotent !== false;
+    const headers = idempotent
+      ? (spec.headers ?? z.object({})).extend({
+          'idempotency-key': z
+            .string()
+            .max(255)
+            .optional()
+            .openapi({ description: 'Retry safely: same key and body → the first response' }),
+        })
+      : spec.headers;
+    const responses: Record<
+      string,
+      { description: string; content?: Record<string, { schema: z.ZodType }> }
+    > = {};
+    for (const [status, response] of Object.entries(spec.responses)) {
+      responses[status] = response.schema
+        ? { description: response.description, content: { 'application/json': { schema: response.schema } } }
+        : { description: response.description };
+    }
+    for (const [status, description] of Object.entries(COMMON_ERRORS)) {
+      if (!spec.auth && status === '401') continue;
+      responses[status] ??= {
+        description,
+        content: { 'application/problem+json': { schema: problemSchema } },
+      };
+    }
+    registry.registerPath({
+      method: spec.method,
+      path: spec.path,
+      summary: spec.summary,
+      tags: [spec.tag],
+      ...(spec.auth ? { security: [{ bearer: [] }] } : {}),
+      request: {
+        ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
+        ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
+        ...(headers ? { headers } : {}),
+        ...(spec.body
+          ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } }
+          : {}),
+      },
+      responses,
+    });
+    const handler = async (req: Request, res: Response, _next: NextFunction) => {
+      const params = spec.params ? parseInput(spec.params, req.params, 'path') : req.params;
+      const query = spec.query ? parseInput(spec.query, req.query, 'query') : req.query;
+      const body = spec.body ? parseInput(spec.body, req.body ?? undefined, 'body') : undefined;
+      await spec.handler({ params, query, body, req, res } as RouteInput<never, never, never>);
+    };
+    const chain = [
+      ...(spec.auth ? [authenticate] : []),
+      ...(spec.before ?? []),
+      ...(idempotent ? [idempotency] : []),
+      handler,
+    ];
+    router[spec.method](expressPath(spec.path), ...chain);
+  }
+};

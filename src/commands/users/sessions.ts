@@ -1,0 +1,110 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+
+/**
+ * Refresh tokens: random, stored only as SHA-256 hashes, rotated on every use. Each login starts a family;
+ * presenting a token that was already spent means it leaked, so the whole family is revoked.
+ */
+export const sessionsMigration: Knex.Migration = {
+  async up(knex) {
+    await knex.raw(`
+      CREATE TABLE refresh_tokens (
+        token_hash text PRIMARY KEY,
+        family_id uuid NOT NULL,
+        user_id uuid NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz,
+        revoked_at timestamptz
+      );
+      CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+      CREATE INDEX refresh_tokens_expires ON refresh_tokens (expires_at);
+    `);
+  },
+  async down(knex) {
+    await knex.raw('DROP TABLE IF EXISTS refresh_tokens');
+  },
+};
+
+const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+const newToken = (): string => randomBytes(32).toString('base64url');
+
+export type RotateOutcome =
+  | { ok: true; userId: string; refresh: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
+
+export interface SessionStore {
+  /** Starts a new family for a login. */
+  start(userId: string): Promise<string>;
+  rotate(refresh: string): Promise<RotateOutcome>;
+  /** Ends the token's family (logout). Unknown tokens are ignored. */
+  revoke(refresh: string): Promise<void>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  purgeExpired(before: Date): Promise<number>;
+}
+
+export const pgSessionStore = (knex: Knex, options: { ttlSeconds: number }): SessionStore => {
+  const insert = async (trx: Knex | Knex.Transaction, userId: string, familyId: string): Promise<string> => {
+    const token = newToken();
+    await trx('refresh_tokens').insert({
+      token_hash: hashToken(token),
+      family_id: familyId,
+      user_id: userId,
+      expires_at: new Date(Date.now() + options.ttlSeconds * 1000),
+    });
+    return token;
+  };
+  return {
+    async start(userId) {
+      const { rows } = await knex.raw<{ rows: { id: string }[] }>('SELECT gen_random_uuid() AS id');
+      return insert(knex, userId, rows[0]!.id);
+    },
+    rotate(refresh) {
+      return knex.transaction(async (trx) => {
+        // Spend the token atomically: of two concurrent uses, one wins and the other looks like reuse.
+        const spent = await trx('refresh_tokens')
+          .where({ token_hash: hashToken(refresh) })
+          .whereNull('used_at')
+          .whereNull('revoked_at')
+          .where('expires_at', '>', trx.fn.now())
+          .update({ used_at: trx.fn.now() })
+          .returning(['user_id', 'family_id']);
+        const row = spent[0] as { user_id: string; family_id: string } | undefined;
+        if (row)
+          return {
+            ok: true as const,
+            userId: row.user_id,
+            refresh: await insert(trx, row.user_id, row.family_id),
+          };
+        const known = (await trx('refresh_tokens')
+          .where({ token_hash: hashToken(refresh) })
+          .first()) as
+          | { family_id: string; used_at: Date | null; revoked_at: Date | null; expires_at: Date }
+          | undefined;
+        if (!known) return { ok: false as const, reason: 'unknown' as const };
+        if (known.revoked_at) return { ok: false as const, reason: 'revoked' as const };
+        if (known.used_at) {
+          await trx('refresh_tokens')
+            .where({ family_id: known.family_id })
+            .whereNull('revoked_at')
+            .update({ revoked_at: trx.fn.now() });
+          return { ok: false as const, reason: 'reused' as const };
+        }
+        return { ok: false as const, reason: 'expired' as const };
+      });
+    },
+    async revoke(refresh) {
+      const known = (await knex('refresh_tokens')
+        .where({ token_hash: hashToken(refresh) })
+        .first()) as { family_id: string } | undefined;
+      if (known)
+        await knex('refresh_tokens')
+          .where({ family_id: known.family_id })
+          .whereNull('revoked_at')
+          .update({ revoked_at: knex.fn.now() });
+    },
+    async purgeExpired(before) {
+      return knex('refresh_tokens').where('expires_at', '<', before).delete();
+    },
+  };
+};

@@ -1,0 +1,126 @@
+/**
+ * The embedded default as a newcomer runs it: `npm start` with nothing set. Boots the real entry point in a
+ * child process with a temporary data folder, runs the original flow, stops it with SIGTERM, and starts again.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+jest.setTimeout(120_000);
+
+interface Running {
+  child: ChildProcess;
+  base: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+const boot = (dataDir: string): Promise<Running> => {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    PASSWORD_HASH_COST: '10',
+  };
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'EVENTSTORE_CONNECTION_STRING', 'ROLE', 'NODE_ENV'])
+    delete env[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'main.ts')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 90_000);
+    const check = () => {
+      const match = /API\s+(http:\/\/[^\s]+)\/api\/v1\//.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, base: match[1]!, output: () => output, exited });
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => reject(new Error(`exited before starting:\n${output}`)));
+  });
+};
+
+const postgresProcessesOf = (dataDir: string): string => {
+  try {
+    return execFileSync('pgrep', ['-af', dataDir], { encoding: 'utf8' }).trim();
+  } catch {
+    return ''; // pgrep exits 1 when nothing matches
+  }
+};
+
+const call = async (base: string, method: string, url: string, body?: unknown, token?: string) => {
+  const response = await fetch(`${base}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown> & { results?: { id: string }[] },
+  };
+};
+
+describe('npm start, the embedded default', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tt-embedded-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('runs the flow, stops cleanly on SIGTERM, and finds its data after a restart', async () => {
+    const first = await boot(dataDir);
+    const { base } = first;
+    expect(
+      (
+        await call(base, 'POST', '/api/v1/auth/register/', {
+          username: 'newcomer',
+          email: 'n@example.com',
+          password: 'a long password',
+        })
+      ).status,
+    ).toBe(201);
+    const login = await call(base, 'POST', '/api/v1/auth/login/', {
+      username: 'newcomer',
+      password: 'a long password',
+    });
+    const token = login.body.access as string;
+    const org = await call(base, 'POST', '/api/v1/organizations/', { name: 'First' }, token);
+    const project = await call(
+      base,
+      'POST',
+      '/api/v1/projects/',
+      { organization: org.body.id, name: 'Tracker' },
+      token,
+    );
+    const issue = await call(
+      base,
+      'POST',
+      '/api/v1/issues/',
+      { project: project.body.id, title: 'Survives restarts' },
+      token,
+    );
+    expect(issue.status).toBe(201);
+    const list = await call(base, 'GET', '/api/v1/issues/', undefined, token);
+    expect(list.body.results!.map((i) => i.id)).toEqual([issue.body.id]);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(postgresProcessesOf(dataDir)).toBe('');
+
+    const second = await boot(dataDir);
+    const again = await call(second.base, 'POST', '/api/v1/auth/login/', {
+      username: 'newcomer',
+      password: 'a long password',
+    });
+    const listed = await call(second.base, 'GET', '/api/v1/issues/', undefined, again.body.access as string);
+    expect(listed.body.results!.map((i) => i.id)).toEqual([issue.body.id]);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(postgresProcessesOf(dataDir)).toBe('');
+  });
+});

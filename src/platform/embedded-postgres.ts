@@ -1,0 +1,202 @@
+/**
+ * The embedded default's database: a PostgreSQL cluster in `<dataDir>/postgres`, initialised on first use,
+ * run as a child process in its own process group (so a terminal's Ctrl-C reaches only us, and we stop it
+ * last), restarted if it dies, and recovered after a crash of either it or us.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import { initialiseCluster, resolveBinaries, runAccount, SUPERUSER } from './embedded-postgres-cluster';
+import { prepareDataDir, writeSettings } from './embedded-postgres-settings';
+import type { Logger } from './logger';
+import { clearPostmasterLeftovers } from './postmaster-lock';
+import { launchPostmaster, terminatePostmaster } from './postmaster-process';
+
+export interface EmbeddedPostgresOptions {
+  /** The app's data folder: the cluster lives in `<dataDir>/postgres`, its password and port in `<dataDir>/postgres.json`. */
+  dataDir: string;
+  /** A fixed port. Without it: the previous start's port when it is free (a stable URL), else any free port. */
+  port?: number;
+  /** The application database, created when missing. */
+  database?: string;
+  logger: Logger;
+  /** How long `stop()` lets PostgreSQL shut down cleanly before forcing it. */
+  stopTimeoutMs?: number;
+}
+
+export interface EmbeddedPostgres {
+  /** `postgres://postgres:<password>@127.0.0.1:<port>/<database>`: recomputed on each start, never assume it. */
+  url: string;
+  port: number;
+  /** Fast shutdown (open transactions roll back, then a checkpoint). Idempotent. */
+  stop(): Promise<void>;
+}
+
+const START_ATTEMPTS = 5;
+const MAX_RESTART_DELAY_MS = 30_000;
+
+export const embeddedClusterDir = (dataDir: string): string => path.join(path.resolve(dataDir), 'postgres');
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --- ports ---
+
+const listenOnce = (port: number) =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : port));
+    });
+  });
+
+const isPortFree = (port: number) =>
+  listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+const freePort = () => listenOnce(0);
+
+const adminUrl = (password: string, port: number, database: string) =>
+  `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+
+const ensureDatabase = async (url: string, database: string) => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) {
+      await client
+        .query(`create database ${client.escapeIdentifier(database)}`)
+        .catch((error: { code?: string }) => {
+          if (error.code !== '42P04') throw error; // created meanwhile by another caller
+        });
+    }
+  } finally {
+    await client.end();
+  }
+};
+
+export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> => {
+  const { logger } = options;
+  const dataDir = path.resolve(options.dataDir);
+  const cluster = embeddedClusterDir(dataDir);
+  const database = options.database ?? 'team_tracker';
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  const asRoot = process.getuid?.() === 0;
+  const binaries = resolveBinaries();
+
+  const settings = await prepareDataDir(dataDir, cluster, asRoot);
+  const account = await runAccount(asRoot);
+  // initdb refuses a folder that is not empty: a cluster that exists is only started.
+  if (!existsSync(path.join(cluster, 'PG_VERSION'))) {
+    logger.info({ cluster }, 'initialising the embedded PostgreSQL cluster');
+    await initialiseCluster({ binaries, cluster, password: settings.password, account, logger });
+  }
+
+  const launch = (port: number) =>
+    launchPostmaster({
+      binary: binaries.postgres,
+      cluster,
+      port,
+      account,
+      probeUrl: adminUrl(settings.password, port, 'postgres'),
+      logger,
+    });
+  const clearLeftovers = () =>
+    clearPostmasterLeftovers({ cluster, ownerPid: settings.ownerPid, stopTimeoutMs, logger });
+
+  /** Retries cover a port taken meanwhile and the old postmaster's children still holding shared memory. */
+  const launchWithRetries = async (): Promise<{ child: ChildProcess; port: number }> => {
+    const fixed = options.port;
+    let port =
+      fixed ??
+      (settings.port !== undefined && (await isPortFree(settings.port)) ? settings.port : await freePort());
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { child: await launch(port), port };
+      } catch (error) {
+        if (attempt >= START_ATTEMPTS) throw error;
+        logger.warn({ err: error, attempt }, 'embedded PostgreSQL failed to start; retrying');
+        await delay(500 * attempt);
+        await clearLeftovers();
+        if (fixed === undefined && !(await isPortFree(port))) port = await freePort();
+      }
+    }
+  };
+
+  await clearLeftovers();
+  const started = await launchWithRetries();
+  const port = started.port;
+  let current: ChildProcess | undefined = started.child;
+  await writeSettings(dataDir, { ...settings, port, ownerPid: process.pid });
+  const url = adminUrl(settings.password, port, database);
+  try {
+    await ensureDatabase(adminUrl(settings.password, port, 'postgres'), database);
+  } catch (error) {
+    await terminatePostmaster(started.child, stopTimeoutMs, logger);
+    throw error;
+  }
+
+  // Supervision: a postmaster that dies under us comes back on the same port, so pools reconnect by themselves.
+  let stopping = false;
+  let restartDelayMs = 1000;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarting: Promise<void> | undefined;
+  const restart = async () => {
+    try {
+      await clearLeftovers();
+      const child = await launch(port);
+      if (stopping) return await terminatePostmaster(child, stopTimeoutMs, logger);
+      current = child;
+      watch(child);
+      restartDelayMs = 1000;
+      logger.info({ port }, 'embedded PostgreSQL restarted');
+    } catch (error) {
+      logger.error({ err: error }, 'restarting the embedded PostgreSQL failed');
+      restartDelayMs = Math.min(restartDelayMs * 2, MAX_RESTART_DELAY_MS);
+      scheduleRestart();
+    }
+  };
+  const scheduleRestart = () => {
+    if (stopping) return;
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      restarting = restart().finally(() => {
+        restarting = undefined;
+      });
+    }, restartDelayMs);
+  };
+  const watch = (child: ChildProcess) =>
+    child.once('exit', (code, signal) => {
+      if (stopping || child !== current) return;
+      current = undefined;
+      logger.error({ code, signal, restartInMs: restartDelayMs }, 'embedded PostgreSQL exited unexpectedly');
+      scheduleRestart();
+    });
+  watch(started.child);
+
+  // If we exit without stop() (a crash, a shutdown timeout), PostgreSQL still gets its fast shutdown.
+  const onProcessExit = () => current?.kill('SIGINT');
+  process.on('exit', onProcessExit);
+
+  logger.info({ port, cluster, database }, 'embedded PostgreSQL ready');
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      stopping = true;
+      clearTimeout(restartTimer);
+      await restarting;
+      if (current) await terminatePostmaster(current, stopTimeoutMs, logger);
+      current = undefined;
+      process.removeListener('exit', onProcessExit);
+      logger.info({ cluster }, 'embedded PostgreSQL stopped');
+    })();
+    return stopped;
+  };
+  return { url, port, stop };
+};

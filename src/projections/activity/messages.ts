@@ -1,0 +1,84 @@
+import type { IssueEvent, ProjectEvent } from '../../domain';
+import type { RecordedEvent } from '../../eventstore/port';
+import type { RoomMessage } from '../projection';
+import { issueChanges } from '../issues/changes';
+import type { IssueRecord } from '../issues/record';
+import { issueView } from '../issues/view';
+import type { ProjectRecord } from '../projects/record';
+import { projectView } from '../projects/record';
+import { isoTime } from '../shared/sql';
+
+export const projectRoom = (projectId: string): string => `project:${projectId}`;
+
+/** One entry of a project's feed: the message its room was sent, and where it came from. */
+export interface ActivityEntry {
+  projectId: string;
+  organizationId: string;
+  recorded: RecordedEvent;
+  message: RoomMessage['message'];
+}
+
+const envelope = (type: string, recorded: RecordedEvent) => ({
+  type,
+  position: recorded.position,
+  occurred_at: isoTime(recorded.metadata.occurredAt),
+  actor_id: recorded.metadata.actorId,
+});
+
+/**
+ * The message for one issue event, built from the issue as it is right after that event, so each message
+ * stands alone (one message per event: every message keeps its own position for resume and deduplication).
+ */
+export const issueActivity = (
+  event: IssueEvent,
+  recorded: RecordedEvent,
+  after: IssueRecord,
+  usernames: ReadonlyMap<string, string>,
+): ActivityEntry => {
+  const { issueId, projectId, organizationId } = event.data;
+  const entry = (message: RoomMessage['message']) => ({ projectId, organizationId, recorded, message });
+  if (event.type === 'IssueDeleted') {
+    return entry({ ...envelope('issue.deleted', recorded), issue_id: issueId, project_id: projectId });
+  }
+  const issue = issueView(after, usernames);
+  if (event.type === 'IssueCreated') {
+    return entry({
+      ...envelope('issue.created', recorded),
+      issue_id: issueId,
+      title: issue.title,
+      project_id: projectId,
+      issue,
+    });
+  }
+  return entry({
+    ...envelope('issue.updated', recorded),
+    issue_id: issueId,
+    title: issue.title,
+    status: issue.status,
+    project_id: projectId,
+    changes: issueChanges(event, usernames),
+    issue,
+  });
+};
+
+/** `project.updated` for a change or an archiving; a creation has no room to tell yet. */
+export const projectActivity = (
+  event: ProjectEvent,
+  recorded: RecordedEvent,
+  after: ProjectRecord,
+): ActivityEntry | null => {
+  if (event.type === 'ProjectCreated') return null;
+  const { projectId, organizationId } = event.data;
+  return {
+    projectId,
+    organizationId,
+    recorded,
+    message: { ...envelope('project.updated', recorded), project: projectView(after) },
+  };
+};
+
+export const roomMessage = (entry: ActivityEntry): RoomMessage => ({
+  room: projectRoom(entry.projectId),
+  position: entry.recorded.position,
+  message: entry.message,
+});

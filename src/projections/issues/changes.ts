@@ -1,0 +1,64 @@
+import type { IssueEvent } from '../../domain';
+import { userRef } from '../users/usernames';
+
+/** `{ field: [old, new] }` with the API's field names; `assigned_to` values are `{ id, username }` or null, as in the issue. */
+export type Changes = Record<string, [unknown, unknown]>;
+
+/** The user ids an event's changes mention, to look their usernames up once per batch. */
+export const usersMentioned = (event: IssueEvent): (string | null)[] => {
+  switch (event.type) {
+    case 'IssueCreated':
+      return [event.data.assigneeId, event.data.createdBy];
+    case 'IssueAssigned':
+      return [event.data.assigneeId, event.data.previousAssigneeId];
+    case 'IssueUnassigned':
+      return [event.data.previousAssigneeId];
+    default:
+      return [];
+  }
+};
+
+/**
+ * What an event changed, from the event alone (events carry the previous value). A creation shows every field
+ * going from null to its first value; a deletion changes no field.
+ */
+export const issueChanges = (event: IssueEvent, usernames: ReadonlyMap<string, string>): Changes => {
+  switch (event.type) {
+    case 'IssueCreated': {
+      const { data } = event;
+      return {
+        title: [null, data.title],
+        description: [null, data.description],
+        status: [null, data.status],
+        priority: [null, data.priority],
+        due_date: [null, data.dueDate],
+        assigned_to: [null, userRef(data.assigneeId, usernames)],
+      };
+    }
+    case 'IssueTitleChanged':
+      return { title: [event.data.previousTitle, event.data.title] };
+    case 'IssueDescriptionChanged':
+      return { description: [event.data.previousDescription, event.data.description] };
+    case 'IssueStatusChanged':
+      return { status: [event.data.previousStatus, event.data.status] };
+    case 'IssuePriorityChanged':
+      return { priority: [event.data.previousPriority, event.data.priority] };
+    case 'IssueDueDateChanged':
+      return { due_date: [event.data.previousDueDate, event.data.dueDate] };
+    case 'IssueAssigned':
+      return {
+        assigned_to: [
+          userRef(event.data.previousAssigneeId, usernames),
+          userRef(event.data.assigneeId, usernames),
+        ],
+      };
+    case 'IssueUnassigned':
+      return { assigned_to: [userRef(event.data.previousAssigneeId, usernames), null] };
+    case 'IssueDeleted':
+      return {};
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+    }
+  }
+};

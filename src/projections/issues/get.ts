@@ -1,0 +1,28 @@
+import type { Knex } from 'knex';
+import { isUuid } from '../shared/ids';
+import type { IssueRow } from './row';
+import { issueFromRow, issueSelect } from './row';
+import type { IssueView } from './view';
+
+/** An issue with its stream revision (the `ETag`). */
+export interface IssueWithRevision {
+  issue: IssueView;
+  revision: number;
+}
+
+/** `GET /issues/{id}/`; null when it does not exist, was deleted, or the viewer is not a member of its organization. */
+export const getIssue = async (
+  db: Knex,
+  issueId: string,
+  viewerId: string,
+): Promise<IssueWithRevision | null> => {
+  if (!isUuid(issueId) || !isUuid(viewerId)) return null;
+  const { rows } = await db.raw<{ rows: IssueRow[] }>(
+    `SELECT ${issueSelect('i')} FROM issues AS i
+     WHERE i.id = ?::uuid
+       AND EXISTS (SELECT 1 FROM memberships AS m WHERE m.organization_id = i.organization_id AND m.user_id = ?::uuid)`,
+    [issueId, viewerId],
+  );
+  const row = rows[0];
+  return row === undefined ? null : { issue: issueFromRow(row), revision: row.revision };
+};

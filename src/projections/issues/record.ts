@@ -1,0 +1,27 @@
+import type { Issue, IssueEvent } from '../../domain';
+import { issueDecider } from '../../domain';
+import type { Applied } from '../shared/events';
+import { isoTime } from '../shared/sql';
+
+/**
+ * An issue as the read model keeps it: the domain's state (folded with the domain's own `evolve`, so the
+ * projection, `as_of` and the command side agree) plus what only the log's metadata knows.
+ */
+export interface IssueRecord {
+  state: Issue;
+  createdAt: string;
+  updatedAt: string;
+  /** The stream revision of the last event applied. */
+  revision: number;
+}
+
+/** The record after one event; undefined for an event with no creation before it. A deletion sets `state.deleted`. */
+export const evolveIssue = (
+  record: IssueRecord | undefined,
+  { event, recorded }: { event: IssueEvent; recorded: Applied['recorded'] },
+): IssueRecord | undefined => {
+  if (record === undefined && event.type !== 'IssueCreated') return undefined;
+  const at = isoTime(recorded.metadata.occurredAt);
+  const state = issueDecider.evolve(record?.state ?? issueDecider.initialState(), event);
+  return { state, createdAt: record?.createdAt ?? at, updatedAt: at, revision: recorded.revision };
+};

@@ -1,0 +1,126 @@
+import type { Knex } from 'knex';
+import type { IssuePriority, IssueStatus } from '../../domain';
+import { issueDecider } from '../../domain';
+import { arrayParam, dateText, ident, isoTime, recordset } from '../shared/sql';
+import type { IssueRecord } from './record';
+
+interface Tables {
+  issues: string;
+  tombstones: string;
+}
+
+interface IssueRow {
+  id: string;
+  project_id: string;
+  organization_id: string;
+  title: string;
+  description: string;
+  status: IssueStatus;
+  priority: IssuePriority;
+  due_date: string | null;
+  assignee_id: string | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  revision: number;
+}
+
+const fromRow = (row: IssueRow): IssueRecord => ({
+  state: {
+    exists: true,
+    deleted: false,
+    issueId: row.id,
+    projectId: row.project_id,
+    organizationId: row.organization_id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    dueDate: row.due_date,
+    assigneeId: row.assignee_id,
+    createdBy: row.created_by,
+  },
+  createdAt: isoTime(row.created_at),
+  updatedAt: isoTime(row.updated_at),
+  revision: row.revision,
+});
+
+/** Only its revision survives a deletion: enough to refuse replays, and the issue stays gone. */
+const tombstone = (id: string, revision: number): IssueRecord => ({
+  state: { ...issueDecider.initialState(), exists: true, deleted: true, issueId: id },
+  createdAt: '',
+  updatedAt: '',
+  revision,
+});
+
+/** The issues a batch touches as they are before it: live rows, and tombstones of deleted ones. */
+export const loadIssues = async (
+  trx: Knex.Transaction,
+  tables: Tables,
+  ids: readonly string[],
+): Promise<Map<string, IssueRecord>> => {
+  if (ids.length === 0) return new Map();
+  const { rows } = await trx.raw<{ rows: IssueRow[] }>(
+    `SELECT id, project_id, organization_id, title, description, status, priority, ${dateText('due_date')} AS due_date,
+       assignee_id, created_by, created_at, updated_at, revision
+     FROM ${ident(tables.issues)} WHERE id = ANY(?::uuid[])`,
+    [arrayParam(ids)],
+  );
+  const { rows: gone } = await trx.raw<{ rows: { id: string; revision: number }[] }>(
+    `SELECT id, revision FROM ${ident(tables.tombstones)} WHERE id = ANY(?::uuid[])`,
+    [arrayParam(ids)],
+  );
+  return new Map([
+    ...gone.map((row) => [row.id, tombstone(row.id, row.revision)] as const),
+    ...rows.map((row) => [row.id, fromRow(row)] as const),
+  ]);
+};
+
+const toRow = ({ state, createdAt, updatedAt, revision }: IssueRecord) => ({
+  id: state.issueId,
+  project_id: state.projectId,
+  organization_id: state.organizationId,
+  title: state.title,
+  description: state.description,
+  status: state.status,
+  priority: state.priority,
+  due_date: state.dueDate,
+  assignee_id: state.assigneeId,
+  created_by: state.createdBy,
+  created_at: createdAt,
+  updated_at: updatedAt,
+  revision,
+});
+
+/** Two statements at most for the whole batch: one upsert of live issues, one deletion (with tombstones). */
+export const saveIssues = async (trx: Knex.Transaction, tables: Tables, records: readonly IssueRecord[]) => {
+  const live = records.filter((r) => !r.state.deleted);
+  const deleted = records.filter((r) => r.state.deleted);
+  if (live.length > 0) {
+    await trx.raw(
+      `INSERT INTO ${ident(tables.issues)} AS i (id, project_id, organization_id, title, description, status, priority,
+         due_date, assignee_id, created_by, created_at, updated_at, revision)
+       SELECT r.id, r.project_id, r.organization_id, r.title, r.description, r.status, r.priority, r.due_date,
+         r.assignee_id, r.created_by, r.created_at, r.updated_at, r.revision
+       FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, project_id uuid, organization_id uuid, title text,
+         description text, status text, priority text, due_date date, assignee_id uuid, created_by uuid,
+         created_at timestamptz, updated_at timestamptz, revision integer)
+       ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+         status = excluded.status, priority = excluded.priority, due_date = excluded.due_date,
+         assignee_id = excluded.assignee_id, updated_at = excluded.updated_at, revision = excluded.revision
+         WHERE i.revision < excluded.revision`,
+      [recordset(live.map(toRow))],
+    );
+  }
+  if (deleted.length > 0) {
+    await trx.raw(
+      `WITH gone AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, revision integer)),
+       kept AS (
+         INSERT INTO ${ident(tables.tombstones)} AS t (id, revision) SELECT id, revision FROM gone
+         ON CONFLICT (id) DO UPDATE SET revision = excluded.revision WHERE t.revision < excluded.revision
+       )
+       DELETE FROM ${ident(tables.issues)} WHERE id IN (SELECT id FROM gone)`,
+      [recordset(deleted.map((r) => ({ id: r.state.issueId, revision: r.revision })))],
+    );
+  }
+};

@@ -1,0 +1,95 @@
+import type { Knex } from 'knex';
+import type { Role } from '../../domain';
+import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { isUuid } from '../shared/ids';
+import type { Page, PageRequest } from '../shared/page';
+import { pageLimit, toPage } from '../shared/page';
+import { isoTime, timeText } from '../shared/sql';
+import { isIsoTime } from '../shared/values';
+import { afterOrganization } from './paging';
+import { roleOf } from './roles';
+
+export interface MemberView {
+  user: { id: string; username: string | null; email: string | null };
+  role: Role;
+  joined_at: string;
+}
+
+/** `GET /memberships/`: `organization` is the organization's id. */
+export interface MembershipView {
+  organization: string;
+  role: Role;
+  joined_at: string;
+}
+
+const memberKey = (key: ReadonlyArray<unknown>) => key.length === 2 && isIsoTime(key[0]) && isUuid(key[1]);
+
+/** The organization's members in the order they joined; null unless the viewer is a member. */
+export const listMembers = async (
+  db: Knex,
+  organizationId: string,
+  viewerId: string,
+  request: PageRequest = {},
+): Promise<Page<MemberView> | null> => {
+  const limit = pageLimit(request.limit);
+  const after = request.cursor ? decodeCursor(request.cursor, 'members', memberKey) : null;
+  if ((await roleOf(db, organizationId, viewerId)) === null) return null;
+  const rows = await db('memberships as m')
+    .leftJoin('users as u', 'u.id', 'm.user_id')
+    .select(
+      'm.user_id',
+      'u.username',
+      'u.email',
+      'm.role',
+      'm.joined_at',
+      db.raw(`${timeText('m.joined_at')} AS joined_key`),
+    )
+    .where('m.organization_id', organizationId)
+    .modify((q) =>
+      after === null
+        ? q
+        : q.whereRaw('(m.joined_at, m.user_id) > (?::timestamptz, ?::uuid)', [after[0]!, after[1]!]),
+    )
+    .orderBy([{ column: 'm.joined_at' }, { column: 'm.user_id' }])
+    .limit(limit + 1);
+  return toPage(
+    rows as {
+      user_id: string;
+      username: string | null;
+      email: string | null;
+      role: Role;
+      joined_at: Date;
+      joined_key: string;
+    }[],
+    limit,
+    (r) => ({
+      user: { id: r.user_id, username: r.username, email: r.email },
+      role: r.role,
+      joined_at: isoTime(r.joined_at),
+    }),
+    (r) => encodeCursor({ ordering: 'members', key: [r.joined_key, r.user_id] }),
+  );
+};
+
+/** The user's memberships, in organization id order. */
+export const listMemberships = async (
+  db: Knex,
+  userId: string,
+  request: PageRequest = {},
+): Promise<Page<MembershipView>> => {
+  const limit = pageLimit(request.limit);
+  const after = afterOrganization(request, 'memberships');
+  if (!isUuid(userId)) return { results: [], nextCursor: null };
+  const rows: { organization_id: string; role: Role; joined_at: Date }[] = await db('memberships')
+    .select('organization_id', 'role', 'joined_at')
+    .where('user_id', userId)
+    .modify((q) => (after === null ? q : q.where('organization_id', '>', after)))
+    .orderBy('organization_id')
+    .limit(limit + 1);
+  return toPage(
+    rows,
+    limit,
+    (r) => ({ organization: r.organization_id, role: r.role, joined_at: isoTime(r.joined_at) }),
+    (r) => encodeCursor({ ordering: 'memberships', key: [r.organization_id] }),
+  );
+};

@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import type { Role } from '../../domain';
+import { isUuid } from '../shared/ids';
+
+/** The user's role in the organization, or null when not a member (or no such organization): for authorization. */
+export const roleOf = async (db: Knex, organizationId: string, userId: string): Promise<Role | null> => {
+  if (!isUuid(organizationId) || !isUuid(userId)) return null;
+  const row = await db('memberships')
+    .select('role')
+    .where({ organization_id: organizationId, user_id: userId })
+    .first();
+  return (row?.role as Role | undefined) ?? null;
+};
+
+/** Ids of every organization the user belongs to. */
+export const organizationIdsOf = async (db: Knex, userId: string): Promise<string[]> => {
+  if (!isUuid(userId)) return [];
+  const rows: { organization_id: string }[] = await db('memberships')
+    .select('organization_id')
+    .where({ user_id: userId })
+    .orderBy('organization_id');
+  return rows.map((r) => r.organization_id);
+};

@@ -1,0 +1,104 @@
+import type { IssueEvent, ProjectEvent } from '../../domain';
+import { ISSUE_EVENT_TYPES, PROJECT_EVENT_TYPES } from '../../domain';
+import type { RecordedEvent } from '../../eventstore/port';
+import type { ActivityEntry } from '../activity/messages';
+import { issueActivity, projectActivity, roomMessage } from '../activity/messages';
+import { saveActivity } from '../activity/store';
+import { usersMentioned } from '../issues/changes';
+import type { IssueRecord } from '../issues/record';
+import { evolveIssue } from '../issues/record';
+import { loadIssues, saveIssues } from '../issues/store';
+import type { Projection, ProjectionContext } from '../projection';
+import type { ProjectRecord } from '../projects/record';
+import { evolveProject } from '../projects/record';
+import { loadProjects, saveProjects } from '../projects/store';
+import { ofTypes, unique } from '../shared/events';
+import { usernamesOf } from '../users/usernames';
+
+const EVENT_TYPES = [...PROJECT_EVENT_TYPES, ...ISSUE_EVENT_TYPES];
+const isIssueEvent = (type: string): boolean => (ISSUE_EVENT_TYPES as readonly string[]).includes(type);
+
+/** Applies one event over the records folded so far; returns the new record, or undefined when it is a replay. */
+const step = <R extends { revision: number }, E>(
+  records: Map<string, R>,
+  id: string,
+  event: E,
+  recorded: RecordedEvent,
+  evolve: (record: R | undefined, applied: { event: E; recorded: RecordedEvent }) => R | undefined,
+): R | undefined => {
+  const current = records.get(id);
+  if (recorded.revision <= (current?.revision ?? -1)) return undefined;
+  const next = evolve(current, { event, recorded });
+  if (next !== undefined) records.set(id, next);
+  return next;
+};
+
+const loadBatch = async (ctx: ProjectionContext, events: readonly RecordedEvent[]) => {
+  const projectIds = unique(ofTypes(events, PROJECT_EVENT_TYPES).map(({ event }) => event.data.projectId));
+  const issueEvents = ofTypes(events, ISSUE_EVENT_TYPES);
+  const issueIds = unique(issueEvents.map(({ event }) => event.data.issueId));
+  const projects = await loadProjects(ctx.trx, ctx.table('projects'), projectIds);
+  const issues = await loadIssues(
+    ctx.trx,
+    { issues: ctx.table('issues'), tombstones: ctx.table('issue_tombstones') },
+    issueIds,
+  );
+  const mentioned = [
+    ...[...issues.values()].map((r) => r.state.assigneeId),
+    ...issueEvents.flatMap(({ event }) => usersMentioned(event)),
+  ];
+  const usernames = await usernamesOf(ctx.trx, mentioned, ctx.table('users'));
+  return { projects, issues, usernames };
+};
+
+/**
+ * Everything a project room shows: `projects`, `issues` and the room's feed (`project_activity`). They form one
+ * projection because each realtime message needs the project or issue exactly as it was right after its event,
+ * which the batch fold has in memory; the feed stores the very message sent.
+ *
+ * A batch costs a constant number of statements: three reads (projects, issues with tombstones, usernames)
+ * and at most four writes. Usernames come from `users`, which must be applied before this projection.
+ */
+export const projectRoomsProjection: Projection = {
+  name: 'project_rooms',
+  tables: ['projects', 'issues', 'issue_tombstones', 'project_activity'],
+  eventTypes: EVENT_TYPES,
+  async apply(events, ctx) {
+    const relevant = events.filter((e) => (EVENT_TYPES as readonly string[]).includes(e.type));
+    if (relevant.length === 0) return;
+    const { projects, issues, usernames } = await loadBatch(ctx, relevant);
+    const touchedProjects = new Set<string>();
+    const touchedIssues = new Set<string>();
+    const entries: ActivityEntry[] = [];
+    for (const recorded of relevant) {
+      if (isIssueEvent(recorded.type)) {
+        const issueEvent = { type: recorded.type, data: recorded.data } as IssueEvent;
+        const id = issueEvent.data.issueId;
+        const after = step<IssueRecord, IssueEvent>(issues, id, issueEvent, recorded, evolveIssue);
+        if (after === undefined) continue;
+        touchedIssues.add(id);
+        entries.push(issueActivity(issueEvent, recorded, after, usernames));
+      } else {
+        const projectEvent = { type: recorded.type, data: recorded.data } as ProjectEvent;
+        const id = projectEvent.data.projectId;
+        const after = step<ProjectRecord, ProjectEvent>(projects, id, projectEvent, recorded, evolveProject);
+        if (after === undefined) continue;
+        touchedProjects.add(id);
+        const entry = projectActivity(projectEvent, recorded, after);
+        if (entry !== null) entries.push(entry);
+      }
+    }
+    await saveProjects(
+      ctx.trx,
+      ctx.table('projects'),
+      [...touchedProjects].map((id) => projects.get(id)!),
+    );
+    await saveIssues(
+      ctx.trx,
+      { issues: ctx.table('issues'), tombstones: ctx.table('issue_tombstones') },
+      [...touchedIssues].map((id) => issues.get(id)!),
+    );
+    await saveActivity(ctx.trx, ctx.table('project_activity'), entries);
+    if (!ctx.rebuilding) for (const entry of entries) ctx.emit(roomMessage(entry));
+  },
+};

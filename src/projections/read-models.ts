@@ -1,0 +1,25 @@
+import type { MigrationList } from '../platform/migrator';
+import { activityMigration } from './activity/migration';
+import { issuesMigration } from './issues/migration';
+import { organizationsMigration } from './organizations/migration';
+import { organizationsProjection } from './organizations/projection';
+import type { Projection } from './projection';
+import { projectRoomsProjection } from './project-rooms/projection';
+import { projectsMigration } from './projects/migration';
+import { usersMigration } from './users/migration';
+import { usersProjection } from './users/projection';
+
+/**
+ * Every read model, in dependency order: a projection may read (never write) the tables of those before it.
+ * `project_rooms` reads usernames from `users` for its realtime messages.
+ */
+export const readModels: Projection[] = [usersProjection, organizationsProjection, projectRoomsProjection];
+
+/** The read models' tables, in creation order; `src/migrations.ts` lists them after the event store's. */
+export const readModelMigrations: MigrationList = [
+  ['0200_read_model_users', usersMigration],
+  ['0201_read_model_organizations', organizationsMigration],
+  ['0202_read_model_projects', projectsMigration],
+  ['0203_read_model_issues', issuesMigration],
+  ['0204_read_model_project_activity', activityMigration],
+];

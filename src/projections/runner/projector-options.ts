@@ -1,0 +1,37 @@
+import type { Knex } from 'knex';
+import type { EventStore, Position, RecordedEvent } from '../../eventstore/port';
+import type { Projection, Publisher } from '../projection';
+import type { RunnerLogger } from './logger';
+import type { PgConnection } from './pg-connection';
+
+/** The channel the projector NOTIFYs with the position it committed; read-your-writes waiters LISTEN on it. */
+export const PROJECTIONS_CHANNEL = 'tt_projections';
+
+/** The advisory lock that elects the one active projector of a database. */
+export const PROJECTOR_LOCK = 'tt_projector';
+
+/** Test seams: run inside the batch transaction just before COMMIT, or right after it. Throwing = a crash there. */
+export interface ProjectorHooks {
+  beforeCommit?(events: readonly RecordedEvent[], trx: Knex.Transaction): Promise<void> | void;
+  afterCommit?(position: Position): Promise<void> | void;
+}
+
+export interface ProjectorOptions {
+  store: EventStore;
+  knex: Knex;
+  /** Applied in this order within each batch: a read model may read the ones before it. */
+  projections: readonly Projection[];
+  publisher: Publisher;
+  /** Most events per batch transaction. */
+  batchSize?: number;
+  logger?: RunnerLogger;
+  channel?: string;
+  lockName?: string;
+  /** For the advisory lock's session; defaults to knex's connection settings. */
+  connection?: PgConnection;
+  /** How often a standby tries to take over. */
+  standbyRetryMs?: number;
+  /** Pause after a failed batch before reading again from the checkpoints. */
+  retryDelayMs?: number;
+  hooks?: ProjectorHooks;
+}

@@ -1,0 +1,292 @@
+import { Client } from 'pg';
+import type { Position } from '../../eventstore/port';
+import type { Publisher, RoomMessage } from '../projection';
+import { readCheckpoints } from './checkpoints';
+import { createProjector, type Projector } from './projector';
+import { PROJECTIONS_CHANNEL } from './projector-options';
+import { applicationCounts, counterProjection, createCounterTable } from './testing/counter-projection';
+import { createHarness, event, type Harness, sleep, until } from './testing/harness';
+
+const recordingPublisher = () => {
+  const published: RoomMessage[] = [];
+  const publisher: Publisher = {
+    async publish(messages) {
+      published.push(...messages);
+    },
+  };
+  return { publisher, published };
+};
+
+describe('projector runner', () => {
+  let h: Harness;
+  const projectors: Projector[] = [];
+
+  const start = (projector: Projector) => {
+    projectors.push(projector);
+    projector.start();
+    return projector;
+  };
+
+  const appendMany = async (count: number, types: readonly string[]) => {
+    let last: Position = '';
+    for (let i = 0; i < count; i += 10) {
+      const batch = Array.from({ length: Math.min(10, count - i) }, (_, j) =>
+        event(types[(i + j) % types.length]!),
+      );
+      last = await h.append(`thing-${i}`, batch);
+    }
+    return last;
+  };
+
+  const caughtUp = async (names: readonly string[], position: Position) => {
+    await until(
+      async () => {
+        const rows = await readCheckpoints(h.knex, names);
+        return rows.length === names.length && rows.every((r) => r.position >= position);
+      },
+      15_000,
+      `checkpoints at ${position}`,
+    );
+  };
+
+  const expectEachOnce = async (name: string, expected: number) => {
+    const counts = await applicationCounts(h.knex, name);
+    expect(counts.size).toBe(expected);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  };
+
+  beforeEach(async () => {
+    h = await createHarness('tt_runner');
+  });
+
+  afterEach(async () => {
+    await Promise.all(projectors.splice(0).map((p) => p.stop()));
+    await h.close();
+  });
+
+  it('applies each event once, in list order, with its checkpoint, then publishes in log order and notifies', async () => {
+    await createCounterTable(h.knex, 'first');
+    await createCounterTable(h.knex, 'second');
+    const head = await appendMany(1200, ['Created', 'Changed']);
+    const listener = new Client({ connectionString: h.database.url });
+    await listener.connect();
+    const notified: string[] = [];
+    listener.on('notification', (n) => notified.push(n.payload ?? ''));
+    await listener.query(`LISTEN ${PROJECTIONS_CHANNEL}`);
+
+    // Whatever reaches the bus is already committed: its position is at or below the stored checkpoint.
+    const published: RoomMessage[] = [];
+    let publishedBeforeCommit = 0;
+    const publisher: Publisher = {
+      async publish(messages) {
+        const [row] = await readCheckpoints(h.knex, ['second']);
+        publishedBeforeCommit += messages.filter((m) => !row || m.position > row.position).length;
+        published.push(...messages);
+      },
+    };
+    start(
+      createProjector({
+        store: h.store,
+        knex: h.knex,
+        publisher,
+        batchSize: 100,
+        projections: [
+          counterProjection('first', ['Created', 'Changed']),
+          counterProjection('second', ['Changed'], { after: 'first' }),
+        ],
+      }),
+    );
+    await caughtUp(['first', 'second'], head);
+    await expectEachOnce('first', 1200);
+    await expectEachOnce('second', 600);
+
+    const rows = await readCheckpoints(h.knex, ['first', 'second']);
+    expect(rows.map((r) => [r.name, r.position, r.eventsApplied, r.state])).toEqual([
+      ['first', head, 1200, 'live'],
+      ['second', head, 600, 'live'],
+    ]);
+    await until(() => published.length === 1800, 5000, 'messages');
+    expect(publishedBeforeCommit).toBe(0);
+    for (const room of ['counter:first', 'counter:second']) {
+      const positions = published.filter((m) => m.room === room).map((m) => m.position);
+      expect(positions).toEqual([...positions].sort());
+      expect(new Set(positions).size).toBe(positions.length);
+    }
+    await until(() => notified.includes(head), 5000, 'NOTIFY of the head');
+    await listener.end();
+  });
+
+  it('loses nothing and applies nothing twice when its connection dies between applying a batch and committing', async () => {
+    await createCounterTable(h.knex, 'counter');
+    const head = await appendMany(500, ['Created']);
+    let batches = 0;
+    let killed = 0;
+    const { publisher, published } = recordingPublisher();
+    start(
+      createProjector({
+        store: h.store,
+        knex: h.knex,
+        publisher,
+        batchSize: 50,
+        retryDelayMs: 50,
+        projections: [counterProjection('counter', ['Created'])],
+        hooks: {
+          async beforeCommit(_events, trx) {
+            batches += 1;
+            if (batches === 3 || batches === 7) {
+              killed += 1;
+              // The backend running the batch dies: PostgreSQL rolls the whole transaction back.
+              await trx.raw('SELECT pg_terminate_backend(pg_backend_pid())');
+            }
+          },
+        },
+      }),
+    );
+    await caughtUp(['counter'], head);
+    expect(killed).toBe(2);
+    await expectEachOnce('counter', 500);
+    // Rolled-back batches published nothing: every message is there exactly once.
+    await until(() => published.length === 500, 5000, 'messages');
+    expect(new Set(published.map((m) => m.position)).size).toBe(500);
+  });
+
+  it('a restarted projector continues exactly where a crashed one committed, before or after the commit', async () => {
+    await createCounterTable(h.knex, 'counter');
+    const head = await appendMany(400, ['Created']);
+    const projections = [counterProjection('counter', ['Created'])];
+    const { publisher } = recordingPublisher();
+
+    const applied = async () => (await readCheckpoints(h.knex, ['counter']))[0]?.eventsApplied ?? 0;
+
+    // Crash inside the 4th batch, before COMMIT: the process "dies" there (it is stopped, never retries).
+    let calls = 0;
+    const first = start(
+      createProjector({
+        store: h.store,
+        knex: h.knex,
+        publisher,
+        batchSize: 40,
+        retryDelayMs: 60_000,
+        projections,
+        hooks: {
+          beforeCommit: () => {
+            calls += 1;
+            if (calls === 4) throw new Error('crash before commit');
+          },
+        },
+      }),
+    );
+    await until(() => calls === 4, 10_000, 'the crash before commit');
+    await first.stop();
+    const afterFirst = await applied();
+    expect(afterFirst).toBeGreaterThan(0);
+    expect(afterFirst).toBeLessThan(400);
+
+    // Crash right after the 2nd commit of the next process, before it could publish or remember anything.
+    let commits = 0;
+    const second = start(
+      createProjector({
+        store: h.store,
+        knex: h.knex,
+        publisher,
+        batchSize: 40,
+        retryDelayMs: 60_000,
+        projections,
+        hooks: {
+          afterCommit: () => {
+            commits += 1;
+            if (commits === 2) throw new Error('crash after commit');
+          },
+        },
+      }),
+    );
+    await until(() => commits === 2, 10_000, 'two commits');
+    await second.stop();
+    expect(await applied()).toBeGreaterThan(afterFirst);
+
+    start(createProjector({ store: h.store, knex: h.knex, publisher, batchSize: 40, projections }));
+    await caughtUp(['counter'], head);
+    await expectEachOnce('counter', 400);
+  });
+
+  it('a projection added later catches up from the start while the others skip what they already have', async () => {
+    await createCounterTable(h.knex, 'old');
+    await createCounterTable(h.knex, 'added');
+    const head = await appendMany(300, ['Created']);
+    const { publisher } = recordingPublisher();
+    const first = start(
+      createProjector({
+        store: h.store,
+        knex: h.knex,
+        publisher,
+        projections: [counterProjection('old', ['Created'])],
+      }),
+    );
+    await caughtUp(['old'], head);
+    await first.stop();
+
+    start(
+      createProjector({
+        store: h.store,
+        knex: h.knex,
+        publisher,
+        batchSize: 70,
+        projections: [counterProjection('old', ['Created']), counterProjection('added', ['Created'])],
+      }),
+    );
+    await caughtUp(['old', 'added'], head);
+    await expectEachOnce('old', 300);
+    await expectEachOnce('added', 300);
+  });
+
+  it('keeps projecting when the bus fails, and logs it', async () => {
+    await createCounterTable(h.knex, 'counter');
+    const head = await appendMany(50, ['Created']);
+    const warnings: string[] = [];
+    start(
+      createProjector({
+        store: h.store,
+        knex: h.knex,
+        publisher: { publish: async () => Promise.reject(new Error('bus down')) },
+        batchSize: 10,
+        projections: [counterProjection('counter', ['Created'])],
+        logger: {
+          info: () => undefined,
+          error: () => undefined,
+          warn: (_d, message) => warnings.push(message),
+        },
+      }),
+    );
+    await caughtUp(['counter'], head);
+    await expectEachOnce('counter', 50);
+    await until(() => warnings.length > 0, 5000, 'warnings');
+  });
+
+  it('reports the lag behind the log, and none once caught up', async () => {
+    await createCounterTable(h.knex, 'counter');
+    const head = await appendMany(30, ['Created']);
+    const { publisher } = recordingPublisher();
+    const projector = createProjector({
+      store: h.store,
+      knex: h.knex,
+      publisher,
+      projections: [counterProjection('counter', ['Created'])],
+    });
+    await sleep(30);
+    const [behind] = await projector.status();
+    expect(behind).toMatchObject({ name: 'counter', lagEvents: 30, state: 'live', eventsApplied: 0 });
+    expect(behind!.lagMs).toBeGreaterThanOrEqual(30);
+
+    start(projector);
+    await caughtUp(['counter'], head);
+    expect(projector.role).toBe('active');
+    const [after] = await projector.status();
+    expect(after).toMatchObject({
+      name: 'counter',
+      checkpoint: head,
+      lagEvents: 0,
+      lagMs: 0,
+      eventsApplied: 30,
+    });
+  });
+});

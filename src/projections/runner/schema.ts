@@ -1,0 +1,35 @@
+import type { Knex } from 'knex';
+
+/**
+ * The projector's own tables. Positions are `text COLLATE "C"` because the store's fixed-width hex positions
+ * compare byte-wise; any other collation could order them differently from the log.
+ *
+ * - `projection_checkpoints`: one row per projection, the position its live tables reflect, moved in the same
+ *   transaction as the batch it belongs to. `state` is 'rebuilding' while a shadow rebuild runs (the live tables
+ *   keep being served and updated meanwhile).
+ * - `projection_rebuilds`: the progress of a running (or interrupted) shadow rebuild, moved with each shadow batch,
+ *   so a rebuild resumes where it stopped.
+ */
+export const checkpointsMigration: Knex.Migration = {
+  async up(knex) {
+    await knex.raw(`
+      CREATE TABLE projection_checkpoints (
+        name text PRIMARY KEY,
+        position text COLLATE "C" NOT NULL,
+        state text NOT NULL DEFAULT 'live' CHECK (state IN ('live', 'rebuilding')),
+        events_applied bigint NOT NULL DEFAULT 0,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE projection_rebuilds (
+        name text PRIMARY KEY,
+        position text COLLATE "C" NOT NULL,
+        events_applied bigint NOT NULL DEFAULT 0,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `);
+  },
+  async down(knex) {
+    await knex.raw('DROP TABLE IF EXISTS projection_rebuilds; DROP TABLE IF EXISTS projection_checkpoints;');
+  },
+};

@@ -1,0 +1,66 @@
+import type { RoomMessage } from '../../projections/projection';
+import type { Bus, BusMessage, RoomListener } from './bus';
+
+export interface InProcessBusOptions {
+  /** A listener threw; the others still get the message. */
+  onListenerError?: (error: unknown, message: BusMessage) => void;
+}
+
+/**
+ * The single-process bus (no REDIS_URL): delivers synchronously, in publish order, to the room's listeners at
+ * the time of delivery. One listener's failure never keeps a message from the others or from the publisher.
+ */
+export class InProcessBus implements Bus {
+  private readonly rooms = new Map<string, Set<RoomListener>>();
+
+  constructor(private readonly options: InProcessBusOptions = {}) {}
+
+  subscribe(room: string, listener: RoomListener): () => void {
+    let listeners = this.rooms.get(room);
+    if (!listeners) {
+      listeners = new Set();
+      this.rooms.set(room, listeners);
+    }
+    // A wrapper per subscription, so the same function subscribed twice is also unsubscribed twice.
+    const entry: RoomListener = (message) => listener(message);
+    listeners.add(entry);
+    return () => {
+      const current = this.rooms.get(room);
+      if (!current?.delete(entry)) return;
+      if (current.size === 0) this.rooms.delete(room);
+    };
+  }
+
+  /** Delivery is synchronous: a subscription is live at once. */
+  async subscribed(_room: string): Promise<void> {}
+
+  /** Nothing is ever missed in-process. */
+  onGap(_listener: () => void): void {}
+
+  async publish(messages: readonly RoomMessage[]): Promise<void> {
+    for (const { room, position, message } of messages) {
+      const listeners = this.rooms.get(room);
+      if (!listeners || listeners.size === 0) continue;
+      const delivered: BusMessage = { room, position, payload: JSON.stringify(message) };
+      // A copy: a listener may unsubscribe (itself or others) while we deliver.
+      for (const listener of [...listeners]) {
+        try {
+          listener(delivered);
+        } catch (error) {
+          this.options.onListenerError?.(error, delivered);
+        }
+      }
+    }
+  }
+
+  /** Rooms with at least one listener (for metrics and tests). */
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  async close(): Promise<void> {
+    this.rooms.clear();
+  }
+}
+
+export const createInProcessBus = (options?: InProcessBusOptions): InProcessBus => new InProcessBus(options);

@@ -1,0 +1,165 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RoomMessage } from '../../projections/projection';
+import type { Bus, BusMessage, RoomListener } from './bus';
+
+export interface RedisBusOptions {
+  url: string;
+  /** Channel prefix, so several deployments (or test runs) can share one Redis. */
+  prefix?: string;
+  /** Called after the subscriber connection came back: messages may have been missed meanwhile. */
+  onReconnect?: () => void;
+  onError?: (error: unknown) => void;
+  onListenerError?: (error: unknown, message: BusMessage) => void;
+  /** Client name suffix (CLIENT LIST shows `tt-bus-publisher-<name>`, `tt-bus-subscriber-<name>`). */
+  name?: string;
+}
+
+// A position is 33 characters, so a channel message is the position followed by the JSON text: no second parse.
+const POSITION_LENGTH = 33;
+
+/**
+ * The bus over Redis pub/sub, for several API processes sharing rooms: one channel per room, one connection to
+ * publish (a batch is one pipeline) and one dedicated to subscribing, which ioredis reconnects and resubscribes.
+ * Publishing fails fast while Redis is down (the projector logs it; clients resume by position).
+ */
+export class RedisBus implements Bus {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly prefix: string;
+  private readonly rooms = new Map<string, Set<RoomListener>>();
+  private readonly confirmations = new Map<string, Promise<void>>();
+  private readonly gapListeners: (() => void)[] = [];
+  private everReady = false;
+  private closed = false;
+
+  constructor(private readonly options: RedisBusOptions) {
+    this.prefix = options.prefix ?? 'tt:room:';
+    const common: RedisOptions = {
+      lazyConnect: false,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+    };
+    this.publisher = new Redis(options.url, {
+      ...common,
+      connectionName: `tt-bus-publisher-${options.name ?? process.pid}`,
+    });
+    this.subscriber = new Redis(options.url, {
+      ...common,
+      // Subscriptions must survive a reconnect; commands issued while down wait for it.
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      autoResubscribe: true,
+      connectionName: `tt-bus-subscriber-${options.name ?? process.pid}`,
+    });
+    const onError = (error: unknown) => options.onError?.(error);
+    this.publisher.on('error', onError);
+    this.subscriber.on('error', onError);
+    this.subscriber.on('ready', () => {
+      if (this.everReady && !this.closed) {
+        this.options.onReconnect?.();
+        for (const listener of this.gapListeners) listener();
+      }
+      this.everReady = true;
+    });
+    this.subscriber.on('messageBuffer', (channel: Buffer, data: Buffer) =>
+      this.deliver(channel.toString(), data.toString()),
+    );
+  }
+
+  /** Resolves once both connections are ready (or rejects after `timeoutMs`). */
+  async ready(timeoutMs = 5000): Promise<void> {
+    const wait = (client: Redis) =>
+      client.status === 'ready'
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('redis did not become ready')), timeoutMs);
+            client.once('ready', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+    await Promise.all([wait(this.publisher), wait(this.subscriber)]);
+  }
+
+  subscribe(room: string, listener: RoomListener): () => void {
+    let listeners = this.rooms.get(room);
+    if (!listeners) {
+      listeners = new Set();
+      this.rooms.set(room, listeners);
+      const confirmed = this.subscriber.subscribe(this.channel(room)).then(
+        () => undefined,
+        (error: unknown) => this.options.onError?.(error),
+      );
+      this.confirmations.set(room, confirmed);
+    }
+    const entry: RoomListener = (message) => listener(message);
+    listeners.add(entry);
+    return () => {
+      const current = this.rooms.get(room);
+      if (!current?.delete(entry) || current.size > 0) return;
+      this.rooms.delete(room);
+      this.confirmations.delete(room);
+      if (!this.closed) {
+        void this.subscriber
+          .unsubscribe(this.channel(room))
+          .catch((error: unknown) => this.options.onError?.(error));
+      }
+    };
+  }
+
+  subscribed(room: string): Promise<void> {
+    return this.confirmations.get(room) ?? Promise.resolve();
+  }
+
+  onGap(listener: () => void): void {
+    this.gapListeners.push(listener);
+  }
+
+  async publish(messages: readonly RoomMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const pipeline = this.publisher.pipeline();
+    for (const { room, position, message } of messages) {
+      pipeline.publish(this.channel(room), `${position}${JSON.stringify(message)}`);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.rooms.clear();
+    await Promise.all([
+      this.publisher.quit().catch(() => this.publisher.disconnect()),
+      this.subscriber.quit().catch(() => this.subscriber.disconnect()),
+    ]);
+  }
+
+  private channel(room: string): string {
+    return `${this.prefix}${room}`;
+  }
+
+  private deliver(channel: string, data: string): void {
+    if (!channel.startsWith(this.prefix)) return;
+    const room = channel.slice(this.prefix.length);
+    const listeners = this.rooms.get(room);
+    if (!listeners || data.length <= POSITION_LENGTH) return;
+    const message: BusMessage = {
+      room,
+      position: data.slice(0, POSITION_LENGTH),
+      payload: data.slice(POSITION_LENGTH),
+    };
+    for (const listener of [...listeners]) {
+      try {
+        listener(message);
+      } catch (error) {
+        this.options.onListenerError?.(error, message);
+      }
+    }
+  }
+}

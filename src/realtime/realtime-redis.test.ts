@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
+import { connect, type Served, serve } from '../../test/support/realtime';
+import { startTcpProxy, type TcpProxy } from '../../test/support/tcp-proxy';
+import { RedisBus } from './bus/redis-bus';
+
+const redis = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('realtime over Redis, across processes', () => {
+  let api: TestApi;
+  let proxy: TcpProxy;
+  let prefix: string;
+  const buses: RedisBus[] = [];
+  const servers: Served[] = [];
+  let owner: TestUser;
+  let projectId: string;
+
+  const bus = (via: 'proxy' | 'direct') => {
+    const url = via === 'proxy' ? `redis://127.0.0.1:${proxy.port}` : redis.toString();
+    const b = new RedisBus({ url, prefix });
+    buses.push(b);
+    return b;
+  };
+
+  beforeAll(async () => {
+    proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+    prefix = `tt-test-${randomUUID()}:`;
+    // The projector's process publishes through the proxy, so the test can take "Redis" away from it.
+    const publisher = new RedisBus({ url: `redis://127.0.0.1:${proxy.port}`, prefix });
+    buses.push(publisher);
+    api = await createTestApi({ publisher });
+    owner = await api.user('owner');
+    const org = (
+      await api.http.post('/api/v1/organizations/').set(owner.auth).send({ name: 'Shared' }).expect(201)
+    ).body.id;
+    projectId = (
+      await api.http
+        .post('/api/v1/projects/')
+        .set(owner.auth)
+        .send({ organization: org, name: 'P' })
+        .expect(201)
+    ).body.id;
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await api.teardown();
+    await Promise.all(buses.map((b) => b.close()));
+    await proxy.close();
+  });
+
+  const room = (s: Served, query = '') => s.wsUrl(`/ws/projects/${projectId}/?token=${owner.access}${query}`);
+  const create = (title: string) =>
+    api.http.post('/api/v1/issues/').set(owner.auth).send({ project: projectId, title }).expect(201);
+
+  it('two app processes sharing one Redis deliver the same messages in the same order', async () => {
+    const [one, two] = [await serve(api, bus('direct')), await serve(api, bus('direct'))];
+    servers.push(one, two);
+    const [a, b] = [connect(room(one)), connect(room(two))];
+    await Promise.all([a.opened, b.opened]);
+    await sleep(200);
+    for (let i = 0; i < 10; i++) await create(`Shared ${i}`);
+    await Promise.all([a.waitFor(10), b.waitFor(10)]);
+    expect(a.messages.map((m) => m.position)).toEqual(b.messages.map((m) => m.position));
+    expect(a.messages.map((m) => m.title)).toEqual(Array.from({ length: 10 }, (_, i) => `Shared ${i}`));
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('keeps REST working while Redis is down, and sockets miss nothing once it is back', async () => {
+    const served = await serve(api, bus('proxy'));
+    servers.push(served);
+    const live = connect(room(served));
+    await live.opened;
+    await sleep(200);
+    const before = await create('Before the outage');
+    await live.waitFor(1);
+
+    await proxy.cut();
+    const during = [];
+    for (const title of ['During 1', 'During 2']) during.push(await create(title)); // REST answers while Redis is down
+    const resumer = connect(room(served, `&since=${before.headers['x-position']}`));
+    await resumer.waitFor(2); // a client resuming from the feed misses nothing even now
+
+    await proxy.restore();
+    // The socket that stayed connected gets what it missed from the feed once the bus reconnects.
+    await live.waitFor(3, 15_000);
+    await create('After the outage');
+    await live.waitFor(4, 10_000);
+    await resumer.waitFor(3, 10_000);
+    await sleep(200);
+    expect(live.messages.map((m) => m.title)).toEqual([
+      'Before the outage',
+      'During 1',
+      'During 2',
+      'After the outage',
+    ]);
+    expect(resumer.messages.map((m) => m.title)).toEqual(['During 1', 'During 2', 'After the outage']);
+    await Promise.all([live.close(), resumer.close()]);
+  });
+});

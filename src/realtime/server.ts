@@ -1,0 +1,330 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Knex } from 'knex';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { isPosition, type Position, START } from '../eventstore/port';
+import { feedSince, FEED_PAGE_MAX } from '../projections/activity/queries';
+import { projectAccess } from '../projections/projects/queries';
+import type { Bus, BusMessage } from './bus/bus';
+import {
+  BROADCAST_ROOM,
+  CLOSE,
+  parseRoute,
+  RESYNC,
+  type RealtimeRoute,
+  tokenFrom,
+  userRoom,
+} from './protocol';
+
+export interface RealtimeMetrics {
+  socketOpened(route: RealtimeRoute): void;
+  socketClosed(route: RealtimeRoute): void;
+  messagesSent(count: number): void;
+  slowSocketDropped(): void;
+}
+
+export interface RealtimeOptions {
+  server: Server;
+  bus: Bus;
+  db: Knex;
+  /** The user id of a valid access token, or null. */
+  verifyToken(token: string): string | null;
+  logger?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  metrics?: RealtimeMetrics;
+  /** Ping interval; a socket that has not answered the previous ping is dropped. */
+  heartbeatMs?: number;
+  /** A socket whose send buffer passes this many bytes is closed with 1013 instead of growing memory. */
+  maxBufferedBytes?: number;
+  /** How often memberships of connected users are checked (a removed member is closed with 4003). */
+  membershipCheckMs?: number;
+}
+
+interface Client {
+  ws: WebSocket;
+  route: RealtimeRoute;
+  userId: string;
+  rooms: string[];
+  projectId?: string;
+  organizationId?: string;
+  /** The last position sent: anything at or below it is a duplicate. */
+  lastPosition: Position;
+  /** Live messages held while the client's history is replayed. */
+  held: BusMessage[] | null;
+  alive: boolean;
+}
+
+interface Room {
+  clients: Set<Client>;
+  unsubscribe: () => void;
+}
+
+const lastFeedPosition = async (db: Knex, projectId: string): Promise<Position> => {
+  const row = (await db('project_activity')
+    .max('position as position')
+    .where('project_id', projectId)
+    .first()) as { position: string | null } | undefined;
+  return row?.position ?? START;
+};
+
+/**
+ * WebSocket rooms on the API's HTTP server. Each room is fed by the bus; a message is serialized once per room
+ * (one Buffer) whatever the number of sockets. `?since=` replays the room's feed, holding live messages until
+ * the replay is done and dropping duplicates by position, so the switch to live has no gap and no repeat.
+ */
+export const createRealtimeServer = (options: RealtimeOptions) => {
+  const { bus, db, metrics } = options;
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 4096,
+    clientTracking: false,
+    handleProtocols: (protocols) => {
+      const other = [...protocols].find((p) => !p.startsWith('bearer.'));
+      return other ?? [...protocols][0] ?? false;
+    },
+  });
+  const rooms = new Map<string, Room>();
+  const clients = new Set<Client>();
+  let closing = false;
+
+  const send = (client: Client, message: BusMessage, data: Buffer): void => {
+    if (message.position <= client.lastPosition) return;
+    if (client.ws.bufferedAmount > maxBufferedBytes) {
+      metrics?.slowSocketDropped();
+      client.ws.close(CLOSE.tryAgainLater, 'too slow; resume with since');
+      return;
+    }
+    client.lastPosition = message.position;
+    client.ws.send(data, { binary: false });
+    metrics?.messagesSent(1);
+  };
+
+  const fanOut = (room: string) => (message: BusMessage) => {
+    const members = rooms.get(room)?.clients;
+    if (!members) return;
+    const data = Buffer.from(message.payload);
+    for (const client of members) {
+      if (client.held) client.held.push(message);
+      else send(client, message, data);
+    }
+  };
+
+  const join = async (client: Client, room: string): Promise<void> => {
+    let entry = rooms.get(room);
+    if (!entry) {
+      entry = { clients: new Set(), unsubscribe: bus.subscribe(room, fanOut(room)) };
+      rooms.set(room, entry);
+    }
+    entry.clients.add(client);
+    client.rooms.push(room);
+    await bus.subscribed(room);
+  };
+
+  const leave = (client: Client): void => {
+    if (!clients.delete(client)) return;
+    metrics?.socketClosed(client.route);
+    for (const room of client.rooms) {
+      const entry = rooms.get(room);
+      if (!entry) continue;
+      entry.clients.delete(client);
+      if (entry.clients.size === 0) {
+        entry.unsubscribe();
+        rooms.delete(room);
+      }
+    }
+  };
+
+  /** Sends the project feed after the client's last position, then what arrived live meanwhile. */
+  const replay = async (client: Client): Promise<void> => {
+    client.held ??= [];
+    try {
+      for (;;) {
+        const page = await feedSince(db, client.projectId!, client.lastPosition);
+        if (page === null) {
+          client.ws.send(RESYNC);
+          break;
+        }
+        for (const message of page) {
+          if (client.ws.readyState !== client.ws.OPEN) return;
+          send(
+            client,
+            { room: '', position: message.position, payload: JSON.stringify(message) },
+            Buffer.from(JSON.stringify(message)),
+          );
+        }
+        if (page.length < FEED_PAGE_MAX) break;
+      }
+    } finally {
+      const held = client.held ?? [];
+      client.held = null;
+      for (const message of held) send(client, message, Buffer.from(message.payload));
+    }
+  };
+
+  const connectProject = async (client: Client, projectId: string, since: string | null): Promise<void> => {
+    const access = await projectAccess(db, projectId, client.userId);
+    if (!access) return client.ws.close(CLOSE.noSuchProject, 'no such project');
+    if (!access.role) return client.ws.close(CLOSE.notMember, 'not a member');
+    client.projectId = projectId;
+    client.organizationId = access.organizationId;
+    client.held = [];
+    await join(client, `project:${projectId}`);
+    if (since === null) {
+      client.lastPosition = await lastFeedPosition(db, projectId);
+      const held = client.held;
+      client.held = null;
+      for (const message of held) send(client, message, Buffer.from(message.payload));
+      return;
+    }
+    if (!isPosition(since)) {
+      client.held = null;
+      client.ws.send(RESYNC);
+      client.lastPosition = await lastFeedPosition(db, projectId);
+      return;
+    }
+    client.lastPosition = since;
+    await replay(client);
+  };
+
+  const onConnection = async (ws: WebSocket, req: IncomingMessage, url: URL): Promise<void> => {
+    const target = parseRoute(url.pathname)!;
+    const token = tokenFrom(
+      url,
+      req.headers as { authorization?: string; 'sec-websocket-protocol'?: string },
+    );
+    const userId = token ? options.verifyToken(token) : null;
+    if (!userId) return ws.close(CLOSE.notAuthenticated, 'not authenticated');
+    const client: Client = {
+      ws,
+      route: target.route,
+      userId,
+      rooms: [],
+      lastPosition: START,
+      held: null,
+      alive: true,
+    };
+    clients.add(client);
+    metrics?.socketOpened(client.route);
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('close', () => leave(client));
+    ws.on('error', () => leave(client));
+    // Clients have nothing to say on these routes; what they send is read and dropped (maxPayload bounds it).
+    ws.on('message', () => undefined);
+    if (target.route === 'projects') {
+      await connectProject(client, target.projectId!, url.searchParams.get('since'));
+    } else {
+      client.lastPosition = START;
+      await join(client, userRoom(userId));
+      await join(client, BROADCAST_ROOM);
+    }
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!parseRoute(url.pathname) || closing) {
+      socket.end(
+        `HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      onConnection(ws, req, url).catch((error: unknown) => {
+        options.logger?.error({ err: error }, 'websocket connection failed');
+        ws.close(1011, 'server error');
+      });
+    });
+  };
+  options.server.on('upgrade', onUpgrade);
+
+  // Redis came back: messages published meanwhile were lost to this process; send them from the feed.
+  bus.onGap(() => {
+    for (const client of clients) {
+      if (client.projectId && !client.held) {
+        replay(client).catch((error: unknown) => options.logger?.warn({ err: error }, 'gap replay failed'));
+      }
+    }
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const client of clients) {
+      if (!client.alive) {
+        client.ws.terminate();
+        leave(client);
+        continue;
+      }
+      client.alive = false;
+      client.ws.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  let checking = false;
+  const membershipCheck = setInterval(async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      const pairs = new Map<string, { organizationId: string; userId: string }>();
+      for (const c of clients) {
+        if (c.organizationId)
+          pairs.set(`${c.organizationId}|${c.userId}`, {
+            organizationId: c.organizationId,
+            userId: c.userId,
+          });
+      }
+      if (pairs.size === 0) return;
+      const list = [...pairs.values()];
+      const { rows } = await db.raw<{ rows: { organization_id: string; user_id: string }[] }>(
+        `SELECT m.organization_id, m.user_id FROM memberships m
+         JOIN unnest(?::uuid[], ?::uuid[]) AS p(organization_id, user_id)
+           ON p.organization_id = m.organization_id AND p.user_id = m.user_id`,
+        [list.map((p) => p.organizationId), list.map((p) => p.userId)],
+      );
+      const members = new Set(rows.map((r) => `${r.organization_id}|${r.user_id}`));
+      for (const c of clients) {
+        if (c.organizationId && !members.has(`${c.organizationId}|${c.userId}`))
+          c.ws.close(CLOSE.notMember, 'no longer a member');
+      }
+    } catch (error) {
+      options.logger?.warn({ err: error }, 'membership check failed');
+    } finally {
+      checking = false;
+    }
+  }, options.membershipCheckMs ?? 500);
+  membershipCheck.unref();
+
+  return {
+    /** Open sockets per route. */
+    stats() {
+      let projects = 0;
+      for (const c of clients) if (c.route === 'projects') projects += 1;
+      return { projects, notifications: clients.size - projects, rooms: rooms.size };
+    },
+    /** Stops accepting, closes every socket with 1001. */
+    async close(): Promise<void> {
+      closing = true;
+      clearInterval(heartbeat);
+      clearInterval(membershipCheck);
+      options.server.off('upgrade', onUpgrade);
+      const closed = [...clients].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            c.ws.once('close', () => resolve());
+            c.ws.close(CLOSE.goingAway, 'server shutting down');
+            setTimeout(() => {
+              c.ws.terminate();
+              resolve();
+            }, 1000).unref();
+          }),
+      );
+      await Promise.all(closed);
+      for (const c of [...clients]) leave(c);
+      wss.close();
+    },
+  };
+};
+
+export type RealtimeServer = ReturnType<typeof createRealtimeServer>;

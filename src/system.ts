@@ -1,0 +1,136 @@
+/**
+ * Builds the running system from explicit settings: the adapters, the command side, the projector, the
+ * read-your-writes waiter and the HTTP app. `main.ts` calls it with the parsed config; tests call it with a
+ * fresh database. Nothing here reads the environment.
+ */
+import type { Express } from 'express';
+import type { Knex } from 'knex';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { createApp, type Operations } from './api/app';
+import { createTokenService, type TokenService } from './api/auth/tokens';
+import type { CommandResponseDeps } from './api/command-response';
+import { createIdempotency } from './api/idempotency';
+import { issueRoutes } from './api/routes/issues';
+import { organizationRoutes } from './api/routes/organizations';
+import { projectRoutes } from './api/routes/projects';
+import type { ResourceDeps } from './api/routes/shared';
+import { type Commands, createCommands } from './commands';
+import type { CredentialStore } from './commands/users/credentials';
+import { scryptHasher } from './commands/users/password';
+import { pgCredentialStore } from './commands/users/pg-credential-store';
+import { pgSessionStore, type SessionStore } from './commands/users/sessions';
+import { UPCASTERS } from './domain/upcasters';
+import type { EventStore } from './eventstore/port';
+import { PgEventStore } from './eventstore/postgres/pg-event-store';
+import { upcasterChain } from './eventstore/upcasting';
+import type { Publisher } from './projections/projection';
+import { readModels } from './projections/read-models';
+import { createPositionWaiter, type PositionWaiter } from './projections/runner/position-waiter';
+import { createProjector, type Projector } from './projections/runner/projector';
+
+export interface SystemSettings {
+  knex: Knex;
+  pool: Pool;
+  logger: Logger;
+  jwtSecret: string;
+  /** The event log; defaults to the PostgreSQL `events` table on `pool`. */
+  store?: EventStore;
+  /** The realtime bus the projector publishes to. */
+  publisher: Publisher;
+  passwordHashCost?: number;
+  commandRetries?: number;
+  accessTokenTtlSeconds?: number;
+  refreshTokenTtlSeconds?: number;
+  readYourWritesTimeoutMs?: number;
+  corsOrigins?: readonly string[];
+  loginRateLimit?: { windowMs: number; limit: number };
+  idempotencyTtlSeconds?: number;
+  operations?: Operations;
+  /** Told of every command's outcome (metrics). */
+  observeCommand?: (type: string, outcome: 'ok' | 'rejected' | 'conflict' | 'error') => void;
+}
+
+export interface System {
+  store: EventStore;
+  commands: Commands;
+  credentials: CredentialStore;
+  sessions: SessionStore;
+  tokens: TokenService;
+  waiter: PositionWaiter;
+  /** Built, not started: the projector role starts it. */
+  projector: Projector;
+  app: Express;
+  /** Stops the projector and waiter and closes the event store (not the pools, which the caller owns). */
+  close(): Promise<void>;
+}
+
+export const buildSystem = (settings: SystemSettings): System => {
+  const store = settings.store ?? new PgEventStore({ pool: settings.pool, upcast: upcasterChain(UPCASTERS) });
+  const credentials = pgCredentialStore(settings.knex);
+  const hasher = scryptHasher(settings.passwordHashCost ?? 15);
+  const commands = createCommands({
+    store,
+    credentials,
+    hasher,
+    options: { maxRetries: settings.commandRetries ?? 5, observe: settings.observeCommand },
+  });
+  const sessions = pgSessionStore(settings.knex, {
+    ttlSeconds: settings.refreshTokenTtlSeconds ?? 14 * 24 * 3600,
+  });
+  const tokens = createTokenService({
+    secret: settings.jwtSecret,
+    accessTtlSeconds: settings.accessTokenTtlSeconds,
+  });
+  const waiter = createPositionWaiter({ knex: settings.knex, projections: readModels.map((p) => p.name) });
+  const projector = createProjector({
+    store,
+    knex: settings.knex,
+    projections: readModels,
+    publisher: settings.publisher,
+    logger: settings.logger,
+  });
+  const responses: CommandResponseDeps = {
+    waiter,
+    head: () => store.headPosition(),
+    timeoutMs: settings.readYourWritesTimeoutMs ?? 5000,
+  };
+  const resources: ResourceDeps = {
+    commands,
+    db: settings.knex,
+    store,
+    responses,
+    minPositionTimeoutMs: settings.readYourWritesTimeoutMs ?? 5000,
+  };
+  const app = createApp({
+    logger: settings.logger,
+    commands,
+    credentials,
+    hasher,
+    sessions,
+    tokens,
+    responses,
+    routes: () => [...organizationRoutes(resources), ...projectRoutes(resources), ...issueRoutes(resources)],
+    idempotency: createIdempotency(settings.knex, {
+      ttlSeconds: settings.idempotencyTtlSeconds ?? 24 * 3600,
+    }),
+    corsOrigins: settings.corsOrigins ?? [],
+    loginRateLimit: settings.loginRateLimit ?? { windowMs: 15 * 60 * 1000, limit: 20 },
+    operations: settings.operations,
+  });
+  return {
+    store,
+    commands,
+    credentials,
+    sessions,
+    tokens,
+    waiter,
+    projector,
+    app,
+    async close() {
+      await projector.stop();
+      await waiter.close();
+      await store.close();
+    },
+  };
+};

@@ -1,0 +1,88 @@
+/** The whole system on a fresh database, driven over HTTP with supertest; the projector runs in-process. */
+import knexFactory, { type Knex } from 'knex';
+import type { Pool } from 'pg';
+import pino from 'pino';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { migrations } from '../../src/migrations';
+import { migrateToLatest } from '../../src/platform/migrator';
+import { createInProcessBus, type InProcessBus } from '../../src/realtime/bus/in-process-bus';
+import { buildSystem, type System, type SystemSettings } from '../../src/system';
+import { createTestDatabase, type TestDatabase, testPool } from './database';
+
+export interface TestApi {
+  database: TestDatabase;
+  knex: Knex;
+  pool: Pool;
+  bus: InProcessBus;
+  system: System;
+  http: TestAgent;
+  /** Registers and logs in a new user; returns its id, username and a bearer header. */
+  user(name?: string): Promise<TestUser>;
+  teardown(): Promise<void>;
+}
+
+export interface TestUser {
+  id: string;
+  username: string;
+  email: string;
+  access: string;
+  refresh: string;
+  auth: { Authorization: string };
+}
+
+let counter = 0;
+
+export const createTestApi = async (overrides: Partial<SystemSettings> = {}): Promise<TestApi> => {
+  const database = await createTestDatabase('tt_api');
+  const knex = knexFactory({ client: 'pg', connection: database.url, pool: { min: 0, max: 10 } });
+  await migrateToLatest(knex, migrations);
+  const pool = testPool(database.url, 10);
+  const bus = createInProcessBus();
+  const system = buildSystem({
+    knex,
+    pool,
+    logger: pino({ level: 'silent' }),
+    jwtSecret: 'test-secret-test-secret-test-secret-000',
+    publisher: bus,
+    passwordHashCost: 10,
+    commandRetries: 50,
+    loginRateLimit: { windowMs: 60_000, limit: 1000 },
+    ...overrides,
+  });
+  system.projector.start();
+  const http = request(system.app);
+  return {
+    database,
+    knex,
+    pool,
+    bus,
+    system,
+    http,
+    async user(name = 'user') {
+      counter += 1;
+      const username = `${name}${counter}_${Math.random().toString(36).slice(2, 7)}`;
+      const email = `${username}@example.com`;
+      const password = 'correct horse battery staple';
+      const registered = await http
+        .post('/api/v1/auth/register/')
+        .send({ username, email, password })
+        .expect(201);
+      const login = await http.post('/api/v1/auth/login/').send({ username, password }).expect(200);
+      return {
+        id: registered.body.id,
+        username,
+        email,
+        access: login.body.access,
+        refresh: login.body.refresh,
+        auth: { Authorization: `Bearer ${login.body.access}` },
+      };
+    },
+    async teardown() {
+      await system.close();
+      await pool.end();
+      await knex.destroy();
+      await database.drop();
+    },
+  };
+};

@@ -1,0 +1,42 @@
+/**
+ * Every route the API serves (API.md's tables, as implemented), written as the OpenAPI document writes them.
+ * The authorization matrix must cover each one, and the OpenAPI document must list exactly these.
+ */
+export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+export interface ServedRoute {
+  method: HttpMethod;
+  path: string;
+}
+
+export const SERVED_ROUTES: readonly ServedRoute[] = [
+  { method: 'post', path: '/api/v1/auth/register/' },
+  { method: 'post', path: '/api/v1/auth/login/' },
+  { method: 'post', path: '/api/token/' },
+  { method: 'post', path: '/api/v1/auth/refresh/' },
+  { method: 'post', path: '/api/token/refresh/' },
+  { method: 'post', path: '/api/v1/auth/logout/' },
+  { method: 'get', path: '/api/v1/me/' },
+  { method: 'post', path: '/api/v1/organizations/' },
+  { method: 'get', path: '/api/v1/organizations/' },
+  { method: 'get', path: '/api/v1/organizations/{id}/' },
+  { method: 'patch', path: '/api/v1/organizations/{id}/' },
+  { method: 'get', path: '/api/v1/organizations/{id}/members/' },
+  { method: 'post', path: '/api/v1/organizations/{id}/members/' },
+  { method: 'patch', path: '/api/v1/organizations/{id}/members/{user_id}/' },
+  { method: 'delete', path: '/api/v1/organizations/{id}/members/{user_id}/' },
+  { method: 'get', path: '/api/v1/memberships/' },
+  { method: 'post', path: '/api/v1/projects/' },
+  { method: 'get', path: '/api/v1/projects/' },
+  { method: 'get', path: '/api/v1/projects/{id}/' },
+  { method: 'patch', path: '/api/v1/projects/{id}/' },
+  { method: 'delete', path: '/api/v1/projects/{id}/' },
+  { method: 'post', path: '/api/v1/issues/' },
+  { method: 'get', path: '/api/v1/issues/' },
+  { method: 'get', path: '/api/v1/issues/{id}/' },
+  { method: 'patch', path: '/api/v1/issues/{id}/' },
+  { method: 'delete', path: '/api/v1/issues/{id}/' },
+  { method: 'get', path: '/api/v1/issues/{id}/history/' },
+];
+
+export const routeKey = (route: ServedRoute): string => `${route.method.toUpperCase()} ${route.path}`;
