@@ -7,7 +7,8 @@
  * would stop PostgreSQL under the projector's last batch), and as an ES module it cannot load under jest here.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from './logger';
@@ -33,6 +34,54 @@ export const resolveBinaries = (): Binaries => {
   }
   const bin = path.join(path.dirname(entry), '..', 'native', 'bin');
   return { postgres: path.join(bin, 'postgres'), initdb: path.join(bin, 'initdb') };
+};
+
+/** Whether the account can run `file` (every folder above it must let it through). */
+const canRun = async (file: string, account: Account): Promise<boolean> => {
+  try {
+    await execFileAsync(file, ['--version'], { uid: account.uid, gid: account.gid });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Makes a tree readable and its folders and programs runnable by anyone (it holds only the shipped binaries). */
+const openUp = async (dir: string): Promise<void> => {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await openUp(full);
+    else if (entry.isFile()) await chmod(full, (await stat(full)).mode & 0o100 ? 0o755 : 0o644);
+  }
+};
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which may not be able to reach the binaries inside this
+ * checkout (a clone in a private temporary folder, say). Then they are copied, once per version, to a shared
+ * folder it can reach.
+ */
+export const reachableBinaries = async (binaries: Binaries, account: Account): Promise<Binaries> => {
+  if (account.uid === undefined || (await canRun(binaries.initdb, account))) return binaries;
+  const native = path.resolve(path.dirname(binaries.initdb), '..');
+  const version =
+    (await execFileAsync(binaries.postgres, ['--version'])).stdout.trim().split(/\s+/).pop() ?? 'unknown';
+  const shared = path.join(tmpdir(), `team-tracker-postgres-${version}-${process.arch}`);
+  const copied: Binaries = {
+    postgres: path.join(shared, 'bin', 'postgres'),
+    initdb: path.join(shared, 'bin', 'initdb'),
+  };
+  if (await canRun(copied.initdb, account)) return copied;
+  const staging = `${shared}.${process.pid}.tmp`;
+  await rm(staging, { recursive: true, force: true });
+  await cp(native, staging, { recursive: true, verbatimSymlinks: true });
+  await openUp(staging);
+  await rm(shared, { recursive: true, force: true });
+  await rename(staging, shared);
+  if (!(await canRun(copied.initdb, account))) {
+    throw new Error(`embedded PostgreSQL: the ${SUPERUSER} user cannot run ${copied.initdb}`);
+  }
+  return copied;
 };
 
 /** Who runs PostgreSQL: ourselves, or as root (which PostgreSQL refuses) a `postgres` system user. */

@@ -8,7 +8,13 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { initialiseCluster, resolveBinaries, runAccount, SUPERUSER } from './embedded-postgres-cluster';
+import {
+  initialiseCluster,
+  reachableBinaries,
+  resolveBinaries,
+  runAccount,
+  SUPERUSER,
+} from './embedded-postgres-cluster';
 import { prepareDataDir, writeSettings } from './embedded-postgres-settings';
 import type { Logger } from './logger';
 import { clearPostmasterLeftovers } from './postmaster-lock';
@@ -87,10 +93,10 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
   const database = options.database ?? 'team_tracker';
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   const asRoot = process.getuid?.() === 0;
-  const binaries = resolveBinaries();
 
   const settings = await prepareDataDir(dataDir, cluster, asRoot);
   const account = await runAccount(asRoot);
+  const binaries = await reachableBinaries(resolveBinaries(), account);
   // initdb refuses a folder that is not empty: a cluster that exists is only started.
   if (!existsSync(path.join(cluster, 'PG_VERSION'))) {
     logger.info({ cluster }, 'initialising the embedded PostgreSQL cluster');

@@ -145,6 +145,45 @@ describe('PostgreSQL event store', () => {
     expect(result.position).toBe(events[9]!.position);
   });
 
+  it('pages through a long log without skipping, whatever the digits of the sequence numbers', async () => {
+    await pool.query('ALTER TABLE events ALTER COLUMN seq RESTART WITH 999500'); // the append crosses 999999
+    const id = `long-${randomUUID()}`;
+    const { position } = await store.appendToStream(
+      id,
+      Array.from({ length: 1100 }, (_, i) => event(`L${i}`)),
+    );
+    const deadline = Date.now() + 15_000;
+    while ((await store.headPosition()) < position) {
+      if (Date.now() > deadline) throw new Error('head never reached the append');
+      await sleep(20);
+    }
+    expect(await store.headPosition()).toBe(position);
+    const read: RecordedEvent[] = [];
+    let from: string | undefined;
+    for (;;) {
+      const page = await store.readAll({
+        fromPosition: from,
+        maxCount: 500,
+        filter: { on: 'streamName', prefixes: [id] },
+      });
+      read.push(...page);
+      if (page.length < 500) break;
+      from = page[page.length - 1]!.position;
+    }
+    expect(read.map((e) => e.type)).toEqual(Array.from({ length: 1100 }, (_, i) => `L${i}`));
+    const unfiltered: RecordedEvent[] = [];
+    from = undefined;
+    for (;;) {
+      const page = await store.readAll({ fromPosition: from, maxCount: 300 });
+      unfiltered.push(...page);
+      if (page.length < 300) break;
+      from = page[page.length - 1]!.position;
+    }
+    const positions = unfiltered.map((e) => e.position);
+    expect([...positions].sort()).toEqual(positions);
+    expect(unfiltered.filter((e) => e.streamId === id)).toHaveLength(1100);
+  });
+
   it('appends any number of events in one round trip', async () => {
     const counting = testPool(database.url, 2);
     let queries = 0;

@@ -193,8 +193,8 @@ export class PgEventStore implements EventStore {
 
   async headPosition(): Promise<Position> {
     const { rows } = await this.query<{ seq: string; tx_id: string }>(
-      `SELECT seq::text AS seq, tx_id::text AS tx_id FROM events WHERE tx_id < ${HORIZON}
-       ORDER BY tx_id DESC, seq DESC LIMIT 1`,
+      `SELECT events.seq::text AS seq, events.tx_id::text AS tx_id FROM events WHERE events.tx_id < ${HORIZON}
+       ORDER BY events.tx_id DESC, events.seq DESC LIMIT 1`,
     );
     return rows[0] ? positionOf(rows[0]) : START;
   }
@@ -260,17 +260,23 @@ export class PgEventStore implements EventStore {
     const params: unknown[] = [high.toString(), low.toString(), maxCount];
     const filterClause = filterSql(filter, params);
     const head = filterClause
-      ? `(SELECT tx_id::text || '-' || seq::text FROM events, h WHERE tx_id < h.horizon ORDER BY tx_id DESC, seq DESC LIMIT 1)`
+      ? `(SELECT e.tx_id::text || '-' || e.seq::text FROM events e WHERE e.tx_id < h.horizon
+          ORDER BY e.tx_id DESC, e.seq DESC LIMIT 1)`
       : 'NULL::text';
-    // One statement, so one snapshot for the horizon and the rows; the last row carries the flags.
+    // One statement, so one snapshot for the horizon and the rows; the last row carries the flags. Orderings
+    // name the table's columns: the select list casts them to text under the same names, and ORDER BY would
+    // otherwise sort those strings ('1000' before '999') and LIMIT keep the wrong rows.
+    // "Held back" asks whether the log's last event is past `from` and beyond the horizon: if any such event
+    // exists, the last one is one, and that is one backwards index probe instead of a scan.
     const { rows } = await this.query<EventRow | MetaRow>(
       `WITH h AS (SELECT ${HORIZON} AS horizon)
        (SELECT ${COLUMNS}, NULL::boolean AS held_back, NULL::text AS head FROM events, h
          WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND tx_id < h.horizon${filterClause}
-         ORDER BY tx_id, seq LIMIT $3)
+         ORDER BY events.tx_id, events.seq LIMIT $3)
        UNION ALL
        SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         EXISTS (SELECT 1 FROM events WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND tx_id >= h.horizon),
+         coalesce((SELECT (l.tx_id, l.seq) > ($1::text::xid8, $2::bigint) AND l.tx_id >= h.horizon
+                   FROM events l ORDER BY l.tx_id DESC, l.seq DESC LIMIT 1), false),
          ${head}
        FROM h`,
       params,

@@ -272,6 +272,8 @@ describe('projector runner', () => {
       publisher,
       projections: [counterProjection('counter', ['Created'])],
     });
+    // Readers see an append once older transactions anywhere in the cluster have ended.
+    await until(async () => (await h.store.readAll()).length === 30, 10_000, 'appends visible');
     await sleep(30);
     const [behind] = await projector.status();
     expect(behind).toMatchObject({ name: 'counter', lagEvents: 30, state: 'live', eventsApplied: 0 });
