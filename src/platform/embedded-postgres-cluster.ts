@@ -7,7 +7,20 @@
  * would stop PostgreSQL under the projector's last batch), and as an ES module it cannot load under jest here.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chmod, chown, cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import {
+  chmod,
+  chown,
+  cp,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -36,6 +49,28 @@ export const resolveBinaries = (): Binaries => {
   return { postgres: path.join(bin, 'postgres'), initdb: path.join(bin, 'initdb') };
 };
 
+/**
+ * The package ships its shared-library links as a list (`native/pg-symlinks.json`) for an install script to
+ * create; install scripts do not run here (npm 11 asks for approval), so we create the missing links ourselves.
+ */
+export const hydrateLibraryLinks = async (binaries: Binaries): Promise<void> => {
+  const packageRoot = path.resolve(path.dirname(binaries.initdb), '..', '..');
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(await readFile(path.join(packageRoot, 'native', 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return; // no list: the links are in the package itself
+  }
+  for (const { source, target } of links) {
+    const link = path.join(packageRoot, target);
+    if (existsSync(link)) continue;
+    // Relative to the link's own folder, so the tree can be copied or moved as a whole.
+    await symlink(path.relative(path.dirname(link), path.join(packageRoot, source)), link).catch(
+      () => undefined,
+    );
+  }
+};
+
 /** Whether the account can run `file` (every folder above it must let it through). */
 const canRun = async (file: string, account: Account): Promise<boolean> => {
   try {
@@ -62,6 +97,7 @@ const openUp = async (dir: string): Promise<void> => {
  * folder it can reach.
  */
 export const reachableBinaries = async (binaries: Binaries, account: Account): Promise<Binaries> => {
+  await hydrateLibraryLinks(binaries);
   if (account.uid === undefined || (await canRun(binaries.initdb, account))) return binaries;
   const native = path.resolve(path.dirname(binaries.initdb), '..');
   const version =
