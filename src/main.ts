@@ -129,8 +129,8 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
       metrics: {
         socketOpened: (route) => metrics.websocketOpenSockets.inc({ route }),
         socketClosed: (route) => metrics.websocketOpenSockets.dec({ route }),
-        messagesSent: (count) => metrics.websocketMessagesSent.inc({ route: 'projects' }, count),
-        slowSocketDropped: () => metrics.websocketDroppedSlowSockets.inc({ route: 'projects' }),
+        messagesSent: (route, count) => metrics.websocketMessagesSent.inc({ route }, count),
+        slowSocketDropped: (route) => metrics.websocketDroppedSlowSockets.inc({ route }),
       },
     });
     shutdown.register('websockets', () => realtime.close(), { phase: 'close-connections' });

@@ -19,8 +19,8 @@ import {
 export interface RealtimeMetrics {
   socketOpened(route: RealtimeRoute): void;
   socketClosed(route: RealtimeRoute): void;
-  messagesSent(count: number): void;
-  slowSocketDropped(): void;
+  messagesSent(route: RealtimeRoute, count: number): void;
+  slowSocketDropped(route: RealtimeRoute): void;
 }
 
 export interface RealtimeOptions {
@@ -92,13 +92,13 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
   const send = (client: Client, message: BusMessage, data: Buffer): void => {
     if (message.position <= client.lastPosition) return;
     if (client.ws.bufferedAmount > maxBufferedBytes) {
-      metrics?.slowSocketDropped();
+      metrics?.slowSocketDropped(client.route);
       client.ws.close(CLOSE.tryAgainLater, 'too slow; resume with since');
       return;
     }
     client.lastPosition = message.position;
     client.ws.send(data, { binary: false });
-    metrics?.messagesSent(1);
+    metrics?.messagesSent(client.route, 1);
   };
 
   const fanOut = (room: string) => (message: BusMessage) => {

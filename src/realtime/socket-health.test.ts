@@ -18,7 +18,7 @@ describe('socket health: heartbeats, slow consumers, metrics, shutdown', () => {
       metrics: {
         socketOpened: () => (counts.opened += 1),
         socketClosed: () => (counts.closed += 1),
-        messagesSent: (n) => (counts.sent += n),
+        messagesSent: (_route, n) => (counts.sent += n),
         slowSocketDropped: () => (counts.dropped += 1),
       },
     });

@@ -181,7 +181,7 @@ export const organizationRoutes = (deps: ResourceDeps): RouteSpec[] => {
         await respondToCommand(deps.responses, req, res, {
           position: result.position,
           status: 201,
-          location: `/api/v1/organizations/${params.id}/members/`,
+          location: `/api/v1/organizations/${params.id}/members/${result.userId}/`,
           body: () => member(params.id, result.userId, principal(req).id),
         });
       },
