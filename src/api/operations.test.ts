@@ -9,7 +9,7 @@ describe('operations endpoints', () => {
   beforeAll(async () => {
     api = await createTestApi({
       operations: {
-        readiness: async () =>
+        readiness: async (): Promise<{ ok: boolean; checks: Record<string, string> }> =>
           down
             ? { ok: false, checks: { postgres: 'ok', redis: 'connection refused' } }
             : { ok: true, checks: { postgres: 'ok' } },

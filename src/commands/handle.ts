@@ -1,4 +1,4 @@
-import { ConcurrencyError, DomainError } from '../domain/shared/errors';
+import { ConcurrencyError, DomainError, ValidationError } from '../domain/shared/errors';
 import type { Command, Event } from '../domain/shared/decider';
 import { currentSchemaVersion } from '../domain/upcasters';
 import {
@@ -7,7 +7,7 @@ import {
   type RecordedEvent,
   WrongExpectedRevisionError,
 } from '../eventstore/port';
-import { uuidv7 } from './ids';
+import { UUID_PATTERN, uuidv7 } from './ids';
 
 /** Where a command comes from: the request or job run it belongs to, and what caused it. */
 export interface CommandContext {
@@ -130,6 +130,9 @@ export class CommandBus {
     context: CommandContext,
     build: (loaded: LoadedAggregate<S>, metadata: C['metadata']) => C | Promise<C>,
   ): Promise<CommandResult<E>> {
+    // Read models key users by UUID: an actor that is not one would be an event no projection can apply.
+    if (!UUID_PATTERN.test(context.actorId))
+      throw ValidationError.field('actor', 'must be a user id (a UUID)');
     const commandId = context.commandId ?? uuidv7();
     for (let attempt = 0; ; attempt++) {
       const loaded = await this.load(logic, streamId);
