@@ -148,11 +148,8 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
         }
         for (const message of page) {
           if (client.ws.readyState !== client.ws.OPEN) return;
-          send(
-            client,
-            { room: '', position: message.position, payload: JSON.stringify(message) },
-            Buffer.from(JSON.stringify(message)),
-          );
+          const payload = JSON.stringify(message);
+          send(client, { room: '', position: message.position, payload }, Buffer.from(payload));
         }
         if (page.length < FEED_PAGE_MAX) break;
       }
