@@ -223,7 +223,6 @@ describe('PostgreSQL event store', () => {
       assignee: null,
       author: randomUUID(),
     };
-    await pool.query('INSERT INTO streams (stream_id, revision) VALUES ($1, 0)', [id]);
     await pool.query(
       `INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES ($1, 0, $2, 'IssueCreated', $3, $4)`,
       [id, randomUUID(), JSON.stringify(old), JSON.stringify({ ...event('x').metadata, schemaVersion: 0 })],

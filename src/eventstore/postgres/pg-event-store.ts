@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ClientConfig, Pool, QueryResultRow } from 'pg';
 import {
   type AllSubscription,
@@ -39,37 +39,43 @@ const COLUMNS =
 /** Only what every transaction older than the oldest still running wrote: nothing can commit below it later. */
 const HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
 
-// One statement per expectation: the stream row is the lock and the check, so concurrency is enforced by
-// PostgreSQL, and the whole append is one round trip however many events it carries.
-const STREAM_STEP: Record<'exact' | 'no_stream' | 'stream_exists' | 'any', string> = {
+// One statement per append, however many events it carries. The unique (stream_id, revision) index is the
+// concurrency check: of two writers that read the same revision, the second to commit violates it. The base
+// revision is what the caller expects, or read in the same statement for `stream_exists` and `any`.
+const BASE: Record<'exact' | 'no_stream' | 'stream_exists' | 'any', string> = {
+  // The expected revision must exist: appending after it then fails on the index unless it is the last one.
   exact:
-    'UPDATE streams SET revision = revision + $2 WHERE stream_id = $1 AND revision = $3 RETURNING revision - $2 AS base',
-  no_stream:
-    'INSERT INTO streams (stream_id, revision) VALUES ($1, $2 - 1) ON CONFLICT DO NOTHING RETURNING -1::bigint AS base',
-  stream_exists:
-    'UPDATE streams SET revision = revision + $2 WHERE stream_id = $1 RETURNING revision - $2 AS base',
-  any: `INSERT INTO streams AS s (stream_id, revision) VALUES ($1, $2 - 1)
-        ON CONFLICT (stream_id) DO UPDATE SET revision = s.revision + $2 RETURNING s.revision - $2 AS base`,
+    '(SELECT $2::bigint AS base WHERE EXISTS (SELECT 1 FROM events WHERE stream_id = $1 AND revision = $2))',
+  no_stream: '(SELECT -1::bigint AS base)',
+  stream_exists: '(SELECT max(revision) AS base FROM events WHERE stream_id = $1 HAVING count(*) > 0)',
+  any: '(SELECT coalesce(max(revision), -1) AS base FROM events WHERE stream_id = $1)',
 };
 
-const appendSql = (step: string, paramOffset: number): string => `
-  WITH s AS (${step}),
-  e AS (
+const appendSql = (base: string, p: number): string => `
+  WITH e AS (
     INSERT INTO events (stream_id, revision, event_id, type, data, metadata)
-    SELECT $1, s.base + u.ord, u.event_id, u.type, u.data, u.metadata
-    FROM s, unnest($${paramOffset}::uuid[], $${paramOffset + 1}::text[], $${paramOffset + 2}::jsonb[], $${paramOffset + 3}::jsonb[])
-         WITH ORDINALITY AS u(event_id, type, data, metadata, ord)
+    SELECT $1, b.base + u.ord, u.event_id, u.type, u.data, u.metadata
+    FROM ${base} AS b,
+         unnest($${p}::uuid[], $${p + 1}::text[], $${p + 2}::jsonb[], $${p + 3}::jsonb[])
+           WITH ORDINALITY AS u(event_id, type, data, metadata, ord)
     ORDER BY u.ord
     RETURNING seq, tx_id, revision
   )
   SELECT e.seq::text AS seq, e.tx_id::text AS tx_id, e.revision FROM e ORDER BY e.seq DESC LIMIT 1`;
 
 const APPEND_SQL = {
-  exact: appendSql(STREAM_STEP.exact, 4),
-  no_stream: appendSql(STREAM_STEP.no_stream, 3),
-  stream_exists: appendSql(STREAM_STEP.stream_exists, 3),
-  any: appendSql(STREAM_STEP.any, 3),
+  exact: appendSql(BASE.exact, 3),
+  no_stream: appendSql(BASE.no_stream, 2),
+  stream_exists: appendSql(BASE.stream_exists, 2),
+  any: appendSql(BASE.any, 2),
 };
+
+/** How often `any` and `stream_exists` appends retry after losing a race (the caller named no revision). */
+const RACE_RETRIES = 20;
+
+const isRevisionTaken = (error: unknown): boolean =>
+  (error as { code?: string; constraint?: string })?.code === '23505' &&
+  (error as { constraint?: string }).constraint === 'events_stream_revision';
 
 interface EventRow extends QueryResultRow {
   seq: string;
@@ -120,6 +126,7 @@ export class PgEventStore implements EventStore {
   private readonly wakeup: Wakeup;
   private readonly pollIntervalMs: number;
   private readonly subscriptions = new Set<AllSubscription>();
+  private readonly statementNames = new Map<string, string>();
 
   constructor(options: PgEventStoreOptions) {
     this.pool = options.pool;
@@ -145,13 +152,21 @@ export class PgEventStore implements EventStore {
     ];
     const [sql, params] =
       typeof expected === 'number'
-        ? [APPEND_SQL.exact, [streamId, events.length, expected, ...arrays]]
-        : [APPEND_SQL[expected], [streamId, events.length, ...arrays]];
-    const result = await this.query<{ seq: string; tx_id: string; revision: string }>(sql, params);
-    const row = result.rows[0];
-    if (!row) throw new WrongExpectedRevisionError(streamId, expected, await this.streamRevision(streamId));
-    this.wakeup.notifyCommitted();
-    return { nextRevision: Number(row.revision), position: positionOf(row) };
+        ? [APPEND_SQL.exact, [streamId, expected, ...arrays]]
+        : [APPEND_SQL[expected], [streamId, ...arrays]];
+    for (let attempt = 0; ; attempt++) {
+      let row: { seq: string; tx_id: string; revision: string } | undefined;
+      try {
+        row = (await this.query<{ seq: string; tx_id: string; revision: string }>(sql, params)).rows[0];
+      } catch (error) {
+        if (!isRevisionTaken(error)) throw error;
+        // `any` and `stream_exists` read the base in the statement: a writer that got in between is no conflict.
+        if ((expected === 'any' || expected === 'stream_exists') && attempt < RACE_RETRIES) continue;
+      }
+      if (!row) throw new WrongExpectedRevisionError(streamId, expected, await this.streamRevision(streamId));
+      this.wakeup.notifyCommitted();
+      return { nextRevision: Number(row.revision), position: positionOf(row) };
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -175,11 +190,11 @@ export class PgEventStore implements EventStore {
   }
 
   async streamRevision(streamId: string): Promise<number | null> {
-    const { rows } = await this.query<{ revision: string }>(
-      'SELECT revision FROM streams WHERE stream_id = $1',
+    const { rows } = await this.query<{ revision: string | null }>(
+      'SELECT max(revision) AS revision FROM events WHERE stream_id = $1',
       [streamId],
     );
-    return rows[0] ? Number(rows[0].revision) : null;
+    return rows[0]?.revision == null ? null : Number(rows[0].revision);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -321,9 +336,18 @@ export class PgEventStore implements EventStore {
     return { nextRevision: actual ?? -1, position: last[0]?.position ?? START };
   }
 
+  /**
+   * Every statement is prepared (named by its text), so each connection parses and plans it once: for an append
+   * that is most of the cost. The texts are a small fixed set, so the per-connection cache stays small.
+   */
   private async query<R extends QueryResultRow>(sql: string, params?: unknown[]) {
+    let name = this.statementNames.get(sql);
+    if (!name) {
+      name = `tt_es_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+      this.statementNames.set(sql, name);
+    }
     try {
-      return await this.pool.query<R>(sql, params);
+      return await this.pool.query<R>({ name, text: sql, values: params });
     } catch (error) {
       if (isConnectionError(error))
         throw new EventStoreUnavailableError('the event store is unreachable', { cause: error });

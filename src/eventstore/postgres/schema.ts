@@ -8,10 +8,6 @@ import type { Knex } from 'knex';
 export const eventStoreMigration: Knex.Migration = {
   async up(knex) {
     await knex.raw(`
-      CREATE TABLE streams (
-        stream_id text PRIMARY KEY,
-        revision bigint NOT NULL
-      );
       CREATE TABLE events (
         seq bigint GENERATED ALWAYS AS IDENTITY,
         tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
@@ -28,6 +24,6 @@ export const eventStoreMigration: Knex.Migration = {
     `);
   },
   async down(knex) {
-    await knex.raw('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS streams;');
+    await knex.raw('DROP TABLE IF EXISTS events;');
   },
 };
