@@ -113,6 +113,7 @@ export const buildSystem = (settings: SystemSettings): System => {
     routes: () => [...organizationRoutes(resources), ...projectRoutes(resources), ...issueRoutes(resources)],
     idempotency: createIdempotency(settings.knex, {
       ttlSeconds: settings.idempotencyTtlSeconds ?? 24 * 3600,
+      waitMs: (settings.readYourWritesTimeoutMs ?? 5000) + 5000,
     }),
     corsOrigins: settings.corsOrigins ?? [],
     loginRateLimit: settings.loginRateLimit ?? { windowMs: 15 * 60 * 1000, limit: 20 },

@@ -78,6 +78,8 @@ export const createOperationsApp = (operations: Operations): Express => {
 export const createApp = (deps: AppDeps): Express => {
   const app = express();
   app.disable('x-powered-by');
+  // ETags are stream revisions set by the routes; express's own body-hash ETags would contradict them.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.set('query parser', 'simple');
 
@@ -146,6 +148,8 @@ export const createApp = (deps: AppDeps): Express => {
     windowMs: deps.loginRateLimit.windowMs,
     limit: deps.loginRateLimit.limit,
     standardHeaders: 'draft-8',
+    // Only failed attempts count: a client that logs in often with the right password is not an attacker.
+    skipSuccessfulRequests: true,
     legacyHeaders: false,
     // Per client address and username: one attacker cannot lock everyone out, nor try one account from afar.
     keyGenerator: (req) =>

@@ -33,7 +33,7 @@ interface Endpoint {
   route: string;
   /** Variant label, when one route has several rows. */
   variant?: string;
-  /** No token needed (register, login, refresh, logout). */
+  /** No token needed (register, login, refresh). */
   public?: boolean;
   /** Acts on one organization's object: outsiders and foreign objects are 404. */
   scoped: boolean;
@@ -122,7 +122,6 @@ describe('authorization matrix over every endpoint', () => {
     {
       method: 'post',
       route: '/api/v1/auth/logout/',
-      public: true,
       scoped: false,
       success: 204,
       prepare: async () => ({ path: '/api/v1/auth/logout/', body: { refresh: (await login()).refresh } }),

@@ -13,7 +13,9 @@ export interface CommandResponseDeps {
 }
 
 const prefersAsync = (req: Request): boolean =>
-  (req.get('prefer') ?? '').split(',').some((p) => p.trim().toLowerCase() === 'respond-async');
+  (req.get('prefer') ?? '')
+    .split(',')
+    .some((p) => (p.split(';')[0] ?? '').trim().toLowerCase() === 'respond-async');
 
 /**
  * Answers a command. By default it waits until the read models include the command's effect, so a GET right

@@ -34,13 +34,34 @@ export const idempotencyMigration: Knex.Migration = {
 const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'x-position', 'preference-applied'];
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** JSON with object keys sorted: the same body from another serializer is the same body. */
+const canonical = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const scopeOf = (req: Request): string => (req.user as { id?: string } | undefined)?.id ?? 'anonymous';
 
 /** The command id that a request with an Idempotency-Key runs its command under, if any. */
 export const idempotentCommandId = (res: Response): string | undefined =>
   res.locals.idempotentCommandId as string | undefined;
 
-export const createIdempotency = (knex: Knex, options: { ttlSeconds: number }): RequestHandler => {
+export const createIdempotency = (
+  knex: Knex,
+  options: {
+    ttlSeconds: number;
+    /** How long a retry waits for the first request with its key to finish. */
+    waitMs: number;
+  },
+): RequestHandler => {
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
     if (key === undefined) return next();
@@ -52,9 +73,7 @@ export const createIdempotency = (knex: Knex, options: { ttlSeconds: number }): 
     }
     const scope = scopeOf(req);
     const fingerprint = createHash('sha256')
-      .update(
-        `${req.method} ${req.baseUrl}${req.path.replace(/\/$/, '')}\n${JSON.stringify(req.body ?? null)}`,
-      )
+      .update(`${req.method} ${req.baseUrl}${req.path.replace(/\/$/, '')}\n${canonical(req.body)}`)
       .digest('hex');
     const inserted = await knex('idempotency_keys')
       .insert({ scope, key, fingerprint, expires_at: new Date(Date.now() + options.ttlSeconds * 1000) })
@@ -62,14 +81,24 @@ export const createIdempotency = (knex: Knex, options: { ttlSeconds: number }): 
       .ignore()
       .returning('key');
     if (inserted.length === 0) {
-      const row = (await knex('idempotency_keys').where({ scope, key }).first()) as
-        | {
-            fingerprint: string;
-            status: number | null;
-            headers: Record<string, string> | null;
-            body: string | null;
-          }
-        | undefined;
+      type Row = {
+        fingerprint: string;
+        status: number | null;
+        headers: Record<string, string> | null;
+        body: string | null;
+      };
+      const read = async () =>
+        (await knex('idempotency_keys').where({ scope, key }).first()) as Row | undefined;
+      let row = await read();
+      // The first request with this key is still running: a retry waits, bounded, for its answer.
+      for (
+        let waited = 0;
+        row?.status === null && row.fingerprint === fingerprint && waited < options.waitMs;
+      ) {
+        await sleep(50);
+        waited += 50;
+        row = await read();
+      }
       if (!row) return next(); // expired and purged between the two statements: treat as new
       if (row.fingerprint !== fingerprint) {
         sendProblem(res, 422, 'this Idempotency-Key was used with a different request', {
@@ -78,7 +107,9 @@ export const createIdempotency = (knex: Knex, options: { ttlSeconds: number }): 
         return;
       }
       if (row.status === null) {
-        sendProblem(res, 409, 'a request with this Idempotency-Key is still in progress');
+        sendProblem(res, 409, 'a request with this Idempotency-Key is still in progress', {
+          headers: { 'Retry-After': '1' },
+        });
         return;
       }
       for (const [name, value] of Object.entries(row.headers ?? {})) res.setHeader(name, value);

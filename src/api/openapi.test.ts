@@ -140,7 +140,7 @@ describe('OpenAPI document and Swagger UI', () => {
       expect(declared.map((p) => p.name).sort()).toEqual(pathParams.sort());
       for (const p of declared) expect(p.required).toBe(true);
       if (route.method === 'post' || route.method === 'patch') expect(operation.requestBody).toBeDefined();
-      const open = /\/auth\/(register|login|refresh|logout)\/$|^\/api\/token\//.test(route.path);
+      const open = /\/auth\/(register|login|refresh)\/$|^\/api\/token\//.test(route.path);
       expect(operation.security === undefined).toBe(open);
       if (!open)
         expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['400', '401', '404']));

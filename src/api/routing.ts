@@ -46,6 +46,8 @@ export const route = <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
 
 const expressPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1').replace(/\/$/, '') || '/';
 
+const acceptedSchema = z.object({ position: z.string() }).openapi('Accepted');
+
 const COMMON_ERRORS: Record<number, string> = {
   400: 'Invalid input; `errors` names the fields',
   401: 'Missing or bad token',
@@ -63,31 +65,90 @@ export const mountRoutes = (
 ): void => {
   for (const spec of specs) {
     const idempotent = spec.method === 'post' && spec.idempotent !== false;
-    const headers = idempotent
-      ? (spec.headers ?? z.object({})).extend({
-          'idempotency-key': z
-            .string()
-            .max(255)
-            .optional()
-            .openapi({ description: 'Retry safely: same key and body → the first response' }),
-        })
-      : spec.headers;
+    const isCommand = spec.auth && spec.method !== 'get';
+    const headerFields: Record<string, z.ZodType> = {};
+    if (idempotent) {
+      headerFields['idempotency-key'] = z
+        .string()
+        .max(255)
+        .optional()
+        .openapi({ description: 'Retry safely: same key and body → the first response; another body → 422' });
+    }
+    if (spec.method === 'patch' || spec.method === 'delete') {
+      headerFields['if-match'] = z
+        .string()
+        .optional()
+        .openapi({ description: 'The ETag read (`"3"`): a stale one → 412 and nothing changes' });
+    }
+    if (isCommand) {
+      headerFields.prefer = z.string().optional().openapi({
+        description:
+          '`respond-async`: answer 202 { position } at once instead of waiting for the read models',
+      });
+    }
+    if (spec.method === 'get' && spec.auth) {
+      headerFields['x-min-position'] = z.string().optional().openapi({
+        description: 'Wait (bounded) until the read models reach this position; same as ?min_position=',
+      });
+    }
+    const headers =
+      Object.keys(headerFields).length > 0
+        ? (spec.headers ?? z.object({})).extend(headerFields)
+        : spec.headers;
+    const responseHeaders = {
+      ...(isCommand
+        ? {
+            'X-Position': {
+              description: 'The position of the command in the log',
+              schema: { type: 'string' as const },
+            },
+          }
+        : {}),
+      ETag: {
+        description: 'The stream revision of a single resource, for If-Match',
+        schema: { type: 'string' as const },
+      },
+    };
     const responses: Record<
       string,
-      { description: string; content?: Record<string, { schema: z.ZodType }> }
+      {
+        description: string;
+        content?: Record<string, { schema: z.ZodType }>;
+        headers?: typeof responseHeaders;
+      }
     > = {};
     for (const [status, response] of Object.entries(spec.responses)) {
-      responses[status] = response.schema
-        ? { description: response.description, content: { 'application/json': { schema: response.schema } } }
-        : { description: response.description };
-    }
-    for (const [status, description] of Object.entries(COMMON_ERRORS)) {
-      if (!spec.auth && status === '401') continue;
-      responses[status] ??= {
-        description,
-        content: { 'application/problem+json': { schema: problemSchema } },
+      const success = status.startsWith('2');
+      responses[status] = {
+        description: response.description,
+        ...(response.schema ? { content: { 'application/json': { schema: response.schema } } } : {}),
+        ...(success && spec.auth ? { headers: responseHeaders } : {}),
       };
     }
+    const problem = (description: string) => ({
+      description,
+      content: { 'application/problem+json': { schema: problemSchema } },
+    });
+    for (const [status, description] of Object.entries(COMMON_ERRORS)) {
+      if (!spec.auth && status === '401') continue;
+      responses[status] ??= problem(description);
+    }
+    if (spec.body) {
+      responses['413'] ??= problem('Body over 1 MiB');
+      responses['415'] ??= problem('Body not JSON');
+    }
+    if (isCommand) {
+      responses['202'] ??= {
+        description:
+          'Accepted (Prefer: respond-async, or the read models were slow): { position } and a Location',
+        content: { 'application/json': { schema: acceptedSchema } },
+      };
+      responses['403'] ??= problem('A member whose role does not allow this');
+      responses['409'] ??= problem('The request contradicts the current state');
+    }
+    if (spec.method === 'patch' || spec.method === 'delete')
+      responses['412'] ??= problem('If-Match does not match');
+    if (idempotent) responses['422'] ??= problem('Idempotency-Key reused with a different body');
     registry.registerPath({
       method: spec.method,
       path: spec.path,

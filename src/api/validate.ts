@@ -18,6 +18,23 @@ const unstorable = (value: unknown, path: string[], found: FieldError[]): void =
   }
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * UUIDs are case-insensitive, but stream names are not: every UUID a client sends (ids, `project`,
+ * `assigned_to_id`, …) is written in lower case before it goes further. Free text is left as it is.
+ */
+const ID_FIELDS = new Set(['id', 'user_id', 'project', 'organization', 'assigned_to_id', 'assigned_to']);
+
+const lowerUuids = <T>(value: T): T => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const entries = Object.entries(value).map(([key, item]) => [
+    key,
+    ID_FIELDS.has(key) && typeof item === 'string' && UUID.test(item) ? item.toLowerCase() : item,
+  ]);
+  return Object.fromEntries(entries) as T;
+};
+
 /** Parses with zod; a failure is a ValidationError whose paths name the fields (`title`, `limit`, `id`). */
 export const parseInput = <S extends z.ZodType>(
   schema: S,
@@ -29,7 +46,7 @@ export const parseInput = <S extends z.ZodType>(
     const found: FieldError[] = [];
     unstorable(result.data, [], found);
     if (found.length > 0) throw new ValidationError(found.map((e) => ({ ...e, path: e.path || where })));
-    return result.data;
+    return lowerUuids(result.data);
   }
   throw new ValidationError(
     result.error.issues.map((issue) => ({

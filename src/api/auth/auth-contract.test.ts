@@ -45,7 +45,8 @@ describe('auth endpoints: the remaining refusals and aliases', () => {
     ['/api/token/refresh/', { refresh: 5 }, ['refresh']],
     ['/api/v1/auth/logout/', {}, ['refresh']],
   ])('refuses a bad body on %s with 400 naming the fields', async (path, body, fields) => {
-    expectProblem(await api.http.post(path).send(body), 400, fields);
+    const caller = await api.user('badbody');
+    expectProblem(await api.http.post(path).set(caller.auth).send(body), 400, fields);
   });
 
   it('logs in and refreshes on every path, with and without the trailing slash', async () => {
@@ -88,9 +89,19 @@ describe('auth endpoints: the remaining refusals and aliases', () => {
 
   it('answers logout with 204, without the trailing slash and for a token that is already gone', async () => {
     const user = await api.user('leaving');
-    expectStatus(await api.http.post('/api/v1/auth/logout').send({ refresh: user.refresh }), 204);
-    expectStatus(await api.http.post('/api/v1/auth/logout/').send({ refresh: user.refresh }), 204);
-    expectStatus(await api.http.post('/api/v1/auth/logout/').send({ refresh: 'never-issued' }), 204);
+    expectStatus(
+      await api.http.post('/api/v1/auth/logout').set(user.auth).send({ refresh: user.refresh }),
+      204,
+    );
+    expectStatus(
+      await api.http.post('/api/v1/auth/logout/').set(user.auth).send({ refresh: user.refresh }),
+      204,
+    );
+    expectStatus(
+      await api.http.post('/api/v1/auth/logout/').set(user.auth).send({ refresh: 'never-issued' }),
+      204,
+    );
+    expectStatus(await api.http.post('/api/v1/auth/logout/').send({ refresh: user.refresh }), 401);
   });
 
   it('answers me with 401 and WWW-Authenticate: Bearer when no token is given', async () => {

@@ -103,8 +103,29 @@ describe('auth over HTTP', () => {
 
   it('logs out: the refresh token stops working', async () => {
     const user = await api.user('jack');
-    await api.http.post('/api/v1/auth/logout/').send({ refresh: user.refresh }).expect(204);
-    await api.http.post('/api/v1/auth/refresh/').send({ refresh: user.refresh }).expect(401);
+    await api.http.post('/api/v1/auth/logout/').send({ refresh: user.refresh }).expect(401); // needs the bearer token
+    const other = await api.user('other');
+    await api.http.post('/api/v1/auth/logout/').set(other.auth).send({ refresh: user.refresh }).expect(204);
+    await api.http.post('/api/v1/auth/refresh/').send({ refresh: user.refresh }).expect(200); // not theirs to end
+    const again = await api.http
+      .post('/api/v1/auth/login/')
+      .send({ username: user.username, password: 'correct horse battery staple' });
+    await api.http
+      .post('/api/v1/auth/logout/')
+      .set(user.auth)
+      .send({ refresh: again.body.refresh })
+      .expect(204);
+    await api.http.post('/api/v1/auth/refresh/').send({ refresh: again.body.refresh }).expect(401);
+  });
+
+  it('counts only failed logins toward the rate limit', async () => {
+    const user = await api.user('often');
+    for (let i = 0; i < 8; i++) {
+      await api.http
+        .post('/api/v1/auth/login/')
+        .send({ username: user.username, password: 'correct horse battery staple' })
+        .expect(200);
+    }
   });
 
   it('rate limits login attempts per client and username with 429', async () => {

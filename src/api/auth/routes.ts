@@ -5,9 +5,10 @@ import type { PasswordHasher } from '../../commands/users/password';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../commands/users/register';
 import type { SessionStore } from '../../commands/users/sessions';
 import { type CommandResponseDeps, respondToCommand } from '../command-response';
-import { z } from '../openapi';
+import { problemSchema, z } from '../openapi';
 import { HttpError } from '../problem';
 import { requestId } from '../request-id';
+import { minPosition } from '../routes/shared';
 import { type RouteSpec, route } from '../routing';
 import { principal } from './authenticate';
 import type { TokenService } from './tokens';
@@ -64,7 +65,10 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
       body: loginBody,
       before: [deps.loginLimiter],
       idempotent: false,
-      responses: { 200: { description: 'Tokens', schema: tokensSchema } },
+      responses: {
+        200: { description: 'Tokens', schema: tokensSchema },
+        401: { description: 'Bad credentials (the same answer for an unknown user)', schema: problemSchema },
+      },
       async handler({ body, res }) {
         const user = await deps.credentials.findByUsername(body.username);
         const ok = await deps.hasher.verify(body.password, user?.passwordHash ?? (await decoy));
@@ -87,7 +91,10 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
       auth: false,
       body: refreshBody,
       idempotent: false,
-      responses: { 200: { description: 'New tokens', schema: refreshedSchema } },
+      responses: {
+        200: { description: 'New tokens', schema: refreshedSchema },
+        401: { description: 'Unknown, expired, spent or revoked refresh token', schema: problemSchema },
+      },
       async handler({ body, res }) {
         const outcome = await deps.sessions.rotate(body.refresh);
         if (!outcome.ok) {
@@ -122,6 +129,7 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
         await respondToCommand(deps.responses, req, res, {
           position: result.position,
           status: 201,
+          location: '/api/v1/me/',
           body: async () => ({ id: result.userId, username: user.username, email: user.email }),
         });
       },
@@ -135,12 +143,12 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
       path: '/api/v1/auth/logout/',
       summary: 'Log out: revoke the refresh token and its family',
       tag: 'auth',
-      auth: false,
+      auth: true,
       body: refreshBody,
       idempotent: false,
       responses: { 204: { description: 'Logged out' } },
-      async handler({ body, res }) {
-        await deps.sessions.revoke(body.refresh);
+      async handler({ body, req, res }) {
+        await deps.sessions.revoke(body.refresh, principal(req).id);
         res.status(204).end();
       },
     }),
@@ -150,6 +158,8 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
       summary: 'The signed-in user',
       tag: 'auth',
       auth: true,
+      query: z.object({ min_position: z.string().optional() }),
+      before: [minPosition({ responses: deps.responses, minPositionTimeoutMs: deps.responses.timeoutMs })],
       responses: { 200: { description: 'The user', schema: meSchema } },
       async handler({ req, res }) {
         const user = await deps.credentials.findById(principal(req).id);

@@ -182,7 +182,11 @@ export const organizationRoutes = (deps: ResourceDeps): RouteSpec[] => {
           position: result.position,
           status: 201,
           location: `/api/v1/organizations/${params.id}/members/${result.userId}/`,
-          body: () => member(params.id, result.userId, principal(req).id),
+          body: async () => {
+            // Members live in the organization's stream: its revision is what If-Match compares.
+            res.setHeader('ETag', etag(result.revision));
+            return member(params.id, result.userId, principal(req).id);
+          },
         });
       },
     }),
@@ -205,7 +209,11 @@ export const organizationRoutes = (deps: ResourceDeps): RouteSpec[] => {
         await respondToCommand(deps.responses, req, res, {
           position: result.position,
           status: 200,
-          body: () => member(params.id, params.user_id, principal(req).id),
+          body: async () => {
+            // Members live in the organization's stream: its revision is what If-Match compares.
+            res.setHeader('ETag', etag(result.revision));
+            return member(params.id, params.user_id, principal(req).id);
+          },
         });
       },
     }),

@@ -37,8 +37,8 @@ export interface SessionStore {
   /** Starts a new family for a login. */
   start(userId: string): Promise<string>;
   rotate(refresh: string): Promise<RotateOutcome>;
-  /** Ends the token's family (logout). Unknown tokens are ignored. */
-  revoke(refresh: string): Promise<void>;
+  /** Ends the token's family (logout). Unknown tokens, and tokens of another user when `userId` is given, are ignored. */
+  revoke(refresh: string, userId?: string): Promise<void>;
   /** Deletes tokens that expired before `before`; returns how many. */
   purgeExpired(before: Date): Promise<number>;
 }
@@ -93,11 +93,11 @@ export const pgSessionStore = (knex: Knex, options: { ttlSeconds: number }): Ses
         return { ok: false as const, reason: 'expired' as const };
       });
     },
-    async revoke(refresh) {
+    async revoke(refresh, userId) {
       const known = (await knex('refresh_tokens')
         .where({ token_hash: hashToken(refresh) })
-        .first()) as { family_id: string } | undefined;
-      if (known)
+        .first()) as { family_id: string; user_id: string } | undefined;
+      if (known && (userId === undefined || known.user_id === userId))
         await knex('refresh_tokens')
           .where({ family_id: known.family_id })
           .whereNull('revoked_at')
