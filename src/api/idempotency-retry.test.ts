@@ -47,6 +47,45 @@ describe('Idempotency-Key retries as clients send them', () => {
     expect(list.body.results).toHaveLength(1);
   });
 
+  it('creates once when the client gave up on the first answer and retries with the same key', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer(api.system.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const body = JSON.stringify({ project: projectId, title: 'Abandoned' });
+    // The first request is cut off by the client before the answer comes back.
+    const controller = new AbortController();
+    const first = fetch(`http://127.0.0.1:${port}/api/v1/issues/`, {
+      method: 'POST',
+      headers: { ...user.auth, 'Content-Type': 'application/json', 'Idempotency-Key': 'gave-up-1' },
+      body,
+      signal: controller.signal,
+    }).catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    controller.abort();
+    await first;
+    await new Promise((r) => setTimeout(r, 300));
+    const retry = await post('gave-up-1', body);
+    expect([201, 202]).toContain(retry.status);
+    server.close();
+    const list = await api.http
+      .get(`/api/v1/issues/?project=${projectId}&search=Abandoned`)
+      .set(user.auth)
+      .expect(200);
+    expect(list.body.results).toHaveLength(1);
+    const { rows } = await api.pool.query(
+      "SELECT count(*)::int AS n FROM events WHERE type = 'IssueCreated' AND data->>'title' = 'Abandoned'",
+    );
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('refuses a body nested too deeply to compare with 400, not 500', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200; i++) deep = { a: deep };
+    const res = await post('deep-1', JSON.stringify({ project: projectId, title: 'Deep', extra: deep }));
+    expect(res.status).toBe(400);
+  });
+
   it('takes upper-case UUIDs as the same ids', async () => {
     const created = await api.http
       .post('/api/v1/issues/')

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
+import { ValidationError } from '../domain/shared/errors';
 import { sendProblem } from './problem';
 
 /**
@@ -35,13 +36,18 @@ const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'x-position', 'pre
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** JSON with object keys sorted: the same body from another serializer is the same body. */
-const canonical = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+const MAX_DEPTH = 64;
+
+const canonical = (value: unknown, depth = 0): string => {
+  if (depth > MAX_DEPTH) {
+    throw new ValidationError([{ path: 'body', message: `must not nest deeper than ${MAX_DEPTH} levels` }]);
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v, depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 };
@@ -75,12 +81,22 @@ export const createIdempotency = (
     const fingerprint = createHash('sha256')
       .update(`${req.method} ${req.baseUrl}${req.path.replace(/\/$/, '')}\n${canonical(req.body)}`)
       .digest('hex');
-    const inserted = await knex('idempotency_keys')
-      .insert({ scope, key, fingerprint, expires_at: new Date(Date.now() + options.ttlSeconds * 1000) })
+    const expiresAt = new Date(Date.now() + options.ttlSeconds * 1000);
+    const claimed = await knex('idempotency_keys')
+      .insert({ scope, key, fingerprint, expires_at: expiresAt })
       .onConflict(['scope', 'key'])
-      .ignore()
+      // An expired key is free again: take it over as if it were new.
+      .merge({
+        fingerprint,
+        expires_at: expiresAt,
+        status: null,
+        headers: null,
+        body: null,
+        created_at: knex.fn.now(),
+      })
+      .where('idempotency_keys.expires_at', '<', knex.fn.now())
       .returning('key');
-    if (inserted.length === 0) {
+    if (claimed.length === 0) {
       type Row = {
         fingerprint: string;
         status: number | null;
@@ -99,34 +115,34 @@ export const createIdempotency = (
         waited += 50;
         row = await read();
       }
-      if (!row) return next(); // expired and purged between the two statements: treat as new
-      if (row.fingerprint !== fingerprint) {
+      if (row && row.fingerprint !== fingerprint) {
         sendProblem(res, 422, 'this Idempotency-Key was used with a different request', {
           errors: [{ path: 'Idempotency-Key', message: 'reused with a different body' }],
         });
         return;
       }
-      if (row.status === null) {
+      if (row?.status === null) {
         sendProblem(res, 409, 'a request with this Idempotency-Key is still in progress', {
           headers: { 'Retry-After': '1' },
         });
         return;
       }
-      for (const [name, value] of Object.entries(row.headers ?? {})) res.setHeader(name, value);
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.status(row.status).send(row.body ?? undefined);
-      return;
+      if (row) {
+        for (const [name, value] of Object.entries(row.headers ?? {})) res.setHeader(name, value);
+        res.setHeader('Idempotent-Replayed', 'true');
+        res.status(row.status ?? 200).send(row.body ?? undefined);
+        return;
+      }
+      // The first request failed with a 5xx and freed the key: run again, under the same command id.
     }
     res.locals.idempotentCommandId = `idempotency:${scope}:${key}`;
-    let body: string | undefined;
-    const send = res.send.bind(res);
-    res.send = ((chunk?: unknown) => {
-      if (typeof chunk === 'string') body = chunk;
-      else if (Buffer.isBuffer(chunk)) body = chunk.toString('utf8');
-      return send(chunk as never);
-    }) as typeof res.send;
-    res.on('finish', () => {
-      const finished =
+    // The answer is recorded when the handler writes it, not when the client receives it: a client that gave
+    // up waiting gets it on its retry. A 5xx frees the key (the command id still prevents a second append).
+    let recorded = false;
+    const record = (body: string | undefined): void => {
+      if (recorded) return;
+      recorded = true;
+      const done =
         res.statusCode >= 500
           ? knex('idempotency_keys').where({ scope, key }).delete()
           : knex('idempotency_keys')
@@ -143,17 +159,18 @@ export const createIdempotency = (
                   ),
                 ),
               });
-      finished.catch(() => undefined);
-    });
-    // A client that went away before the answer was written may retry: free the key.
-    res.on('close', () => {
-      if (!res.writableFinished)
-        knex('idempotency_keys')
-          .where({ scope, key })
-          .whereNull('status')
-          .delete()
-          .catch(() => undefined);
-    });
+      done.catch(() => undefined);
+    };
+    const send = res.send.bind(res);
+    res.send = ((chunk?: unknown) => {
+      record(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined);
+      return send(chunk as never);
+    }) as typeof res.send;
+    const end = res.end.bind(res);
+    res.end = ((...args: unknown[]) => {
+      record(undefined);
+      return (end as (...a: unknown[]) => typeof res)(...args);
+    }) as typeof res.end;
     next();
   };
 };

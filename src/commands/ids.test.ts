@@ -1,4 +1,4 @@
-import { UUID_PATTERN, uuidv7 } from './ids';
+import { newAggregateId, UUID_PATTERN, uuidv7 } from './ids';
 
 describe('uuidv7', () => {
   it('makes version 7, variant 1 UUIDs', () => {
@@ -13,5 +13,16 @@ describe('uuidv7', () => {
     const later = uuidv7(1_700_000_000_001);
     expect(earlier < later).toBe(true);
     expect(earlier.slice(0, 13)).toBe('018bcfe5-6800');
+  });
+});
+
+describe('newAggregateId', () => {
+  it('derives the same valid UUID from the same command id, and a fresh one without', () => {
+    const a = newAggregateId('idempotency:user:key-1');
+    expect(a).toMatch(UUID_PATTERN);
+    expect(a[14]).toBe('8');
+    expect(newAggregateId('idempotency:user:key-1')).toBe(a);
+    expect(newAggregateId('idempotency:user:key-2')).not.toBe(a);
+    expect(newAggregateId(undefined)).not.toBe(newAggregateId(undefined));
   });
 });

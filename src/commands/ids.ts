@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits; ids sort by creation time. */
 export const uuidv7 = (now: number = Date.now()): string => {
@@ -12,3 +12,17 @@ export const uuidv7 = (now: number = Date.now()): string => {
 };
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The id of the aggregate a creating command makes: new, or derived from the caller's command id, so that a
+ * retried creation (same Idempotency-Key) lands on the same stream, where the command id is recognised and the
+ * first result returned instead of creating a second one. Derived ids are UUIDv8 (RFC 9562: custom) from SHA-256.
+ */
+export const newAggregateId = (commandId: string | undefined): string => {
+  if (commandId === undefined) return uuidv7();
+  const bytes = createHash('sha256').update(`team-tracker:aggregate:${commandId}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};

@@ -4,7 +4,7 @@ import { type IssueEvent, type IssuePriority, type IssueStatus, issueStream } fr
 import { projectDecider } from '../domain/project/decider';
 import { projectStream } from '../domain/project/events';
 import type { CommandBus, CommandContext, CommandResult } from './handle';
-import { uuidv7 } from './ids';
+import { newAggregateId } from './ids';
 import { loadMembership } from './membership';
 
 type Result = CommandResult<IssueEvent>;
@@ -30,7 +30,7 @@ export const createIssue = async (
   context: CommandContext,
   input: CreateIssueInput,
 ): Promise<Result & { issueId: string }> => {
-  const issueId = input.issueId ?? uuidv7();
+  const issueId = input.issueId ?? newAggregateId(context.commandId);
   const result = await bus.handle(issueDecider, issueStream(issueId), context, async (_, metadata) => {
     const { state: project } = await bus.load(projectDecider, projectStream(input.projectId));
     const membership = project.exists ? await loadMembership(bus, project.organizationId) : null;

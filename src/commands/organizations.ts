@@ -4,7 +4,7 @@ import { type OrganizationEvent, organizationStream } from '../domain/organizati
 import type { Role } from '../domain/shared/decider';
 import { ValidationError } from '../domain/shared/errors';
 import type { CommandBus, CommandContext, CommandResult } from './handle';
-import { uuidv7 } from './ids';
+import { newAggregateId } from './ids';
 import type { CredentialStore } from './users/credentials';
 
 export interface OrganizationCommandDeps {
@@ -36,7 +36,7 @@ export const createOrganization = async (
   context: CommandContext,
   input: { name: string; organizationId?: string },
 ): Promise<Result & { organizationId: string }> => {
-  const organizationId = input.organizationId ?? uuidv7();
+  const organizationId = input.organizationId ?? newAggregateId(context.commandId);
   const result = await run(deps, organizationId, context, {
     type: 'CreateOrganization',
     data: { organizationId, name: input.name },

@@ -2,7 +2,7 @@ import type { ProjectCommand } from '../domain/project/commands';
 import { projectDecider } from '../domain/project/decider';
 import { type ProjectEvent, projectStream } from '../domain/project/events';
 import type { CommandBus, CommandContext, CommandResult } from './handle';
-import { uuidv7 } from './ids';
+import { newAggregateId } from './ids';
 import { loadMembership } from './membership';
 
 type Result = CommandResult<ProjectEvent>;
@@ -12,7 +12,7 @@ export const createProject = async (
   context: CommandContext,
   input: { organizationId: string; name: string; description?: string; projectId?: string },
 ): Promise<Result & { projectId: string }> => {
-  const projectId = input.projectId ?? uuidv7();
+  const projectId = input.projectId ?? newAggregateId(context.commandId);
   const result = await bus.handle(projectDecider, projectStream(projectId), context, async (_, metadata) => {
     const membership = await loadMembership(bus, input.organizationId);
     return {

@@ -21,7 +21,13 @@ export type RealtimeRoute = 'projects' | 'notifications';
 /** `/ws/projects/{id}/` or `/ws/notifications/`, with or without the trailing slash; null for anything else. */
 export const parseRoute = (pathname: string): { route: RealtimeRoute; projectId?: string } | null => {
   const project = /^\/ws\/projects\/([^/]+)\/?$/.exec(pathname);
-  if (project) return { route: 'projects', projectId: decodeURIComponent(project[1]!) };
+  if (project) {
+    try {
+      return { route: 'projects', projectId: decodeURIComponent(project[1]!) };
+    } catch {
+      return null; // not valid percent-encoding
+    }
+  }
   if (/^\/ws\/notifications\/?$/.test(pathname)) return { route: 'notifications' };
   return null;
 };

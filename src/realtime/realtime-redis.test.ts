@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
 import { connect, type Served, serve } from '../../test/support/realtime';
 import { startTcpProxy, type TcpProxy } from '../../test/support/tcp-proxy';
+import { Redis } from 'ioredis';
 import { RedisBus } from './bus/redis-bus';
 
 const redis = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -15,6 +16,7 @@ describe('realtime over Redis, across processes', () => {
   const servers: Served[] = [];
   let owner: TestUser;
   let projectId: string;
+  const publisherName = `projector-${randomUUID().slice(0, 8)}`;
 
   const bus = (via: 'proxy' | 'direct') => {
     const url = via === 'proxy' ? `redis://127.0.0.1:${proxy.port}` : redis.toString();
@@ -27,7 +29,7 @@ describe('realtime over Redis, across processes', () => {
     proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
     prefix = `tt-test-${randomUUID()}:`;
     // The projector's process publishes through the proxy, so the test can take "Redis" away from it.
-    const publisher = new RedisBus({ url: `redis://127.0.0.1:${proxy.port}`, prefix });
+    const publisher = new RedisBus({ url: `redis://127.0.0.1:${proxy.port}`, prefix, name: publisherName });
     buses.push(publisher);
     api = await createTestApi({ publisher });
     owner = await api.user('owner');
@@ -96,5 +98,30 @@ describe('realtime over Redis, across processes', () => {
     ]);
     expect(resumer.messages.map((m) => m.title)).toEqual(['During 1', 'During 2', 'After the outage']);
     await Promise.all([live.close(), resumer.close()]);
+  });
+
+  it('fills the gap when only the projector lost its Redis connection and a publish failed', async () => {
+    const served = await serve(api, bus('direct'));
+    servers.push(served);
+    const socket = connect(room(served));
+    await socket.opened;
+    await sleep(200);
+    await create('Gap A');
+    await socket.waitFor(1);
+    const admin = new Redis(redis.toString());
+    const clients = (await admin.client('LIST')) as string;
+    const id = clients
+      .split('\n')
+      .find((line) => line.includes(`name=tt-bus-publisher-${publisherName}`))
+      ?.match(/id=(\d+)/)?.[1];
+    expect(id).toBeDefined();
+    await admin.client('KILL', 'ID', id!);
+    await admin.quit();
+    await create('Gap B'); // its publish may fail: the socket must get it all the same
+    await create('Gap C');
+    await socket.waitFor(3, 15_000);
+    await sleep(300);
+    expect(socket.messages.map((m) => m.title)).toEqual(['Gap A', 'Gap B', 'Gap C']);
+    await socket.close();
   });
 });

@@ -194,6 +194,52 @@ describe('realtime project rooms', () => {
     await socket.close();
   });
 
+  it('survives upgrade requests whose path cannot be parsed', async () => {
+    const { request } = await import('node:http');
+    const url = new URL(served.wsUrl('/'));
+    for (const path of ['/ws/projects/%E0%A4%A/', '//']) {
+      const status = await new Promise<number>((resolve) => {
+        const req = request({
+          host: url.hostname,
+          port: url.port,
+          path,
+          headers: {
+            Connection: 'Upgrade',
+            Upgrade: 'websocket',
+            'Sec-WebSocket-Version': '13',
+            'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          },
+        });
+        req.on('response', (res) => resolve(res.statusCode ?? 0));
+        req.on('upgrade', () => resolve(101));
+        req.on('error', () => resolve(-1));
+        req.end();
+      });
+      expect([400, 404]).toContain(status);
+    }
+    await api.http.get('/healthz').expect(200); // the process is still serving
+  });
+
+  it('leaves no room behind for sockets that close while they connect', async () => {
+    const { WebSocket } = await import('ws');
+    const before = served.realtime.stats().rooms;
+    await Promise.all(
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<void>((resolve) => {
+            const ws = new WebSocket(room(member));
+            ws.on('open', () => ws.terminate());
+            ws.on('close', () => resolve());
+            ws.on('error', () => resolve());
+          }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    expect(served.realtime.stats()).toMatchObject({ projects: 0, rooms: before });
+    expect(api.bus.roomCount).toBe(before);
+  });
+
   it('refuses upgrades on unknown paths', async () => {
     const socket = connect(served.wsUrl('/ws/elsewhere/'));
     await expect(socket.opened).rejects.toThrow(/404/);

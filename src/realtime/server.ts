@@ -51,6 +51,13 @@ interface Client {
   /** Live messages held while the client's history is replayed. */
   held: BusMessage[] | null;
   alive: boolean;
+  /** Set once the socket is gone: a connection still being set up must not join rooms after it. */
+  closed: boolean;
+  /** Connected and caught up: a gap can be filled by replaying from `lastPosition`. */
+  ready: boolean;
+  replaying: boolean;
+  /** A gap was signalled while connecting or replaying: replay (again) when that is done. */
+  replayAgain: boolean;
 }
 
 interface Room {
@@ -112,6 +119,7 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
   };
 
   const join = async (client: Client, room: string): Promise<void> => {
+    if (client.closed) return;
     let entry = rooms.get(room);
     if (!entry) {
       entry = { clients: new Set(), unsubscribe: bus.subscribe(room, fanOut(room)) };
@@ -123,9 +131,9 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
   };
 
   const leave = (client: Client): void => {
-    if (!clients.delete(client)) return;
-    metrics?.socketClosed(client.route);
-    for (const room of client.rooms) {
+    client.closed = true;
+    if (clients.delete(client)) metrics?.socketClosed(client.route);
+    for (const room of client.rooms.splice(0)) {
       const entry = rooms.get(room);
       if (!entry) continue;
       entry.clients.delete(client);
@@ -138,51 +146,64 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
 
   /** Sends the project feed after the client's last position, then what arrived live meanwhile. */
   const replay = async (client: Client): Promise<void> => {
+    if (client.replaying) {
+      client.replayAgain = true;
+      return;
+    }
+    client.replaying = true;
     client.held ??= [];
     try {
-      for (;;) {
-        const page = await feedSince(db, client.projectId!, client.lastPosition);
-        if (page === null) {
-          client.ws.send(RESYNC);
-          break;
+      do {
+        client.replayAgain = false;
+        for (;;) {
+          const page = await feedSince(db, client.projectId!, client.lastPosition);
+          if (page === null) {
+            client.ws.send(RESYNC);
+            break;
+          }
+          for (const message of page) {
+            if (client.closed || client.ws.readyState !== client.ws.OPEN) return;
+            const payload = JSON.stringify(message);
+            send(client, { room: '', position: message.position, payload }, Buffer.from(payload));
+          }
+          if (page.length < FEED_PAGE_MAX) break;
         }
-        for (const message of page) {
-          if (client.ws.readyState !== client.ws.OPEN) return;
-          const payload = JSON.stringify(message);
-          send(client, { room: '', position: message.position, payload }, Buffer.from(payload));
-        }
-        if (page.length < FEED_PAGE_MAX) break;
-      }
+      } while (client.replayAgain && !client.closed);
     } finally {
+      client.replaying = false;
       const held = client.held ?? [];
       client.held = null;
       for (const message of held) send(client, message, Buffer.from(message.payload));
     }
   };
 
+  /** The connection is set up: from now on a gap is filled by a replay, and one signalled meanwhile is filled now. */
+  const markReady = async (client: Client): Promise<void> => {
+    client.ready = true;
+    if (client.replayAgain && !client.closed) await replay(client);
+  };
+
   const connectProject = async (client: Client, projectId: string, since: string | null): Promise<void> => {
     const access = await projectAccess(db, projectId, client.userId);
+    if (client.closed) return;
     if (!access) return client.ws.close(CLOSE.noSuchProject, 'no such project');
     if (!access.role) return client.ws.close(CLOSE.notMember, 'not a member');
     client.projectId = projectId;
     client.organizationId = access.organizationId;
     client.held = [];
     await join(client, `project:${projectId}`);
-    if (since === null) {
-      client.lastPosition = await lastFeedPosition(db, projectId);
-      const held = client.held;
-      client.held = null;
-      for (const message of held) send(client, message, Buffer.from(message.payload));
-      return;
+    if (client.closed) return;
+    if (since !== null && isPosition(since)) {
+      client.lastPosition = since;
+      await replay(client);
+      return markReady(client);
     }
-    if (!isPosition(since)) {
-      client.held = null;
-      client.ws.send(RESYNC);
-      client.lastPosition = await lastFeedPosition(db, projectId);
-      return;
-    }
-    client.lastPosition = since;
-    await replay(client);
+    if (since !== null) client.ws.send(RESYNC);
+    client.lastPosition = await lastFeedPosition(db, projectId);
+    const held = client.held ?? [];
+    client.held = null;
+    for (const message of held) send(client, message, Buffer.from(message.payload));
+    return markReady(client);
   };
 
   const onConnection = async (ws: WebSocket, req: IncomingMessage, url: URL): Promise<void> => {
@@ -201,6 +222,10 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
       lastPosition: START,
       held: null,
       alive: true,
+      closed: false,
+      ready: false,
+      replaying: false,
+      replayAgain: false,
     };
     clients.add(client);
     metrics?.socketOpened(client.route);
@@ -217,15 +242,29 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
       client.lastPosition = START;
       await join(client, userRoom(userId));
       await join(client, BROADCAST_ROOM);
+      client.ready = true;
     }
   };
 
+  const refuse = (socket: Duplex, status: string): void => {
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  };
+
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!parseRoute(url.pathname) || closing) {
-      socket.end(
-        `HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
+    // This runs outside express: anything thrown here would be an uncaught exception, so parse defensively.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      refuse(socket, '400 Bad Request');
+      return;
+    }
+    if (closing) {
+      refuse(socket, '503 Service Unavailable');
+      return;
+    }
+    if (!parseRoute(url.pathname)) {
+      refuse(socket, '404 Not Found');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -240,9 +279,12 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
   // Redis came back: messages published meanwhile were lost to this process; send them from the feed.
   bus.onGap(() => {
     for (const client of clients) {
-      if (client.projectId && !client.held) {
-        replay(client).catch((error: unknown) => options.logger?.warn({ err: error }, 'gap replay failed'));
+      if (!client.projectId) continue;
+      if (!client.ready) {
+        client.replayAgain = true;
+        continue;
       }
+      replay(client).catch((error: unknown) => options.logger?.warn({ err: error }, 'gap replay failed'));
     }
   });
 

@@ -97,6 +97,11 @@ export class Wakeup {
     try {
       await client.connect();
       await client.query(`LISTEN "${this.channel}"`);
+      if (this.closed) {
+        // close() ran while we were connecting: it could not end this client, so we do.
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.listener = client;
       // Anything committed while we were not listening is found by the next read.
       this.bump();

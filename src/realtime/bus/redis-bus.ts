@@ -31,6 +31,8 @@ export class RedisBus implements Bus {
   private readonly gapListeners: (() => void)[] = [];
   private everReady = false;
   private closed = false;
+  /** A publish failed: subscribers everywhere must be told to fill the gap from the feed. */
+  private gapToAnnounce = false;
 
   constructor(private readonly options: RedisBusOptions) {
     this.prefix = options.prefix ?? 'tt:room:';
@@ -57,11 +59,24 @@ export class RedisBus implements Bus {
     this.subscriber.on('error', onError);
     this.subscriber.on('ready', () => {
       if (this.everReady && !this.closed) {
-        this.options.onReconnect?.();
-        for (const listener of this.gapListeners) listener();
+        // ioredis says 'ready' before it resubscribes; a PING sent after that is answered after the
+        // SUBSCRIBEs, so the gap is filled only once live messages flow again.
+        setImmediate(() => {
+          this.subscriber.ping().then(
+            () => {
+              this.options.onReconnect?.();
+              this.signalGap();
+            },
+            (error: unknown) => options.onError?.(error),
+          );
+        });
       }
       this.everReady = true;
     });
+    this.publisher.on('ready', () => {
+      if (this.gapToAnnounce) void this.announceGap();
+    });
+    void this.subscriber.subscribe(this.gapChannel).catch((error: unknown) => options.onError?.(error));
     this.subscriber.on('messageBuffer', (channel: Buffer, data: Buffer) =>
       this.deliver(channel.toString(), data.toString()),
     );
@@ -116,15 +131,43 @@ export class RedisBus implements Bus {
     this.gapListeners.push(listener);
   }
 
+  /**
+   * Publishes a batch in one pipeline. A failure is remembered: the next publish (or the publisher's reconnect)
+   * first tells every subscriber that messages were lost, so each server replays its sockets from the feed.
+   */
   async publish(messages: readonly RoomMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const pipeline = this.publisher.pipeline();
+    if (this.gapToAnnounce) pipeline.publish(this.gapChannel, 'gap');
     for (const { room, position, message } of messages) {
       pipeline.publish(this.channel(room), `${position}${JSON.stringify(message)}`);
     }
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+      this.gapToAnnounce = false;
+    } catch (error) {
+      this.gapToAnnounce = true;
+      throw error;
+    }
+  }
+
+  private async announceGap(): Promise<void> {
+    try {
+      await this.publisher.publish(this.gapChannel, 'gap');
+      this.gapToAnnounce = false;
+    } catch {
+      // still down: the next publish or reconnect tries again
+    }
+  }
+
+  private signalGap(): void {
+    for (const listener of this.gapListeners) listener();
+  }
+
+  private get gapChannel(): string {
+    return `${this.prefix}__gap__`;
   }
 
   get roomCount(): number {
@@ -134,10 +177,12 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     this.closed = true;
     this.rooms.clear();
-    await Promise.all([
-      this.publisher.quit().catch(() => this.publisher.disconnect()),
-      this.subscriber.quit().catch(() => this.subscriber.disconnect()),
-    ]);
+    // QUIT on a connection that is not up would wait behind the offline queue forever: just drop it.
+    const end = async (client: Redis): Promise<void> => {
+      if (client.status !== 'ready') return client.disconnect();
+      await client.quit().catch(() => client.disconnect());
+    };
+    await Promise.all([end(this.publisher), end(this.subscriber)]);
   }
 
   private channel(room: string): string {
@@ -145,6 +190,10 @@ export class RedisBus implements Bus {
   }
 
   private deliver(channel: string, data: string): void {
+    if (channel === this.gapChannel) {
+      this.signalGap();
+      return;
+    }
     if (!channel.startsWith(this.prefix)) return;
     const room = channel.slice(this.prefix.length);
     const listeners = this.rooms.get(room);
