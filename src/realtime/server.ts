@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { Knex } from 'knex';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { isPosition, type Position, START } from '../eventstore/port';
-import { feedSince, FEED_PAGE_MAX } from '../projections/activity/queries';
+import { FEED_PAGE_MAX, feedSince, latestFeedPosition } from '../projections/activity/queries';
+import { currentMemberships } from '../projections/organizations/queries';
 import { projectAccess } from '../projections/projects/queries';
 import type { Bus, BusMessage } from './bus/bus';
 import {
@@ -64,14 +65,6 @@ interface Room {
   clients: Set<Client>;
   unsubscribe: () => void;
 }
-
-const lastFeedPosition = async (db: Knex, projectId: string): Promise<Position> => {
-  const row = (await db('project_activity')
-    .max('position as position')
-    .where('project_id', projectId)
-    .first()) as { position: string | null } | undefined;
-  return row?.position ?? START;
-};
 
 /**
  * WebSocket rooms on the API's HTTP server. Each room is fed by the bus; a message is serialized once per room
@@ -199,7 +192,7 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
       return markReady(client);
     }
     if (since !== null) client.ws.send(RESYNC);
-    client.lastPosition = await lastFeedPosition(db, projectId);
+    client.lastPosition = await latestFeedPosition(db, projectId);
     const held = client.held ?? [];
     client.held = null;
     for (const message of held) send(client, message, Buffer.from(message.payload));
@@ -315,14 +308,7 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
           });
       }
       if (pairs.size === 0) return;
-      const list = [...pairs.values()];
-      const { rows } = await db.raw<{ rows: { organization_id: string; user_id: string }[] }>(
-        `SELECT m.organization_id, m.user_id FROM memberships m
-         JOIN unnest(?::uuid[], ?::uuid[]) AS p(organization_id, user_id)
-           ON p.organization_id = m.organization_id AND p.user_id = m.user_id`,
-        [list.map((p) => p.organizationId), list.map((p) => p.userId)],
-      );
-      const members = new Set(rows.map((r) => `${r.organization_id}|${r.user_id}`));
+      const members = await currentMemberships(db, [...pairs.values()]);
       for (const c of clients) {
         if (c.organizationId && !members.has(`${c.organizationId}|${c.userId}`))
           c.ws.close(CLOSE.notMember, 'no longer a member');

@@ -1,3 +1,5 @@
+import type { Response } from 'express';
+import type { IssuePatch } from '../../domain/issue/commands';
 import { principal } from '../auth/authenticate';
 import { respondToCommand } from '../command-response';
 import { commandContext, etag } from '../context';
@@ -77,10 +79,24 @@ const historyEntry = z
   })
   .openapi('HistoryEntry');
 
+/** The API's snake_case issue fields as the command side's patch. */
+const toPatch = (body: z.output<typeof updateBody>): IssuePatch => ({
+  title: body.title,
+  description: body.description,
+  status: body.status,
+  priority: body.priority,
+  dueDate: body.due_date,
+  assigneeId: body.assigned_to_id,
+});
+
 export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => {
   const waitForMin = minPosition(deps);
-  const read = async (issueId: string, viewerId: string) =>
-    orNotFound(await getIssue(deps.db, issueId, viewerId), 'issue');
+  /** The issue as the read models have it, its revision set as the ETag. */
+  const withEtag = async (res: Response, issueId: string, viewerId: string) => {
+    const { issue, revision } = orNotFound(await getIssue(deps.db, issueId, viewerId), 'issue');
+    res.setHeader('ETag', etag(revision));
+    return issue;
+  };
 
   return [
     route({
@@ -94,22 +110,14 @@ export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => {
       async handler({ body, req, res }) {
         const result = await deps.commands.createIssue(commandContext(req, res), {
           projectId: body.project,
+          ...toPatch(body),
           title: body.title,
-          description: body.description,
-          status: body.status,
-          priority: body.priority,
-          dueDate: body.due_date,
-          assigneeId: body.assigned_to_id,
         });
         await respondToCommand(deps.responses, req, res, {
           position: result.position,
           status: 201,
           location: `/api/v1/issues/${result.issueId}/`,
-          body: async () => {
-            const { issue, revision } = await read(result.issueId, principal(req).id);
-            res.setHeader('ETag', etag(revision));
-            return issue;
-          },
+          body: () => withEtag(res, result.issueId, principal(req).id),
         });
       },
     }),
@@ -171,22 +179,11 @@ export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => {
       body: updateBody,
       responses: { 200: { description: 'The issue', schema: issueSchema } },
       async handler({ params, body, req, res }) {
-        const result = await deps.commands.updateIssue(commandContext(req, res), params.id, {
-          title: body.title,
-          description: body.description,
-          status: body.status,
-          priority: body.priority,
-          dueDate: body.due_date,
-          assigneeId: body.assigned_to_id,
-        });
+        const result = await deps.commands.updateIssue(commandContext(req, res), params.id, toPatch(body));
         await respondToCommand(deps.responses, req, res, {
           position: result.position,
           status: 200,
-          body: async () => {
-            const { issue, revision } = await read(params.id, principal(req).id);
-            res.setHeader('ETag', etag(revision));
-            return issue;
-          },
+          body: () => withEtag(res, params.id, principal(req).id),
         });
       },
     }),

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Position } from '../../eventstore/port';
-import { isPosition } from '../../eventstore/port';
+import { isPosition, START } from '../../eventstore/port';
 import type { RoomMessage } from '../projection';
 import { isUuid } from '../shared/ids';
 
@@ -25,4 +25,14 @@ export const feedSince = async (
     .orderBy('position')
     .limit(Number.isFinite(limit) ? Math.min(Math.max(1, Math.trunc(limit)), FEED_PAGE_MAX) : FEED_PAGE_MAX);
   return rows.map((r) => r.payload);
+};
+
+/** The position of the project room's last message, or START: a socket without `since` starts after it. */
+export const latestFeedPosition = async (db: Knex, projectId: string): Promise<Position> => {
+  if (!isUuid(projectId)) return START;
+  const row = (await db('project_activity')
+    .max('position as position')
+    .where('project_id', projectId)
+    .first()) as { position: string | null } | undefined;
+  return row?.position ?? START;
 };

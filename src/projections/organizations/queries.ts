@@ -69,3 +69,19 @@ export const getOrganization = async (
 export type { MemberView, MembershipView } from './members';
 export { organizationIdsOf, roleOf } from './roles';
 export { listMembers, listMemberships } from './members';
+
+/** Of the given (organization, user) pairs, those that are memberships now, as `organizationId|userId` keys. */
+export const currentMemberships = async (
+  db: Knex,
+  pairs: readonly { organizationId: string; userId: string }[],
+): Promise<Set<string>> => {
+  const valid = pairs.filter((p) => isUuid(p.organizationId) && isUuid(p.userId));
+  if (valid.length === 0) return new Set();
+  const { rows } = await db.raw<{ rows: { organization_id: string; user_id: string }[] }>(
+    `SELECT m.organization_id, m.user_id FROM memberships m
+     JOIN unnest(?::uuid[], ?::uuid[]) AS p(organization_id, user_id)
+       ON p.organization_id = m.organization_id AND p.user_id = m.user_id`,
+    [valid.map((p) => p.organizationId), valid.map((p) => p.userId)],
+  );
+  return new Set(rows.map((r) => `${r.organization_id}|${r.user_id}`));
+};
