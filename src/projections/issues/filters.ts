@@ -19,11 +19,16 @@ export interface IssueFilters {
   dueBefore?: string;
   dueAfter?: string;
   dueDate?: string;
-  /** Words of the title and description, in web search syntax (`"exact phrase"`, `-excluded`, `or`). */
+  /**
+   * Whitespace-separated terms (at most SEARCH_TERMS_MAX), each of which must occur in the title or the
+   * description as a substring, ignoring case and accents; `%`, `_` and `\` are plain characters.
+   */
   search?: string;
 }
 
 export const SEARCH_MAX = 500;
+/** Each term is one more trigram index lookup or filter per row: a bound on the cost of one search. */
+export const SEARCH_TERMS_MAX = 10;
 
 const refuse = (path: string, message: string): never => {
   throw ValidationError.field(path, message);
@@ -51,11 +56,33 @@ const assigneeFilter = (value: string | undefined, viewerId: string): Fragment[]
   return [fragment('assignee_id = ?::uuid', userId)];
 };
 
+/**
+ * A term as a `LIKE` pattern: folded as `search_text` is, then escaped, in that order because folding can make a
+ * LIKE character (`％` becomes `%`). Immutable all through, so the planner folds it to a constant pattern and
+ * can take the trigram index.
+ */
+const TERM_PATTERN = `'%' || replace(replace(replace(issue_search_fold(?), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'`;
+
+/**
+ * The trigram index narrows a search only by a term with three letters or digits in a row. For any other term it
+ * would read the whole index and recheck every row of the table, once per organization in scope: 1.3 s at a
+ * million issues for a rare two-letter term. `COLLATE "C"` (the same matches: LIKE is collation-blind for
+ * deterministic collations) keeps such a term off that index, which has the column's collation, while the
+ * planner still estimates it from the column's statistics: a common term is checked on the rows the ordering
+ * index scan meets, a rare one by a scan of the table (0.4 s), see docs/read-models.md.
+ */
+const INDEXABLE_TERM = /[\p{L}\p{N}]{3}/u;
+
+const termCondition = (term: string): Fragment =>
+  fragment(`search_text${INDEXABLE_TERM.test(term) ? '' : ' COLLATE "C"'} LIKE ${TERM_PATTERN}`, term);
+
 const searchFilter = (value: string | undefined): Fragment[] => {
-  if (value === undefined || value.trim() === '') return [];
+  if (value === undefined) return [];
   if (!isStorableText(value) || value.length > SEARCH_MAX)
     refuse('search', `must be text of at most ${SEARCH_MAX} characters`);
-  return [fragment(`search @@ websearch_to_tsquery('english'::regconfig, ?)`, value)];
+  const terms = value.split(/\s+/).filter((term) => term !== '');
+  if (terms.length > SEARCH_TERMS_MAX) refuse('search', `must have at most ${SEARCH_TERMS_MAX} terms`);
+  return terms.map(termCondition);
 };
 
 /** The conditions every branch of the list applies besides its scope and cursor. */

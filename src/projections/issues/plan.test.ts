@@ -87,6 +87,40 @@ describe('issue list query plans', () => {
     },
   );
 
+  it('finds a rare search term through the trigram index', async () => {
+    // `Issue 12345` / `words 12345` is the one row of 30 000 with this term.
+    const text = await plan({ search: '12345', limit: 50 });
+    expect(text).toMatch(/Bitmap Index Scan on issues_search_trgm/);
+    expect(text).toMatch(/Index Cond: \(search_text ~~ '%12345%'::text\)/);
+  });
+
+  it.each([
+    ['-created_at', 'issues_org_created'],
+    ['-priority', 'issues_org_priority'],
+  ])('keeps the %s index scan, without a sort, for search terms in every row', async (ordering, index) => {
+    const text = await plan({ search: 'ISSUE words', ordering, limit: 50 });
+    expect(text).toMatch(new RegExp(`Index Scan.* using ${index}`));
+    expect(text).toMatch(/Filter: .*search_text ~~ '%issue%'.*search_text ~~ '%words%'/);
+    expect(text).not.toMatch(/issues_search_trgm/);
+    expect(text).not.toMatch(/Sort\s{2}/);
+  });
+
+  it.each([['zq'], ['%'], ['a.b'], ['12']])(
+    'never reads the trigram index for a term without three letters or digits in a row (%s)',
+    async (search) => {
+      const text = await plan({ search, limit: 50 });
+      expect(text).toMatch(/Filter: .*\(search_text\)::text ~~ '%/);
+      expect(text).not.toMatch(/issues_search_trgm/);
+    },
+  );
+
+  it('checks a short term in many rows on the ordering index scan, without a sort', async () => {
+    // `1` is in most rows.
+    const text = await plan({ search: '1', ordering: '-priority', limit: 50 });
+    expect(text).toMatch(/Index Scan.* using issues_org_priority/);
+    expect(text).not.toMatch(/Sort\s{2}/);
+  });
+
   it('pages after a cursor with an index condition', async () => {
     const first = await listIssues(bed.knex, viewer, {
       project: projects[2],
