@@ -81,6 +81,19 @@ const canRun = async (file: string, account: Account): Promise<boolean> => {
   }
 };
 
+/**
+ * Whether the account can enter `dir` (every folder above it must let it through), which PostgreSQL needs of its
+ * cluster. Not with spawn's `cwd`: node changes directory before it drops privileges, so that would test root.
+ */
+export const canTraverse = async (dir: string, account: Account): Promise<boolean> => {
+  try {
+    await execFileAsync('sh', ['-c', 'cd "$1"', 'sh', dir], { uid: account.uid, gid: account.gid });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Makes a tree readable and its folders and programs runnable by anyone (it holds only the shipped binaries). */
 const openUp = async (dir: string): Promise<void> => {
   await chmod(dir, 0o755);
@@ -112,8 +125,12 @@ export const reachableBinaries = async (binaries: Binaries, account: Account): P
   await rm(staging, { recursive: true, force: true });
   await cp(native, staging, { recursive: true, verbatimSymlinks: true });
   await openUp(staging);
-  await rm(shared, { recursive: true, force: true });
-  await rename(staging, shared);
+  await rename(staging, shared).catch(async () => {
+    // Another start copied them meanwhile (it may be running them: keep its copy), or a broken copy is in the way.
+    if (await canRun(copied.initdb, account)) return rm(staging, { recursive: true, force: true });
+    await rm(shared, { recursive: true, force: true });
+    await rename(staging, shared);
+  });
   if (!(await canRun(copied.initdb, account))) {
     throw new Error(`embedded PostgreSQL: the ${SUPERUSER} user cannot run ${copied.initdb}`);
   }

@@ -1,5 +1,6 @@
 /**
- * The embedded default's database: a PostgreSQL cluster in `<dataDir>/postgres`, initialised on first use,
+ * The embedded default's database: a PostgreSQL cluster in `<dataDir>/postgres` (or, when PostgreSQL cannot
+ * enter the data folder, a home of its own: see embedded-postgres-location.ts), initialised on first use,
  * run as a child process in its own process group (so a terminal's Ctrl-C reaches only us, and we stop it
  * last), restarted if it dies, and recovered after a crash of either it or us.
  */
@@ -15,13 +16,17 @@ import {
   runAccount,
   SUPERUSER,
 } from './embedded-postgres-cluster';
-import { prepareDataDir, writeSettings } from './embedded-postgres-settings';
+import { defaultClusterRoots, embeddedClusterDir, placeCluster } from './embedded-postgres-location';
+import { makeDataDir, writeSettings } from './embedded-postgres-settings';
 import type { Logger } from './logger';
 import { clearPostmasterLeftovers } from './postmaster-lock';
 import { launchPostmaster, terminatePostmaster } from './postmaster-process';
 
 export interface EmbeddedPostgresOptions {
-  /** The app's data folder: the cluster lives in `<dataDir>/postgres`, its password and port in `<dataDir>/postgres.json`. */
+  /**
+   * The app's data folder: the cluster lives in `<dataDir>/postgres` (unless PostgreSQL cannot enter it), its
+   * password, port and any other location in `<dataDir>/postgres.json`.
+   */
   dataDir: string;
   /** A fixed port. Without it: the previous start's port when it is free (a stable URL), else any free port. */
   port?: number;
@@ -30,12 +35,16 @@ export interface EmbeddedPostgresOptions {
   logger: Logger;
   /** How long `stop()` lets PostgreSQL shut down cleanly before forcing it. */
   stopTimeoutMs?: number;
+  /** Where a cluster PostgreSQL cannot keep in the data folder may go, best first. For tests. */
+  clusterRoots?: readonly string[];
 }
 
 export interface EmbeddedPostgres {
   /** `postgres://postgres:<password>@127.0.0.1:<port>/<database>`: recomputed on each start, never assume it. */
   url: string;
   port: number;
+  /** The cluster's folder: `embeddedClusterDir(dataDir)` unless it had to live elsewhere. */
+  cluster: string;
   /** Fast shutdown (open transactions roll back, then a checkpoint). Idempotent. */
   stop(): Promise<void>;
 }
@@ -43,7 +52,7 @@ export interface EmbeddedPostgres {
 const START_ATTEMPTS = 5;
 const MAX_RESTART_DELAY_MS = 30_000;
 
-export const embeddedClusterDir = (dataDir: string): string => path.join(path.resolve(dataDir), 'postgres');
+export { embeddedClusterDir };
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -89,18 +98,33 @@ const ensureDatabase = async (url: string, database: string) => {
 export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> => {
   const { logger } = options;
   const dataDir = path.resolve(options.dataDir);
-  const cluster = embeddedClusterDir(dataDir);
   const database = options.database ?? 'team_tracker';
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   const asRoot = process.getuid?.() === 0;
 
-  const settings = await prepareDataDir(dataDir, cluster, asRoot);
+  const existed = existsSync(dataDir);
+  await makeDataDir(dataDir, asRoot);
   const account = await runAccount(asRoot);
+  const placed = await placeCluster({
+    dataDir,
+    existed,
+    account,
+    roots: options.clusterRoots ?? defaultClusterRoots(),
+    stopTimeoutMs,
+    logger,
+  });
+  const { cluster } = placed;
+  let settings = placed.settings;
   const binaries = await reachableBinaries(resolveBinaries(), account);
   // initdb refuses a folder that is not empty: a cluster that exists is only started.
   if (!existsSync(path.join(cluster, 'PG_VERSION'))) {
     logger.info({ cluster }, 'initialising the embedded PostgreSQL cluster');
     await initialiseCluster({ binaries, cluster, password: settings.password, account, logger });
+  }
+  // Recorded once the cluster exists, so a recorded cluster that is missing means it was lost.
+  if (cluster !== embeddedClusterDir(dataDir) && settings.cluster !== cluster) {
+    settings = { ...settings, cluster };
+    await writeSettings(dataDir, settings);
   }
 
   const launch = (port: number) =>
@@ -204,5 +228,5 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     })();
     return stopped;
   };
-  return { url, port, stop };
+  return { url, port, cluster, stop };
 };
