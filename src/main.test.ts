@@ -3,7 +3,7 @@
  * child process with a temporary data folder, runs the original flow, stops it with SIGTERM, and starts again.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -44,13 +44,17 @@ const boot = (dataDir: string): Promise<Running> => {
       }
     };
     child.stdout!.on('data', check);
-    void exited.then(() => reject(new Error(`exited before starting:\n${output}`)));
+    void exited.then(() => {
+      clearTimeout(timer); // else it holds jest up after a failed start
+      reject(new Error(`exited before starting:\n${output}`));
+    });
   });
 };
 
-const postgresProcessesOf = (dataDir: string): string => {
+/** Processes whose command line names the folder: a postmaster of a cluster in it. */
+const postgresProcessesOf = (folder: string): string => {
   try {
-    return execFileSync('pgrep', ['-af', dataDir], { encoding: 'utf8' }).trim();
+    return execFileSync('pgrep', ['-af', folder], { encoding: 'utf8' }).trim();
   } catch {
     return ''; // pgrep exits 1 when nothing matches
   }
@@ -108,11 +112,18 @@ describe('npm start, the embedded default', () => {
     const list = await call(base, 'GET', '/api/v1/issues/', undefined, token);
     expect(list.body.results!.map((i) => i.id)).toEqual([issue.body.id]);
 
+    // No JWT_SECRET: a secret of its own, made on first start and kept in the data folder for its owner alone.
+    const secretFile = path.join(dataDir, 'jwt-secret');
+    expect(readFileSync(secretFile, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+    expect(statSync(secretFile).mode & 0o077).toBe(0);
+
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(postgresProcessesOf(dataDir)).toBe('');
 
     const second = await boot(dataDir);
+    // The same secret after a restart: a token from before still works.
+    expect((await call(second.base, 'GET', '/api/v1/me/', undefined, token)).status).toBe(200);
     const again = await call(second.base, 'POST', '/api/v1/auth/login/', {
       username: 'newcomer',
       password: 'a long password',
@@ -122,5 +133,91 @@ describe('npm start, the embedded default', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
     expect(postgresProcessesOf(dataDir)).toBe('');
+  });
+});
+
+describe('npm start in a checkout inside a folder only root may enter', () => {
+  // A clone in /root or in a `mktemp -d` folder: 0700, and as root PostgreSQL runs as a user who cannot enter it.
+  const closed = mkdtempSync(path.join(tmpdir(), 'tt-closed-'));
+  const dataDir = path.join(closed, 'c', '.data');
+  /** Where the app put its cluster, as postgres.json records it (absent: in the data folder). */
+  const clusterOf = (): string =>
+    (JSON.parse(readFileSync(path.join(dataDir, 'postgres.json'), 'utf8')) as { cluster?: string }).cluster ??
+    path.join(dataDir, 'postgres');
+  /** Stopped after the test: a failed expectation must not leave the app (and its PostgreSQL) running. */
+  const booted: Running[] = [];
+  const start = async () => {
+    const running = await boot(dataDir);
+    booted.push(running);
+    return running;
+  };
+  beforeAll(() => mkdirSync(path.dirname(dataDir)));
+  afterAll(async () => {
+    for (const { child, exited } of booted) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    // Read here, not kept from the test: a start that failed after initdb still leaves a cluster to remove.
+    const cluster = (() => {
+      try {
+        return clusterOf();
+      } catch {
+        return undefined; // no postgres.json: nothing was made
+      }
+    })();
+    if (cluster && !cluster.startsWith(`${closed}${path.sep}`)) {
+      rmSync(path.dirname(cluster), { recursive: true, force: true });
+    }
+    rmSync(closed, { recursive: true, force: true });
+  });
+
+  it('starts with nothing configured, stops cleanly on SIGTERM, and finds its data after a restart', async () => {
+    const first = await start();
+    const cluster = clusterOf();
+    const { base } = first;
+    expect(
+      (
+        await call(base, 'POST', '/api/v1/auth/register/', {
+          username: 'private',
+          email: 'p@example.com',
+          password: 'a long password',
+        })
+      ).status,
+    ).toBe(201);
+    const login = await call(base, 'POST', '/api/v1/auth/login/', {
+      username: 'private',
+      password: 'a long password',
+    });
+    const org = await call(
+      base,
+      'POST',
+      '/api/v1/organizations/',
+      { name: 'Kept' },
+      login.body.access as string,
+    );
+    expect(org.status).toBe(201);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(postgresProcessesOf(cluster)).toBe('');
+
+    const second = await start();
+    expect(clusterOf()).toBe(cluster);
+    const again = await call(second.base, 'POST', '/api/v1/auth/login/', {
+      username: 'private',
+      password: 'a long password',
+    });
+    expect(again.status).toBe(200);
+    const listed = await call(
+      second.base,
+      'GET',
+      '/api/v1/organizations/',
+      undefined,
+      again.body.access as string,
+    );
+    expect(listed.body.results!.map((o) => o.id)).toEqual([org.body.id]);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(postgresProcessesOf(cluster)).toBe('');
   });
 });

@@ -7,7 +7,9 @@
  *   ROLE=projector  the projector (one active per database, others on standby) and /healthz, /metrics
  */
 import { createServer, type Server } from 'node:http';
+import { Redis } from 'ioredis';
 import { createOperationsApp } from './api/app';
+import { postgresRateLimitStores, type RateLimitStores, redisRateLimitStores } from './api/rate-limits';
 import { UPCASTERS } from './domain/upcasters';
 import { connectEsdb } from './eventstore/esdb/esdb-event-store';
 import { instrumentStore } from './eventstore/instrumented';
@@ -22,6 +24,7 @@ import { createMetrics } from './platform/metrics';
 import { migrateToLatest } from './platform/migrator';
 import { createPostgresClients } from './platform/postgres';
 import { createReadiness, postgresCheck } from './platform/readiness';
+import { loadOrCreateSecret } from './platform/secrets';
 import { createShutdown, type Shutdown } from './platform/shutdown';
 import type { Bus } from './realtime/bus/bus';
 import { createInProcessBus } from './realtime/bus/in-process-bus';
@@ -44,6 +47,45 @@ const databaseUrl = async (config: Config, logger: Logger, shutdown: Shutdown): 
   shutdown.register('embedded PostgreSQL', () => embedded.stop(), { phase: 'stop-database' });
   logger.info({ dataDir: config.dataDir, port: embedded.port }, 'embedded PostgreSQL started');
   return embedded.url;
+};
+
+/** The rate limiters' counters: in Redis when the deployment has it (shared by every API process), else PostgreSQL. */
+const createRateLimitStores = (
+  config: Config,
+  knex: Parameters<typeof postgresRateLimitStores>[0],
+  logger: Logger,
+  shutdown: Shutdown,
+): RateLimitStores => {
+  if (!config.redisUrl) return postgresRateLimitStores(knex);
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 1,
+    connectionName: `tt-rate-limits-${process.pid}`,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+  });
+  redis.on('error', (error) => logger.warn({ err: error }, 'rate limit store (redis) error'));
+  shutdown.register(
+    'rate limit store',
+    () =>
+      redis.quit().then(
+        () => undefined,
+        () => redis.disconnect(),
+      ),
+    {
+      phase: 'close-pools',
+    },
+  );
+  return redisRateLimitStores(redis);
+};
+
+/** JWT_SECRET, or (outside production, which refuses to start without one) a secret kept in the data folder. */
+const jwtSecret = async (config: Config, logger: Logger): Promise<string> => {
+  if (config.jwtSecret !== undefined) return config.jwtSecret;
+  const secret = await loadOrCreateSecret(config.dataDir, 'jwt-secret');
+  logger.info(
+    { file: `${config.dataDir}/jwt-secret` },
+    'JWT_SECRET is unset: using the secret kept in the data folder',
+  );
+  return secret;
 };
 
 const createBus = (config: Config, logger: Logger): Bus =>
@@ -79,22 +121,30 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
   const bus = createBus(config, logger);
   shutdown.register('bus', () => bus.close(), { phase: 'close-pools' });
 
-  const readiness = createReadiness({
-    postgres: postgresCheck(postgres.pool),
-    eventstore: async () => {
-      await raw.headPosition();
+  const readiness = createReadiness(
+    {
+      postgres: postgresCheck(postgres.pool),
+      eventstore: async () => {
+        await raw.headPosition();
+      },
+      ...(bus instanceof RedisBus ? { redis: () => bus.ready(900) } : {}),
+      shutdown: async () => {
+        if (shutdown.isShuttingDown()) throw new Error('shutting down');
+      },
     },
-    ...(bus instanceof RedisBus ? { redis: () => bus.ready(900) } : {}),
-    shutdown: async () => {
-      if (shutdown.isShuttingDown()) throw new Error('shutting down');
-    },
-  });
-  const operations = { readiness: () => readiness.check(), metrics, observe: metrics.observeHttp };
+    { onFailure: (dependency, error) => logger.warn({ dependency, err: error }, 'readiness check failed') },
+  );
+  const operations = {
+    readiness: () => readiness.check(),
+    metrics,
+    metricsToken: config.metricsToken,
+    observe: metrics.observeHttp,
+  };
   const system = buildSystem({
     knex: postgres.knex,
     pool: postgres.pool,
     logger,
-    jwtSecret: config.jwtSecret,
+    jwtSecret: await jwtSecret(config, logger),
     store,
     publisher: bus,
     passwordHashCost: config.passwordHashCost,
@@ -103,7 +153,10 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
     corsOrigins: config.corsOrigins,
-    loginRateLimit: { windowMs: 15 * 60 * 1000, limit: config.loginRateLimit },
+    trustProxy: config.trustProxy,
+    rateLimits: config.rateLimits,
+    rateLimitStores: createRateLimitStores(config, postgres.knex, logger, shutdown),
+    membershipLimit: config.membershipLimit,
     operations,
     observeCommand: (type, outcome) => metrics.commands.inc({ type, outcome }),
   });
@@ -125,6 +178,8 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
       bus,
       db: postgres.knex,
       verifyToken: (token) => system.tokens.verify(token),
+      isSessionActive: (sessionId) => system.sessions.isActive(sessionId),
+      maxSocketsPerUser: config.socketsPerUser,
       logger,
       metrics: {
         socketOpened: (route) => metrics.websocketOpenSockets.inc({ route }),

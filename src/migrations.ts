@@ -1,4 +1,5 @@
-import { idempotencyMigration } from './api/idempotency';
+import { idempotencyLeasesMigration, idempotencyMigration } from './api/idempotency';
+import { rateLimitsMigration } from './api/rate-limits';
 import { credentialsMigration } from './commands/users/pg-credential-store';
 import { sessionsMigration } from './commands/users/sessions';
 import { eventStoreMigration } from './eventstore/postgres/schema';
@@ -12,6 +13,8 @@ export const migrations: MigrationList = [
   ['0002_user_credentials', credentialsMigration],
   ['0003_refresh_tokens', sessionsMigration],
   ['0004_idempotency_keys', idempotencyMigration],
+  ['0005_idempotency_leases', idempotencyLeasesMigration],
+  ['0006_rate_limits', rateLimitsMigration],
   ['0100_projector_checkpoints', checkpointsMigration],
   ...readModelMigrations,
 ];

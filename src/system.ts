@@ -11,6 +11,12 @@ import { createApp, type Operations } from './api/app';
 import { createTokenService, type TokenService } from './api/auth/tokens';
 import type { CommandResponseDeps } from './api/command-response';
 import { createIdempotency } from './api/idempotency';
+import {
+  DEFAULT_RATE_LIMITS,
+  postgresRateLimitStores,
+  type RateLimits,
+  type RateLimitStores,
+} from './api/rate-limits';
 import { issueRoutes } from './api/routes/issues';
 import { organizationRoutes } from './api/routes/organizations';
 import { projectRoutes } from './api/routes/projects';
@@ -25,7 +31,9 @@ import type { EventStore } from './eventstore/port';
 import { PgEventStore } from './eventstore/postgres/pg-event-store';
 import { upcasterChain } from './eventstore/upcasting';
 import type { Publisher } from './projections/projection';
+import { membershipCount } from './projections/organizations/queries';
 import { readModels } from './projections/read-models';
+import { sessionRevokedMessage } from './realtime/protocol';
 import { createPositionWaiter, type PositionWaiter } from './projections/runner/position-waiter';
 import { createProjector, type Projector } from './projections/runner/projector';
 
@@ -44,8 +52,15 @@ export interface SystemSettings {
   refreshTokenTtlSeconds?: number;
   readYourWritesTimeoutMs?: number;
   corsOrigins?: readonly string[];
-  loginRateLimit?: { windowMs: number; limit: number };
+  rateLimits?: RateLimits;
+  /** Where login and registration limits count; defaults to PostgreSQL on `knex`. */
+  rateLimitStores?: RateLimitStores;
+  trustProxy?: boolean | number | string;
   idempotencyTtlSeconds?: number;
+  /** How many organizations a user may belong to (default 1 000). */
+  membershipLimit?: number;
+  /** How long an in-flight Idempotency-Key survives a process that died holding it (default 5 s). */
+  idempotencyLeaseMs?: number;
   operations?: Operations;
   /** Told of every command's outcome (metrics). */
   observeCommand?: (type: string, outcome: 'ok' | 'rejected' | 'conflict' | 'error') => void;
@@ -73,6 +88,10 @@ export const buildSystem = (settings: SystemSettings): System => {
     store,
     credentials,
     hasher,
+    memberships: {
+      count: (userId) => membershipCount(settings.knex, userId),
+      limit: settings.membershipLimit ?? 1000,
+    },
     options: { maxRetries: settings.commandRetries ?? 5, observe: settings.observeCommand },
   });
   const sessions = pgSessionStore(settings.knex, {
@@ -114,9 +133,19 @@ export const buildSystem = (settings: SystemSettings): System => {
     idempotency: createIdempotency(settings.knex, {
       ttlSeconds: settings.idempotencyTtlSeconds ?? 24 * 3600,
       waitMs: (settings.readYourWritesTimeoutMs ?? 5000) + 5000,
+      secret: settings.jwtSecret,
+      leaseMs: settings.idempotencyLeaseMs,
     }),
     corsOrigins: settings.corsOrigins ?? [],
-    loginRateLimit: settings.loginRateLimit ?? { windowMs: 15 * 60 * 1000, limit: 20 },
+    onSessionRevoked: (session) => {
+      settings.publisher.publish([sessionRevokedMessage(session)]).catch((error: unknown) =>
+        // Its sockets then stay open until their tokens expire (minutes), not for ever.
+        settings.logger.warn({ err: error }, 'could not announce a revoked login to the WebSocket servers'),
+      );
+    },
+    rateLimits: settings.rateLimits ?? DEFAULT_RATE_LIMITS,
+    rateLimitStores: settings.rateLimitStores ?? postgresRateLimitStores(settings.knex),
+    trustProxy: settings.trustProxy,
     operations: settings.operations,
   });
   return {

@@ -1,6 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express, type RequestHandler, Router } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
@@ -10,6 +10,7 @@ import { type AuthDeps, authRoutes } from './auth/routes';
 import type { TokenService } from './auth/tokens';
 import { buildDocument, createRegistry } from './openapi';
 import { problemHandler, sendProblem } from './problem';
+import { authLimiters, type RateLimits, type RateLimitStores } from './rate-limits';
 import { requestId, requestIdMiddleware } from './request-id';
 import { type RouteSpec, mountRoutes } from './routing';
 
@@ -18,18 +19,24 @@ export interface Operations {
   readiness?: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** `/metrics`: Prometheus exposition. */
   metrics?: { contentType: string; text(): Promise<string> };
+  /** Set: `/metrics` answers only `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   /** Called with each finished request, for latency histograms. */
   observe?: (method: string, route: string, status: number, seconds: number) => void;
 }
 
-export interface AppDeps extends Omit<AuthDeps, 'loginLimiter'> {
+export interface AppDeps extends Omit<AuthDeps, 'limiters'> {
   logger: Logger;
   tokens: TokenService;
   /** Route groups beyond auth (organizations, projects, issues, admin…), each a list of specs. */
   routes: (authenticate: RequestHandler) => RouteSpec[];
   idempotency: RequestHandler;
   corsOrigins: readonly string[];
-  loginRateLimit: { windowMs: number; limit: number };
+  rateLimits: RateLimits;
+  /** Where the limiters count: shared by every API process (Redis, or PostgreSQL). */
+  rateLimitStores: RateLimitStores;
+  /** Express's `trust proxy`: which proxies' `X-Forwarded-For` names the client (default: none). */
+  trustProxy?: boolean | number | string;
   operations?: Operations;
 }
 
@@ -45,6 +52,41 @@ const requireJson: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** Compares `Authorization: Bearer …` with the token in constant time; no token configured lets everyone in. */
+const bearerIs = (token: string | undefined) => {
+  if (token === undefined) return () => true;
+  const expected = createHash('sha256').update(token).digest();
+  return (header: string | undefined): boolean => {
+    const given = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+    return given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), expected);
+  };
+};
+
+/**
+ * Security headers. Scripts only from this origin everywhere but on the Swagger UI page, which alone may run
+ * inline scripts. Neither `upgrade-insecure-requests` nor HSTS on plain HTTP: a browser told either over HTTP at
+ * any address but loopback asks for the page's scripts over HTTPS, which the server does not speak.
+ */
+const securityHeaders = (): RequestHandler => {
+  const headers = (scriptSrc: string[]) =>
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': scriptSrc,
+          'img-src': ["'self'", 'data:'],
+          'upgrade-insecure-requests': null,
+        },
+      },
+      strictTransportSecurity: false,
+    });
+  const api = headers(["'self'"]);
+  const docs = headers(["'self'", "'unsafe-inline'"]);
+  return (req, res, next) => {
+    if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    (req.path === '/api/docs' || req.path.startsWith('/api/docs/') ? docs : api)(req, res, next);
+  };
+};
+
 /** `/healthz`, `/readyz` and `/metrics`: on the API, and alone on processes that run no API. */
 const mountOperations = (app: Express, operations: Operations | undefined): void => {
   app.get('/healthz', (_req, res) => {
@@ -56,9 +98,16 @@ const mountOperations = (app: Express, operations: Operations | undefined): void
       .status(result.ok ? 200 : 503)
       .json({ status: result.ok ? 'ok' : 'unavailable', checks: result.checks });
   });
-  app.get('/metrics', async (_req, res) => {
+  const metricsAllowed = bearerIs(operations?.metricsToken);
+  app.get('/metrics', async (req, res) => {
     if (!operations?.metrics) {
       sendProblem(res, 404, 'metrics are not enabled');
+      return;
+    }
+    if (!metricsAllowed(req.get('authorization'))) {
+      sendProblem(res, 401, 'metrics need the bearer token the server was configured with', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
       return;
     }
     res.type(operations.metrics.contentType).send(await operations.metrics.text());
@@ -80,7 +129,7 @@ export const createApp = (deps: AppDeps): Express => {
   app.disable('x-powered-by');
   // ETags are stream revisions set by the routes; express's own body-hash ETags would contradict them.
   app.set('etag', false);
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
 
   app.use(requestIdMiddleware);
@@ -114,13 +163,7 @@ export const createApp = (deps: AppDeps): Express => {
       next();
     });
   }
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
-      },
-    }),
-  );
+  app.use(securityHeaders());
   app.use(
     cors({
       origin: deps.corsOrigins.includes('*') ? true : [...deps.corsOrigins],
@@ -144,20 +187,14 @@ export const createApp = (deps: AppDeps): Express => {
 
   const registry = createRegistry();
   const authenticate = createAuthenticate(deps.tokens);
-  const loginLimiter = rateLimit({
-    windowMs: deps.loginRateLimit.windowMs,
-    limit: deps.loginRateLimit.limit,
-    standardHeaders: 'draft-8',
-    // Only failed attempts count: a client that logs in often with the right password is not an attacker.
-    skipSuccessfulRequests: true,
-    legacyHeaders: false,
-    // Per client address and username: one attacker cannot lock everyone out, nor try one account from afar.
-    keyGenerator: (req) =>
-      `${ipKeyGenerator(req.ip ?? 'unknown')}|${String((req.body as { username?: unknown })?.username ?? '').toLowerCase()}`,
-    handler: (_req, res) => sendProblem(res, 429, 'too many login attempts; try again later'),
-  });
   const router = Router({ strict: false });
-  mountRoutes(router, registry, authRoutes({ ...deps, loginLimiter }), authenticate, deps.idempotency);
+  mountRoutes(
+    router,
+    registry,
+    authRoutes({ ...deps, limiters: authLimiters(deps.rateLimits, deps.rateLimitStores) }),
+    authenticate,
+    deps.idempotency,
+  );
   mountRoutes(router, registry, deps.routes(authenticate), authenticate, deps.idempotency);
   app.use(router);
 

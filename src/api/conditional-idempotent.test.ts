@@ -341,7 +341,7 @@ describe('conditional and idempotent requests', () => {
           .post('/api/v1/projects/')
           .set(owner.auth)
           .set('Idempotency-Key', key)
-          .send({ project, title: 'One' }),
+          .send({ organization: org, name: 'One' }),
         422,
       );
       expect(await eventCount()).toBe(before);

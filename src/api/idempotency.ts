@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
 import { ValidationError } from '../domain/shared/errors';
@@ -9,6 +9,10 @@ import { sendProblem } from './problem';
  * same key and body gets it again without running the command twice; the same key with another body is 422.
  * The key also becomes the command id, so even a crash between the append and storing the response cannot
  * append twice: the command handler recognises the command id in the stream.
+ *
+ * A request holds its key under a lease that it renews while it runs. A process that dies holding one stops
+ * renewing it: once the lease has run out, a retry takes the key over and runs the command again under the same
+ * command id, so an append that did happen is recognised and one that did not is made.
  */
 export const idempotencyMigration: Knex.Migration = {
   async up(knex) {
@@ -29,6 +33,26 @@ export const idempotencyMigration: Knex.Migration = {
   },
   async down(knex) {
     await knex.raw('DROP TABLE IF EXISTS idempotency_keys');
+  },
+};
+
+/**
+ * Leases for in-flight keys, and keyed fingerprints. The rows written before held unsalted SHA-256 digests of
+ * request bodies (registration passwords included): they go. Dropping them is safe, as a retry then runs its
+ * command again under the same command id, which the event stream recognises.
+ */
+export const idempotencyLeasesMigration: Knex.Migration = {
+  async up(knex) {
+    await knex.raw(`
+      DELETE FROM idempotency_keys;
+      ALTER TABLE idempotency_keys ADD COLUMN owner text, ADD COLUMN lease_expires_at timestamptz;
+    `);
+  },
+  async down(knex) {
+    await knex.raw(`
+      DELETE FROM idempotency_keys;
+      ALTER TABLE idempotency_keys DROP COLUMN owner, DROP COLUMN lease_expires_at;
+    `);
   },
 };
 
@@ -60,14 +84,122 @@ const scopeOf = (req: Request): string => (req.user as { id?: string } | undefin
 export const idempotentCommandId = (res: Response): string | undefined =>
   res.locals.idempotentCommandId as string | undefined;
 
-export const createIdempotency = (
-  knex: Knex,
-  options: {
-    ttlSeconds: number;
-    /** How long a retry waits for the first request with its key to finish. */
-    waitMs: number;
-  },
-): RequestHandler => {
+export interface IdempotencyOptions {
+  ttlSeconds: number;
+  /** How long a retry waits for the first request with its key to finish. */
+  waitMs: number;
+  /**
+   * The server's secret for fingerprints: a body's fingerprint is an HMAC under a key derived from it, never a
+   * plain digest (a registration body holds a password). Every API process must use the same secret.
+   */
+  secret: string;
+  /** How long a claim survives its holder; renewed every third of it while the request runs. Default 5 s. */
+  leaseMs?: number;
+  /** Renewal stops after this long, so a request stuck for ever cannot hold its key for ever. Default 2 min. */
+  maxHoldMs?: number;
+}
+
+interface Row {
+  fingerprint: string;
+  status: number | null;
+  headers: Record<string, string> | null;
+  body: string | null;
+  lease_expired: boolean;
+}
+
+type Claim =
+  | { kind: 'run'; owner: string }
+  | { kind: 'replay'; row: Row }
+  | { kind: 'mismatch' }
+  | { kind: 'busy' };
+
+export const createIdempotency = (knex: Knex, options: IdempotencyOptions): RequestHandler => {
+  const leaseMs = options.leaseMs ?? 5000;
+  const maxHoldMs = options.maxHoldMs ?? 120_000;
+  const fingerprintKey = createHmac('sha256', options.secret).update('team-tracker:idempotency').digest();
+  const lease = () => knex.raw(`now() + ?::int * interval '1 millisecond'`, [leaseMs]);
+
+  /** A new key, or an expired one taken over as if it were new. */
+  const claimFresh = async (scope: string, key: string, fingerprint: string, owner: string) => {
+    const expiresAt = new Date(Date.now() + options.ttlSeconds * 1000);
+    const claimed = await knex('idempotency_keys')
+      .insert({ scope, key, fingerprint, expires_at: expiresAt, owner, lease_expires_at: lease() })
+      .onConflict(['scope', 'key'])
+      .merge({
+        fingerprint,
+        expires_at: expiresAt,
+        status: null,
+        headers: null,
+        body: null,
+        created_at: knex.fn.now(),
+        owner,
+        lease_expires_at: lease(),
+      })
+      .where('idempotency_keys.expires_at', '<', knex.fn.now())
+      .returning('key');
+    return claimed.length > 0;
+  };
+
+  /** A key whose holder stopped renewing its lease (it died, or freed the key after a 5xx). */
+  const takeOver = async (scope: string, key: string, fingerprint: string, owner: string) => {
+    const taken = await knex('idempotency_keys')
+      .where({ scope, key, fingerprint })
+      .whereNull('status')
+      .where((q) => q.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', knex.fn.now()))
+      .update({ owner, lease_expires_at: lease() })
+      .returning('key');
+    return taken.length > 0;
+  };
+
+  const read = async (scope: string, key: string): Promise<Row | undefined> =>
+    (await knex('idempotency_keys')
+      .select(
+        'fingerprint',
+        'status',
+        'headers',
+        'body',
+        knex.raw('coalesce(lease_expires_at < now(), true) AS lease_expired'),
+      )
+      .where({ scope, key })
+      .first()) as Row | undefined;
+
+  const claim = async (scope: string, key: string, fingerprint: string): Promise<Claim> => {
+    const owner = randomBytes(16).toString('hex');
+    if (await claimFresh(scope, key, fingerprint, owner)) return { kind: 'run', owner };
+    // Someone has the key: replay its answer, or wait (bounded) for it, or take it over once its lease is gone.
+    for (let waited = 0; ; waited += 50) {
+      const row = await read(scope, key);
+      if (row === undefined) {
+        if (await claimFresh(scope, key, fingerprint, owner)) return { kind: 'run', owner };
+        continue;
+      }
+      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (row.status !== null) return { kind: 'replay', row };
+      if (row.lease_expired && (await takeOver(scope, key, fingerprint, owner)))
+        return { kind: 'run', owner };
+      if (waited >= options.waitMs) return { kind: 'busy' };
+      await sleep(50);
+    }
+  };
+
+  /** Keeps the lease alive while the request runs; stops when it is answered or has held the key too long. */
+  const holdLease = (scope: string, key: string, owner: string): (() => void) => {
+    const started = Date.now();
+    const timer = setInterval(
+      () => {
+        if (Date.now() - started > maxHoldMs) return clearInterval(timer);
+        knex('idempotency_keys')
+          .where({ scope, key, owner })
+          .whereNull('status')
+          .update({ lease_expires_at: lease() })
+          .catch(() => undefined); // a missed renewal only lets a retry take over early: still exactly once
+      },
+      Math.max(10, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  };
+
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
     if (key === undefined) return next();
@@ -78,63 +210,31 @@ export const createIdempotency = (
       return;
     }
     const scope = scopeOf(req);
-    const fingerprint = createHash('sha256')
+    const fingerprint = createHmac('sha256', fingerprintKey)
       .update(`${req.method} ${req.baseUrl}${req.path.replace(/\/$/, '')}\n${canonical(req.body)}`)
       .digest('hex');
-    const expiresAt = new Date(Date.now() + options.ttlSeconds * 1000);
-    const claimed = await knex('idempotency_keys')
-      .insert({ scope, key, fingerprint, expires_at: expiresAt })
-      .onConflict(['scope', 'key'])
-      // An expired key is free again: take it over as if it were new.
-      .merge({
-        fingerprint,
-        expires_at: expiresAt,
-        status: null,
-        headers: null,
-        body: null,
-        created_at: knex.fn.now(),
-      })
-      .where('idempotency_keys.expires_at', '<', knex.fn.now())
-      .returning('key');
-    if (claimed.length === 0) {
-      type Row = {
-        fingerprint: string;
-        status: number | null;
-        headers: Record<string, string> | null;
-        body: string | null;
-      };
-      const read = async () =>
-        (await knex('idempotency_keys').where({ scope, key }).first()) as Row | undefined;
-      let row = await read();
-      // The first request with this key is still running: a retry waits, bounded, for its answer.
-      for (
-        let waited = 0;
-        row?.status === null && row.fingerprint === fingerprint && waited < options.waitMs;
-      ) {
-        await sleep(50);
-        waited += 50;
-        row = await read();
-      }
-      if (row && row.fingerprint !== fingerprint) {
-        sendProblem(res, 422, 'this Idempotency-Key was used with a different request', {
-          errors: [{ path: 'Idempotency-Key', message: 'reused with a different body' }],
-        });
-        return;
-      }
-      if (row?.status === null) {
-        sendProblem(res, 409, 'a request with this Idempotency-Key is still in progress', {
-          headers: { 'Retry-After': '1' },
-        });
-        return;
-      }
-      if (row) {
-        for (const [name, value] of Object.entries(row.headers ?? {})) res.setHeader(name, value);
-        res.setHeader('Idempotent-Replayed', 'true');
-        res.status(row.status ?? 200).send(row.body ?? undefined);
-        return;
-      }
-      // The first request failed with a 5xx and freed the key: run again, under the same command id.
+    const claimed = await claim(scope, key, fingerprint);
+    if (claimed.kind === 'mismatch') {
+      sendProblem(res, 422, 'this Idempotency-Key was used with a different request', {
+        errors: [{ path: 'Idempotency-Key', message: 'reused with a different body' }],
+      });
+      return;
     }
+    if (claimed.kind === 'busy') {
+      sendProblem(res, 409, 'a request with this Idempotency-Key is still in progress', {
+        headers: { 'Retry-After': '1' },
+      });
+      return;
+    }
+    if (claimed.kind === 'replay') {
+      const { row } = claimed;
+      for (const [name, value] of Object.entries(row.headers ?? {})) res.setHeader(name, value);
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(row.status ?? 200).send(row.body ?? undefined);
+      return;
+    }
+    const { owner } = claimed;
+    const release = holdLease(scope, key, owner);
     res.locals.idempotentCommandId = `idempotency:${scope}:${key}`;
     // The answer is recorded when the handler writes it, not when the client receives it: a client that gave
     // up waiting gets it on its retry. A 5xx frees the key (the command id still prevents a second append).
@@ -142,23 +242,23 @@ export const createIdempotency = (
     const record = (body: string | undefined): void => {
       if (recorded) return;
       recorded = true;
+      release();
+      const mine = knex('idempotency_keys').where({ scope, key, owner });
       const done =
         res.statusCode >= 500
-          ? knex('idempotency_keys').where({ scope, key }).delete()
-          : knex('idempotency_keys')
-              .where({ scope, key })
-              .update({
-                status: res.statusCode,
-                body: body ?? null,
-                headers: JSON.stringify(
-                  Object.fromEntries(
-                    REPLAYED_HEADERS.filter((h) => res.getHeader(h) !== undefined).map((h) => [
-                      h,
-                      String(res.getHeader(h)),
-                    ]),
-                  ),
+          ? mine.update({ owner: null, lease_expires_at: null })
+          : mine.update({
+              status: res.statusCode,
+              body: body ?? null,
+              headers: JSON.stringify(
+                Object.fromEntries(
+                  REPLAYED_HEADERS.filter((h) => res.getHeader(h) !== undefined).map((h) => [
+                    h,
+                    String(res.getHeader(h)),
+                  ]),
                 ),
-              });
+              ),
+            });
       done.catch(() => undefined);
     };
     const send = res.send.bind(res);

@@ -1,4 +1,5 @@
 import { createMetrics } from '../platform/metrics';
+import { createReadiness } from '../platform/readiness';
 import { createTestApi, type TestApi } from '../../test/support/api';
 
 describe('operations endpoints', () => {
@@ -9,10 +10,13 @@ describe('operations endpoints', () => {
   beforeAll(async () => {
     api = await createTestApi({
       operations: {
-        readiness: async (): Promise<{ ok: boolean; checks: Record<string, string> }> =>
-          down
-            ? { ok: false, checks: { postgres: 'ok', redis: 'connection refused' } }
-            : { ok: true, checks: { postgres: 'ok' } },
+        readiness: () =>
+          createReadiness({
+            postgres: async () => undefined,
+            redis: async () => {
+              if (down) throw new Error('connect ECONNREFUSED 10.9.8.7:6379 (redis://admin:hunter2@cache)');
+            },
+          }).check(),
         metrics,
         observe: metrics.observeHttp,
       },
@@ -29,10 +33,8 @@ describe('operations endpoints', () => {
     expect((await api.http.get('/readyz').expect(200)).body.status).toBe('ok');
     down = true;
     const res = await api.http.get('/readyz').expect(503);
-    expect(res.body).toEqual({
-      status: 'unavailable',
-      checks: { postgres: 'ok', redis: 'connection refused' },
-    });
+    expect(res.body).toEqual({ status: 'unavailable', checks: { postgres: 'ok', redis: 'down' } });
+    expect(res.text).not.toMatch(/ECONNREFUSED|10\.9\.8\.7|hunter2/);
     down = false;
   });
 
@@ -65,6 +67,37 @@ describe('operations endpoints', () => {
       expect(lines.join('\n')).not.toContain('hunter2');
     } finally {
       await logged.teardown();
+    }
+  });
+  it('guards /metrics with the configured bearer token', async () => {
+    const token = 'metrics-token-0123456789';
+    const guarded = await createTestApi({ operations: { metrics, metricsToken: token } });
+    try {
+      const missing = await guarded.http.get('/metrics');
+      expect(missing.status).toBe(401);
+      expect(missing.headers['www-authenticate']).toBe('Bearer');
+      expect((await guarded.http.get('/metrics').set('Authorization', 'Bearer wrong-token')).status).toBe(
+        401,
+      );
+      const allowed = await guarded.http.get('/metrics').set('Authorization', `Bearer ${token}`);
+      expect(allowed.status).toBe(200);
+      expect(allowed.text).toMatch(/http_request_duration_seconds/);
+    } finally {
+      await guarded.teardown();
+    }
+  });
+
+  it('lets only the Swagger UI page run inline scripts, and sends neither HSTS nor upgrade-insecure-requests over HTTP', async () => {
+    const plain = await api.http.get('/api/v1/me/');
+    const docs = await api.http.get('/api/docs/');
+    expect(docs.status).toBe(200);
+    const scripts = (res: typeof docs) =>
+      /script-src ([^;]*)/.exec(String(res.headers['content-security-policy']))?.[1] ?? '';
+    expect(scripts(plain)).toBe("'self'");
+    expect(scripts(docs)).toContain("'unsafe-inline'");
+    for (const res of [plain, docs]) {
+      expect(res.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+      expect(res.headers['strict-transport-security']).toBeUndefined();
     }
   });
 });

@@ -34,7 +34,7 @@ describe('organizations and members over HTTP', () => {
   const members = async (organizationId: string, by: TestUser = owner) =>
     (
       await allPages<{
-        user: { id: string; username: string; email: string };
+        user: { id: string; username: string };
         role: string;
         joined_at: string;
       }>(api, by, `/api/v1/organizations/${organizationId}/members/`)
@@ -205,17 +205,17 @@ describe('organizations and members over HTTP', () => {
       expect(res.body.next).toBeNull();
       expect(res.body.results).toEqual([
         {
-          user: { id: owner.id, username: owner.username, email: owner.email },
+          user: { id: owner.id, username: owner.username },
           role: 'owner',
           joined_at: expect.any(String),
         },
         {
-          user: { id: manager.id, username: manager.username, email: manager.email },
+          user: { id: manager.id, username: manager.username },
           role: 'manager',
           joined_at: expect.any(String),
         },
         {
-          user: { id: member.id, username: member.username, email: member.email },
+          user: { id: member.id, username: member.username },
           role: 'member',
           joined_at: expect.any(String),
         },
@@ -234,7 +234,7 @@ describe('organizations and members over HTTP', () => {
         .send({ user_id: a.id, role: 'manager' });
       expectStatus(byId, 201);
       expect(byId.body).toEqual({
-        user: { id: a.id, username: a.username, email: a.email },
+        user: { id: a.id, username: a.username },
         role: 'manager',
         joined_at: expect.any(String),
       });
@@ -309,6 +309,50 @@ describe('organizations and members over HTTP', () => {
       );
     });
 
+    it('shows members as { id, username }, never their email', async () => {
+      const res = await api.http.get(`/api/v1/organizations/${org}/members/`).set(member.auth);
+      expectStatus(res, 200);
+      for (const m of res.body.results as { user: Record<string, unknown> }[]) {
+        expect(Object.keys(m.user).sort()).toEqual(['id', 'username']);
+      }
+      expect(res.text).not.toContain(owner.email);
+      const stranger = await api.user('stranger');
+      const added = await api.http
+        .post(`/api/v1/organizations/${await createOrganization(api, owner, 'Probe')}/members/`)
+        .set(owner.auth)
+        .send({ username: stranger.username });
+      expectStatus(added, 201);
+      expect(added.body.user).toEqual({ id: stranger.id, username: stranger.username });
+      expect(added.text).not.toContain(stranger.email);
+    });
+
+    it('answers a caller who cannot see the organization 404 alike for known and unknown usernames', async () => {
+      const outsider = await api.user('outsider');
+      const known = await api.http
+        .post(`/api/v1/organizations/${org}/members/`)
+        .set(outsider.auth)
+        .send({ username: member.username });
+      const unknown = await api.http
+        .post(`/api/v1/organizations/${org}/members/`)
+        .set(outsider.auth)
+        .send({ username: 'nobody-by-that-name' });
+      expectProblem(known, 404);
+      expectProblem(unknown, 404);
+      expect(unknown.body).toEqual(known.body);
+      const missing = '0190a5b8-0000-7000-8000-0000000000ff';
+      const nowhere = await api.http
+        .post(`/api/v1/organizations/${missing}/members/`)
+        .set(outsider.auth)
+        .send({ username: member.username });
+      expect(nowhere.body).toEqual({ ...known.body });
+      // A member who may not add anyone gets 403 before any lookup, known user or not.
+      const byMember = await api.http
+        .post(`/api/v1/organizations/${org}/members/`)
+        .set(member.auth)
+        .send({ username: 'nobody-by-that-name' });
+      expectProblem(byMember, 403);
+    });
+
     it("lets the owner change a member's role", async () => {
       const g = await api.user('g');
       await addMember(api, owner, org, g.id);
@@ -318,7 +362,7 @@ describe('organizations and members over HTTP', () => {
         .send({ role: 'manager' });
       expectStatus(res, 200);
       expect(res.body).toEqual({
-        user: { id: g.id, username: g.username, email: g.email },
+        user: { id: g.id, username: g.username },
         role: 'manager',
         joined_at: expect.any(String),
       });

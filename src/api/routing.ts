@@ -165,14 +165,23 @@ export const mountRoutes = (
       },
       responses,
     });
+    // Input is parsed before anything else looks at the request (rate limiters, idempotency keys, waits): a
+    // malformed request is a 400 that costs nothing and counts against nothing.
+    const parse: RequestHandler = (req, res, next) => {
+      res.locals.input = {
+        params: spec.params ? parseInput(spec.params, req.params, 'path') : req.params,
+        query: spec.query ? parseInput(spec.query, req.query, 'query') : req.query,
+        body: spec.body ? parseInput(spec.body, req.body ?? undefined, 'body') : undefined,
+      };
+      next();
+    };
     const handler = async (req: Request, res: Response, _next: NextFunction) => {
-      const params = spec.params ? parseInput(spec.params, req.params, 'path') : req.params;
-      const query = spec.query ? parseInput(spec.query, req.query, 'query') : req.query;
-      const body = spec.body ? parseInput(spec.body, req.body ?? undefined, 'body') : undefined;
-      await spec.handler({ params, query, body, req, res } as RouteInput<never, never, never>);
+      const input = res.locals.input as Pick<RouteInput<never, never, never>, 'params' | 'query' | 'body'>;
+      await spec.handler({ ...input, req, res } as RouteInput<never, never, never>);
     };
     const chain = [
       ...(spec.auth ? [authenticate] : []),
+      parse,
       ...(spec.before ?? []),
       ...(idempotent ? [idempotency] : []),
       handler,

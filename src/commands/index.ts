@@ -4,6 +4,7 @@ import type { EventStore } from '../eventstore/port';
 import { CommandBus, type CommandContext, type HandlerOptions } from './handle';
 import * as issues from './issues';
 import * as organizations from './organizations';
+import type { OrganizationCommandDeps } from './organizations';
 import * as projects from './projects';
 import type { CredentialStore } from './users/credentials';
 import type { PasswordHasher } from './users/password';
@@ -16,13 +17,19 @@ export interface CommandDeps {
   store: EventStore;
   credentials: CredentialStore;
   hasher: PasswordHasher;
+  /** How many organizations a user belongs to, and how many they may. */
+  memberships: OrganizationCommandDeps['memberships'];
   options?: HandlerOptions;
 }
 
 /** Every command the system accepts, bound to its dependencies; what the API and jobs call. */
 export const createCommands = (deps: CommandDeps) => {
   const bus = new CommandBus(deps.store, deps.options);
-  const orgDeps = { bus, credentials: deps.credentials };
+  const orgDeps: OrganizationCommandDeps = {
+    bus,
+    credentials: deps.credentials,
+    memberships: deps.memberships,
+  };
   return {
     bus,
     registerUser: (input: RegisterInput, context?: Omit<CommandContext, 'actorId' | 'expectedRevision'>) =>

@@ -20,7 +20,7 @@ export { CURRENT_SCHEMA_VERSION, currentSchemaVersion, UPCASTERS, upcast } from 
 export * from './organization/events';
 export type * from './organization/commands';
 export type { Organization } from './organization/decider';
-export { ORGANIZATION_NAME_MAX, organizationDecider } from './organization/decider';
+export { authorizeAddMember, ORGANIZATION_NAME_MAX, organizationDecider } from './organization/decider';
 
 export * from './project/events';
 export type * from './project/commands';

@@ -24,8 +24,51 @@ describe('config', () => {
     });
   });
 
-  it('treats an empty variable as unset', () => {
+  it('treats an empty variable as unset, whatever it is', () => {
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
+    const config = loadConfig({ JWT_SECRET: '', PORT: ' ', NODE_ENV: '', LOGIN_LIMIT_PER_ACCOUNT: '' });
+    expect(config).toMatchObject({ jwtSecret: undefined, port: 8000, nodeEnv: 'development' });
+    expect(config.rateLimits.loginPerAccount).toBe(10);
+  });
+
+  it('leaves the JWT secret unset outside production (the data folder then holds a generated one)', () => {
+    expect(loadConfig({}).jwtSecret).toBeUndefined();
+    expect(loadConfig({ HOST: '0.0.0.0' }).jwtSecret).toBeUndefined();
+  });
+
+  it('refuses a short or well-known JWT secret whenever the server listens beyond loopback', () => {
+    const wellKnown = 'dev-only-secret-change-me-dev-only-secret';
+    for (const HOST of ['0.0.0.0', '::', '192.168.1.10', 'tracker.example.com']) {
+      expect(() => loadConfig({ HOST, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET.*32 characters/);
+      expect(() => loadConfig({ HOST, JWT_SECRET: wellKnown })).toThrow(/JWT_SECRET.*well-known/);
+      expect(loadConfig({ HOST, JWT_SECRET: 'y'.repeat(32) }).jwtSecret).toBe('y'.repeat(32));
+    }
+    for (const HOST of ['127.0.0.1', 'localhost', '::1']) {
+      expect(loadConfig({ HOST, JWT_SECRET: 'short' }).jwtSecret).toBe('short');
+    }
+  });
+
+  it('reads the limits, the proxy trust and the metrics token', () => {
+    const config = loadConfig({
+      LOGIN_LIMIT_PER_ACCOUNT: '3',
+      LOGIN_LIMIT_PER_ADDRESS: '30',
+      REGISTER_LIMIT_PER_ADDRESS: '4',
+      MEMBERSHIP_LIMIT: '50',
+      WS_SOCKETS_PER_USER: '5',
+      METRICS_TOKEN: 'a-long-metrics-token',
+    });
+    expect(config).toMatchObject({
+      rateLimits: { loginPerAccount: 3, loginPerAddress: 30, registerPerAddress: 4 },
+      membershipLimit: 50,
+      socketsPerUser: 5,
+      metricsToken: 'a-long-metrics-token',
+    });
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
   });
 
   it('fails naming every bad variable', () => {

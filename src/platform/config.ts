@@ -2,50 +2,82 @@ import { z } from 'zod';
 
 /**
  * The only reader of `process.env`. Parses it once into a typed, frozen config and fails fast with a
- * message that names every bad variable.
+ * message that names every bad variable. An empty variable (`JWT_SECRET=` in an env file, an unset
+ * `${VAR}` in compose) counts as unset.
  */
 
-const DEFAULT_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
+/** The development secret earlier versions shipped: known to everyone, so refused wherever it would matter. */
+const WELL_KNOWN_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
+export const JWT_SECRET_MIN = 32;
+
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
 
 const optionalUrl = (protocols: string[]) =>
+  unsetIfEmpty(
+    z
+      .string()
+      .trim()
+      .optional()
+      .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}:`)), {
+        message: `must be a URL starting with ${protocols.map((p) => `${p}:`).join(' or ')}`,
+      }),
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  unsetIfEmpty(z.coerce.number().int().min(min).max(max).default(fallback));
+
+const text = (fallback: string) => unsetIfEmpty(z.string().trim().min(1).default(fallback));
+
+/** `TRUST_PROXY`: unset/`false` (no proxy), `true` (any), a hop count, or addresses and subnets (express syntax). */
+const trustProxy = unsetIfEmpty(
   z
     .string()
     .trim()
     .optional()
-    .transform((v) => (v === '' ? undefined : v))
-    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}:`)), {
-      message: `must be a URL starting with ${protocols.map((p) => `${p}:`).join(' or ')}`,
-    });
-
-const integer = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+    .transform((v): boolean | number | string => {
+      if (v === undefined || v === 'false') return false;
+      if (v === 'true') return true;
+      return /^\d+$/.test(v) ? Number(v) : v;
+    }),
+);
 
 const schema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  ROLE: z.enum(['all', 'api', 'projector']).default('all'),
-  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  NODE_ENV: unsetIfEmpty(z.enum(['development', 'test', 'production']).default('development')),
+  ROLE: unsetIfEmpty(z.enum(['all', 'api', 'projector']).default('all')),
+  HOST: text('127.0.0.1'),
   PORT: integer(8000, 0, 65535),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: unsetIfEmpty(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
-  DATA_DIR: z.string().trim().min(1).default('.data'),
+  DATA_DIR: text('.data'),
   EVENTSTORE_CONNECTION_STRING: optionalUrl(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   DATABASE_POOL_SIZE: integer(10, 1, 200),
-  JWT_SECRET: z.string().min(1).default(DEFAULT_JWT_SECRET),
+  JWT_SECRET: unsetIfEmpty(z.string().optional()),
   PASSWORD_HASH_COST: integer(15, 10, 20),
   COMMAND_RETRIES: integer(5, 0, 50),
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((o) => o.trim())
-        .filter((o) => o !== ''),
-    ),
+  CORS_ORIGINS: unsetIfEmpty(
+    z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim())
+          .filter((o) => o !== ''),
+      ),
+  ),
+  TRUST_PROXY: trustProxy,
   ACCESS_TOKEN_TTL_SECONDS: integer(900, 30, 86_400),
   REFRESH_TOKEN_TTL_SECONDS: integer(14 * 86_400, 60, 365 * 86_400),
-  LOGIN_RATE_LIMIT: integer(20, 1, 100_000),
+  LOGIN_LIMIT_PER_ACCOUNT: integer(10, 1, 1_000_000),
+  LOGIN_LIMIT_PER_ADDRESS: integer(50, 1, 1_000_000),
+  REGISTER_LIMIT_PER_ADDRESS: integer(10, 1, 1_000_000),
+  MEMBERSHIP_LIMIT: integer(1000, 1, 10_000),
+  WS_SOCKETS_PER_USER: integer(20, 1, 10_000),
+  METRICS_TOKEN: unsetIfEmpty(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   READ_YOUR_WRITES_TIMEOUT_MS: integer(5000, 100, 60_000),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 1000, 120_000),
 });
@@ -61,19 +93,28 @@ export type Config = Readonly<{
   dataDir: string;
   /** Set: EventStoreDB holds the event log; unset: the PostgreSQL `events` table. */
   eventStoreConnectionString: string | undefined;
-  /** Set: the realtime bus is Redis pub/sub; unset: in-process. */
+  /** Set: the realtime bus and the login limits use Redis; unset: in-process bus, limits in PostgreSQL. */
   redisUrl: string | undefined;
   databasePoolSize: number;
-  jwtSecret: string;
+  /** Unset (outside production): a secret generated on first start and kept in `dataDir`. */
+  jwtSecret: string | undefined;
   /** log2 of scrypt's N for password hashes. */
   passwordHashCost: number;
   commandRetries: number;
   /** Origins allowed by CORS (`*` for any); none by default. */
   corsOrigins: readonly string[];
+  /** Express's `trust proxy`: false (the default) trusts no `X-Forwarded-For`. */
+  trustProxy: boolean | number | string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
-  /** Login attempts per client address and username per 15 minutes. */
-  loginRateLimit: number;
+  /** Failed logins per account and per client address per 15 minutes; registrations per address per hour. */
+  rateLimits: Readonly<{ loginPerAccount: number; loginPerAddress: number; registerPerAddress: number }>;
+  /** Organizations a user may belong to. */
+  membershipLimit: number;
+  /** Open WebSockets per user per process. */
+  socketsPerUser: number;
+  /** Set: `/metrics` wants `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   readYourWritesTimeoutMs: number;
   shutdownTimeoutMs: number;
 }>;
@@ -81,6 +122,28 @@ export type Config = Readonly<{
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
+
+/** Whether the server listens only where the machine itself can reach it. */
+export const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * A secret anyone could know (the old built-in one) or guess (short) is refused in production and wherever the
+ * server can be reached from another machine; unset is refused in production, where every process needs the same.
+ */
+const jwtSecretProblem = (e: z.infer<typeof schema>): string | null => {
+  const secret = e.JWT_SECRET;
+  const exposed = e.NODE_ENV === 'production' || !isLoopback(e.HOST);
+  if (secret === undefined)
+    return e.NODE_ENV === 'production'
+      ? `must be set to a secret of at least ${JWT_SECRET_MIN} characters in production`
+      : null;
+  if (secret === WELL_KNOWN_JWT_SECRET && exposed)
+    return 'is the well-known development secret: set a secret of your own (e.g. openssl rand -hex 32)';
+  if (secret.length < JWT_SECRET_MIN && exposed)
+    return `must be at least ${JWT_SECRET_MIN} characters when the server listens beyond loopback (HOST=${e.HOST})`;
+  return null;
+};
 
 /** Parses an environment (by default the process's) into the config, or throws a ConfigError naming the variables. */
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
@@ -90,11 +153,8 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && (e.JWT_SECRET === DEFAULT_JWT_SECRET || e.JWT_SECRET.length < 32)) {
-    throw new ConfigError(
-      'invalid configuration:\n  JWT_SECRET: must be set to a secret of at least 32 characters in production',
-    );
-  }
+  const secretProblem = jwtSecretProblem(e);
+  if (secretProblem) throw new ConfigError(`invalid configuration:\n  JWT_SECRET: ${secretProblem}`);
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     role: e.ROLE,
@@ -110,9 +170,17 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     passwordHashCost: e.PASSWORD_HASH_COST,
     commandRetries: e.COMMAND_RETRIES,
     corsOrigins: Object.freeze(e.CORS_ORIGINS),
+    trustProxy: e.TRUST_PROXY,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
-    loginRateLimit: e.LOGIN_RATE_LIMIT,
+    rateLimits: Object.freeze({
+      loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
+      loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
+      registerPerAddress: e.REGISTER_LIMIT_PER_ADDRESS,
+    }),
+    membershipLimit: e.MEMBERSHIP_LIMIT,
+    socketsPerUser: e.WS_SOCKETS_PER_USER,
+    metricsToken: e.METRICS_TOKEN,
     readYourWritesTimeoutMs: e.READ_YOUR_WRITES_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

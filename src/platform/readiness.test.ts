@@ -15,17 +15,19 @@ describe('readiness', () => {
     expect(await readiness.check()).toEqual({ ok: true, checks: { a: 'ok', b: 'ok' } });
   });
 
-  it('names the failing check and why, and still reports the others', async () => {
-    const readiness = createReadiness({
-      database: async () => undefined,
-      redis: async () => {
-        throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+  it('names the failing check by its state only, tells the reason to the log, and reports the others', async () => {
+    const failures: [string, string][] = [];
+    const readiness = createReadiness(
+      {
+        database: async () => undefined,
+        redis: async () => {
+          throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+        },
       },
-    });
-    expect(await readiness.check()).toEqual({
-      ok: false,
-      checks: { database: 'ok', redis: 'connect ECONNREFUSED 127.0.0.1:6379' },
-    });
+      { onFailure: (name, error) => failures.push([name, (error as Error).message]) },
+    );
+    expect(await readiness.check()).toEqual({ ok: false, checks: { database: 'ok', redis: 'down' } });
+    expect(failures).toEqual([['redis', 'connect ECONNREFUSED 127.0.0.1:6379']]);
   });
 
   it('answers within the timeout when a dependency hangs', async () => {
@@ -36,7 +38,7 @@ describe('readiness', () => {
     const started = Date.now();
     const report = await readiness.check();
     expect(Date.now() - started).toBeLessThan(500);
-    expect(report).toEqual({ ok: false, checks: { database: 'ok', eventstore: 'timed out after 100 ms' } });
+    expect(report).toEqual({ ok: false, checks: { database: 'ok', eventstore: 'timeout' } });
   });
 
   it('does not start a hung check again while it is still running', async () => {
@@ -74,7 +76,7 @@ describe('readiness', () => {
       try {
         const report = await createReadiness({ postgres: postgresCheck(pool) }).check();
         expect(report.ok).toBe(false);
-        expect(report.checks.postgres).toMatch(/ECONNREFUSED/);
+        expect(report.checks.postgres).toBe('down');
       } finally {
         await pool.end();
       }
@@ -104,7 +106,7 @@ describe('readiness', () => {
         const started = Date.now();
         const report = await createReadiness({ redis: redisCheck(redis) }).check();
         expect(Date.now() - started).toBeLessThan(100);
-        expect(report).toEqual({ ok: false, checks: { redis: 'redis connection is reconnecting' } });
+        expect(report).toEqual({ ok: false, checks: { redis: 'down' } });
       } finally {
         redis.disconnect();
       }

@@ -6,28 +6,32 @@ import type { Redis } from 'ioredis';
 
 export type ReadinessCheck = () => Promise<void>;
 
+/** A dependency's state. Never its error text: `/readyz` is public, and errors name hosts, users and paths. */
+export type DependencyState = 'ok' | 'down' | 'timeout';
+
 export interface ReadinessReport {
   ok: boolean;
-  /** 'ok', or why the dependency is not ready. */
-  checks: Record<string, 'ok' | string>;
+  checks: Record<string, DependencyState>;
 }
 
 export interface Readiness {
   check(): Promise<ReadinessReport>;
 }
 
-const reasonOf = (error: unknown) => (error instanceof Error && error.message) || String(error) || 'failed';
-
 export const createReadiness = (
   checks: Record<string, ReadinessCheck>,
-  options: { timeoutMs?: number } = {},
+  options: {
+    timeoutMs?: number;
+    /** Told why a dependency is not ready (for the log, which is where the reason belongs). */
+    onFailure?: (name: string, error: unknown) => void;
+  } = {},
 ): Readiness => {
   const timeoutMs = options.timeoutMs ?? 1000;
   // A check still running from an earlier probe is awaited again rather than started anew, so a hung
   // dependency probed every few seconds does not pile up connections or queued commands.
   const inFlight = new Map<string, Promise<void>>();
 
-  const runOne = async (name: string, check: ReadinessCheck): Promise<'ok' | string> => {
+  const runOne = async (name: string, check: ReadinessCheck): Promise<DependencyState> => {
     let running = inFlight.get(name);
     if (!running) {
       running = Promise.resolve()
@@ -36,13 +40,16 @@ export const createReadiness = (
       inFlight.set(name, running);
     }
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`timed out after ${timeoutMs} ms`), timeoutMs);
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
     try {
-      return await Promise.race([running.then(() => 'ok' as const), timeout]);
+      const state = await Promise.race([running.then(() => 'ok' as const), timeout]);
+      if (state === 'timeout') options.onFailure?.(name, new Error(`no answer within ${timeoutMs} ms`));
+      return state;
     } catch (error) {
-      return reasonOf(error);
+      options.onFailure?.(name, error);
+      return 'down';
     } finally {
       clearTimeout(timer);
     }
@@ -52,7 +59,7 @@ export const createReadiness = (
     async check() {
       const entries = Object.entries(checks);
       const results = await Promise.all(entries.map(([name, check]) => runOne(name, check)));
-      const report = Object.fromEntries(entries.map(([name], i) => [name, results[i] ?? 'not run']));
+      const report = Object.fromEntries(entries.map(([name], i) => [name, results[i] ?? 'down']));
       return { ok: results.every((result) => result === 'ok'), checks: report };
     },
   };

@@ -1,3 +1,5 @@
+import { START } from '../eventstore/port';
+
 /** Close codes of API.md's WebSocket protocol. */
 export const CLOSE = {
   /** The server is going away (shutdown). */
@@ -6,15 +8,42 @@ export const CLOSE = {
   policy: 1008,
   /** The socket could not keep up: resume with `since`. */
   tryAgainLater: 1013,
+  /** Not authenticated, or the token expired or its login was revoked while connected. */
   notAuthenticated: 4001,
   notMember: 4003,
   noSuchProject: 4004,
+  /** The user has as many sockets open as a user may. */
+  tooManySockets: 4029,
 } as const;
 
 export const RESYNC = JSON.stringify({ type: 'resync' });
 
 export const userRoom = (userId: string): string => `user:${userId}`;
 export const BROADCAST_ROOM = 'broadcast';
+
+/**
+ * Where the API tells every WebSocket server that a login ended (logout, or a reused refresh token revoked its
+ * family): sockets opened with that login's tokens close with 4001. Not a room clients can join.
+ */
+export const SESSIONS_ROOM = '__sessions__';
+
+export interface SessionRevoked {
+  type: 'session.revoked';
+  user_id: string;
+  session_id: string;
+}
+
+/** The bus message that announces a revoked login (the position only satisfies the bus's framing). */
+export const sessionRevokedMessage = (session: { userId: string; familyId: string }) => ({
+  room: SESSIONS_ROOM,
+  position: START,
+  message: {
+    type: 'session.revoked',
+    position: START,
+    user_id: session.userId,
+    session_id: session.familyId,
+  } satisfies SessionRevoked & { position: string },
+});
 
 export type RealtimeRoute = 'projects' | 'notifications';
 
@@ -23,7 +52,8 @@ export const parseRoute = (pathname: string): { route: RealtimeRoute; projectId?
   const project = /^\/ws\/projects\/([^/]+)\/?$/.exec(pathname);
   if (project) {
     try {
-      return { route: 'projects', projectId: decodeURIComponent(project[1]!) };
+      // Ids are UUIDs, which are case-insensitive: an upper-case id joins the same room as a lower-case one.
+      return { route: 'projects', projectId: decodeURIComponent(project[1]!).toLowerCase() };
     } catch {
       return null; // not valid percent-encoding
     }

@@ -13,9 +13,18 @@ import {
   parseRoute,
   RESYNC,
   type RealtimeRoute,
+  SESSIONS_ROOM,
+  type SessionRevoked,
   tokenFrom,
   userRoom,
 } from './protocol';
+
+/** Who a valid access token names, from which login, until when (ms since the epoch). */
+export interface SocketIdentity {
+  userId: string;
+  sessionId: string | null;
+  expiresAt: number;
+}
 
 export interface RealtimeMetrics {
   socketOpened(route: RealtimeRoute): void;
@@ -28,8 +37,14 @@ export interface RealtimeOptions {
   server: Server;
   bus: Bus;
   db: Knex;
-  /** The user id of a valid access token, or null. */
-  verifyToken(token: string): string | null;
+  /** The identity of a valid access token, or null. */
+  verifyToken(token: string): SocketIdentity | null;
+  /** Whether a login (refresh token family) is still in force; a socket of a revoked one is refused with 4001. */
+  isSessionActive?(sessionId: string): Promise<boolean>;
+  /** Open sockets one user may have on this server; the next is closed with 4029. Default 20. */
+  maxSocketsPerUser?: number;
+  /** A socket the server closes is cut this long after, if the client never answers the close. Default 3 s. */
+  closeTimeoutMs?: number;
   logger?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   metrics?: RealtimeMetrics;
   /** Ping interval; a socket that has not answered the previous ping is dropped. */
@@ -44,6 +59,9 @@ interface Client {
   ws: WebSocket;
   route: RealtimeRoute;
   userId: string;
+  sessionId: string | null;
+  /** Closes the socket with 4001 when its token expires. */
+  expiry: NodeJS.Timeout;
   rooms: string[];
   projectId?: string;
   organizationId?: string;
@@ -87,13 +105,24 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
   });
   const rooms = new Map<string, Room>();
   const clients = new Set<Client>();
+  const byUser = new Map<string, Set<Client>>();
+  const maxSocketsPerUser = options.maxSocketsPerUser ?? 20;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 3000;
   let closing = false;
+
+  /** Closes with a code; a client that never answers the close handshake is cut after `closeTimeoutMs`. */
+  const closeSocket = (ws: WebSocket, code: number, reason: string): void => {
+    ws.close(code, reason);
+    const cut = setTimeout(() => ws.terminate(), closeTimeoutMs);
+    cut.unref();
+    ws.once('close', () => clearTimeout(cut));
+  };
 
   const send = (client: Client, message: BusMessage, data: Buffer): void => {
     if (message.position <= client.lastPosition) return;
     if (client.ws.bufferedAmount > maxBufferedBytes) {
       metrics?.slowSocketDropped(client.route);
-      client.ws.close(CLOSE.tryAgainLater, 'too slow; resume with since');
+      closeSocket(client.ws, CLOSE.tryAgainLater, 'too slow; resume with since');
       return;
     }
     client.lastPosition = message.position;
@@ -125,6 +154,9 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
 
   const leave = (client: Client): void => {
     client.closed = true;
+    clearTimeout(client.expiry);
+    const mine = byUser.get(client.userId);
+    if (mine?.delete(client) && mine.size === 0) byUser.delete(client.userId);
     if (clients.delete(client)) metrics?.socketClosed(client.route);
     for (const room of client.rooms.splice(0)) {
       const entry = rooms.get(room);
@@ -135,6 +167,13 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
         rooms.delete(room);
       }
     }
+  };
+
+  /** Sends what arrived while the connection was being set up, and lets later messages through. */
+  const releaseHeld = (client: Client): void => {
+    const held = client.held ?? [];
+    client.held = null;
+    for (const message of held) send(client, message, Buffer.from(message.payload));
   };
 
   /** Sends the project feed after the client's last position, then what arrived live meanwhile. */
@@ -164,9 +203,7 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
       } while (client.replayAgain && !client.closed);
     } finally {
       client.replaying = false;
-      const held = client.held ?? [];
-      client.held = null;
-      for (const message of held) send(client, message, Buffer.from(message.payload));
+      releaseHeld(client);
     }
   };
 
@@ -179,8 +216,8 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
   const connectProject = async (client: Client, projectId: string, since: string | null): Promise<void> => {
     const access = await projectAccess(db, projectId, client.userId);
     if (client.closed) return;
-    if (!access) return client.ws.close(CLOSE.noSuchProject, 'no such project');
-    if (!access.role) return client.ws.close(CLOSE.notMember, 'not a member');
+    if (!access) return closeSocket(client.ws, CLOSE.noSuchProject, 'no such project');
+    if (!access.role) return closeSocket(client.ws, CLOSE.notMember, 'not a member');
     client.projectId = projectId;
     client.organizationId = access.organizationId;
     client.held = [];
@@ -193,9 +230,7 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
     }
     if (since !== null) client.ws.send(RESYNC);
     client.lastPosition = await latestFeedPosition(db, projectId);
-    const held = client.held ?? [];
-    client.held = null;
-    for (const message of held) send(client, message, Buffer.from(message.payload));
+    releaseHeld(client);
     return markReady(client);
   };
 
@@ -205,21 +240,35 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
       url,
       req.headers as { authorization?: string; 'sec-websocket-protocol'?: string },
     );
-    const userId = token ? options.verifyToken(token) : null;
-    if (!userId) return ws.close(CLOSE.notAuthenticated, 'not authenticated');
+    const identity = token ? options.verifyToken(token) : null;
+    if (!identity) return closeSocket(ws, CLOSE.notAuthenticated, 'not authenticated');
+    const { userId, sessionId } = identity;
+    // Counted and registered before anything is awaited: sockets connecting at once cannot all pass the cap,
+    // and a shutdown that starts meanwhile finds this socket to close.
+    const mine = byUser.get(userId) ?? new Set<Client>();
+    if (mine.size >= maxSocketsPerUser)
+      return closeSocket(ws, CLOSE.tooManySockets, `at most ${maxSocketsPerUser} open sockets per user`);
     const client: Client = {
       ws,
       route: target.route,
       userId,
+      sessionId,
+      expiry: setTimeout(
+        () => closeSocket(ws, CLOSE.notAuthenticated, 'the token expired'),
+        Math.max(0, identity.expiresAt - Date.now()),
+      ),
       rooms: [],
       lastPosition: START,
-      held: null,
+      held: [],
       alive: true,
       closed: false,
       ready: false,
       replaying: false,
       replayAgain: false,
     };
+    client.expiry.unref();
+    mine.add(client);
+    byUser.set(userId, mine);
     clients.add(client);
     metrics?.socketOpened(client.route);
     ws.on('pong', () => {
@@ -229,14 +278,18 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
     ws.on('error', () => leave(client));
     // Clients have nothing to say on these routes; what they send is read and dropped (maxPayload bounds it).
     ws.on('message', () => undefined);
-    if (target.route === 'projects') {
-      await connectProject(client, target.projectId!, url.searchParams.get('since'));
-    } else {
-      client.lastPosition = START;
+    if (target.route === 'notifications') {
+      // Joined before the login is checked, holding what arrives meanwhile: nothing sent after the handshake is lost.
       await join(client, userRoom(userId));
       await join(client, BROADCAST_ROOM);
-      client.ready = true;
     }
+    if (sessionId !== null && options.isSessionActive && !(await options.isSessionActive(sessionId)))
+      return closeSocket(ws, CLOSE.notAuthenticated, 'this login has ended');
+    if (client.closed) return;
+    if (target.route === 'projects')
+      return connectProject(client, target.projectId!, url.searchParams.get('since'));
+    releaseHeld(client);
+    client.ready = true;
   };
 
   const refuse = (socket: Duplex, status: string): void => {
@@ -263,7 +316,7 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       onConnection(ws, req, url).catch((error: unknown) => {
         options.logger?.error({ err: error }, 'websocket connection failed');
-        ws.close(1011, 'server error');
+        closeSocket(ws, 1011, 'server error');
       });
     });
   };
@@ -278,6 +331,20 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
         continue;
       }
       replay(client).catch((error: unknown) => options.logger?.warn({ err: error }, 'gap replay failed'));
+    }
+  });
+
+  // A login ended somewhere (any API process): its sockets on this server close.
+  const stopWatchingSessions = bus.subscribe(SESSIONS_ROOM, (message) => {
+    let revoked: SessionRevoked;
+    try {
+      revoked = JSON.parse(message.payload) as SessionRevoked;
+    } catch {
+      return;
+    }
+    for (const client of byUser.get(revoked.user_id) ?? []) {
+      if (client.sessionId === revoked.session_id)
+        closeSocket(client.ws, CLOSE.notAuthenticated, 'this login has ended');
     }
   });
 
@@ -311,7 +378,7 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
       const members = await currentMemberships(db, [...pairs.values()]);
       for (const c of clients) {
         if (c.organizationId && !members.has(`${c.organizationId}|${c.userId}`))
-          c.ws.close(CLOSE.notMember, 'no longer a member');
+          closeSocket(c.ws, CLOSE.notMember, 'no longer a member');
       }
     } catch (error) {
       options.logger?.warn({ err: error }, 'membership check failed');
@@ -331,6 +398,7 @@ export const createRealtimeServer = (options: RealtimeOptions) => {
     /** Stops accepting, closes every socket with 1001. */
     async close(): Promise<void> {
       closing = true;
+      stopWatchingSessions();
       clearInterval(heartbeat);
       clearInterval(membershipCheck);
       options.server.off('upgrade', onUpgrade);

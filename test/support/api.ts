@@ -47,7 +47,7 @@ export const createTestApi = async (overrides: Partial<SystemSettings> = {}): Pr
     publisher: bus,
     passwordHashCost: 10,
     commandRetries: 50,
-    loginRateLimit: { windowMs: 60_000, limit: 1000 },
+    rateLimits: { loginPerAccount: 1000, loginPerAddress: 1000, registerPerAddress: 100_000 },
     ...overrides,
   });
   system.projector.start();

@@ -24,6 +24,7 @@ export const serve = async (
     bus,
     db: api.knex,
     verifyToken: (token) => api.system.tokens.verify(token),
+    isSessionActive: (sessionId) => api.system.sessions.isActive(sessionId),
     membershipCheckMs: 200,
     ...options,
   });

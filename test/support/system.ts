@@ -6,6 +6,7 @@ import { pgCredentialStore } from '../../src/commands/users/pg-credential-store'
 import { scryptHasher } from '../../src/commands/users/password';
 import { PgEventStore } from '../../src/eventstore/postgres/pg-event-store';
 import { migrations } from '../../src/migrations';
+import { membershipCount } from '../../src/projections/organizations/queries';
 import { migrateToLatest } from '../../src/platform/migrator';
 import { createTestDatabase, type TestDatabase, testPool } from './database';
 
@@ -28,6 +29,7 @@ export const createTestSystem = async (prefix = 'tt_sys'): Promise<TestSystem> =
     store,
     credentials: pgCredentialStore(knex),
     hasher: scryptHasher(10),
+    memberships: { count: (userId) => membershipCount(knex, userId), limit: 1000 },
     options: { maxRetries: 20 },
   });
   return {

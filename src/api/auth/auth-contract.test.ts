@@ -71,7 +71,12 @@ describe('auth endpoints: the remaining refusals and aliases', () => {
       ]) {
         const rotated = await api.http.post(path).send({ refresh });
         expectStatus(rotated, 200);
-        expect(rotated.body).toEqual({ access: expect.any(String), refresh: expect.any(String) });
+        expect(rotated.body).toEqual({
+          access: expect.any(String),
+          refresh: expect.any(String),
+          token_type: 'Bearer',
+          expires_in: 900,
+        });
         expectStatus(
           await api.http.get('/api/v1/me').set('Authorization', `Bearer ${rotated.body.access}`),
           200,

@@ -27,7 +27,9 @@ export const createAuthenticate = (tokens: TokenService): RequestHandler => {
     new JwtStrategy(
       {
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKey: tokens.secret,
+        // The key object made once: a string secret would be turned into a key on every request. passport-jwt
+        // hands it to jsonwebtoken's verify, which takes key objects; its types only know strings and buffers.
+        secretOrKeyProvider: (_req, _token, done) => done(null, tokens.key as unknown as Buffer),
         algorithms: [tokens.algorithm],
         issuer: tokens.issuer,
         audience: tokens.audience,

@@ -1,4 +1,3 @@
-import type { RequestHandler } from 'express';
 import type { Commands } from '../../commands';
 import type { CredentialStore } from '../../commands/users/credentials';
 import type { PasswordHasher } from '../../commands/users/password';
@@ -6,7 +5,9 @@ import { PASSWORD_MAX, PASSWORD_MIN } from '../../commands/users/register';
 import type { SessionStore } from '../../commands/users/sessions';
 import { type CommandResponseDeps, respondToCommand } from '../command-response';
 import { problemSchema, z } from '../openapi';
+import { idempotentCommandId } from '../idempotency';
 import { HttpError } from '../problem';
+import type { AuthLimiters } from '../rate-limits';
 import { requestId } from '../request-id';
 import { minPosition } from '../routes/shared';
 import { type RouteSpec, route } from '../routing';
@@ -20,7 +21,9 @@ export interface AuthDeps {
   sessions: SessionStore;
   tokens: TokenService;
   responses: CommandResponseDeps;
-  loginLimiter: RequestHandler;
+  limiters: AuthLimiters;
+  /** A login's refresh token family was revoked (logout, or a spent token reused): its sockets must close. */
+  onSessionRevoked?: (session: { userId: string; familyId: string }) => void;
 }
 
 const registerBody = z
@@ -44,7 +47,6 @@ const tokensSchema = z
   })
   .openapi('Tokens');
 const refreshBody = z.object({ refresh: z.string().min(1).max(200) }).openapi('RefreshRequest');
-const refreshedSchema = z.object({ access: z.string(), refresh: z.string() }).openapi('RefreshedTokens');
 
 const invalidCredentials = () =>
   new HttpError(401, 'Not authenticated', 'invalid username or password', {
@@ -63,7 +65,7 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
       tag: 'auth',
       auth: false,
       body: loginBody,
-      before: [deps.loginLimiter],
+      before: deps.limiters.login,
       idempotent: false,
       responses: {
         200: { description: 'Tokens', schema: tokensSchema },
@@ -73,9 +75,10 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
         const user = await deps.credentials.findByUsername(body.username);
         const ok = await deps.hasher.verify(body.password, user?.passwordHash ?? (await decoy));
         if (!user || !ok) throw invalidCredentials();
+        const session = await deps.sessions.start(user.userId);
         res.json({
-          access: deps.tokens.sign(user.userId),
-          refresh: await deps.sessions.start(user.userId),
+          access: deps.tokens.sign(user.userId, session.familyId),
+          refresh: session.refresh,
           token_type: 'Bearer',
           expires_in: deps.tokens.accessTtlSeconds,
         });
@@ -92,11 +95,12 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
       body: refreshBody,
       idempotent: false,
       responses: {
-        200: { description: 'New tokens', schema: refreshedSchema },
+        200: { description: 'New tokens', schema: tokensSchema },
         401: { description: 'Unknown, expired, spent or revoked refresh token', schema: problemSchema },
       },
       async handler({ body, res }) {
         const outcome = await deps.sessions.rotate(body.refresh);
+        if (!outcome.ok && outcome.reason === 'reused') deps.onSessionRevoked?.(outcome);
         if (!outcome.ok) {
           throw new HttpError(
             401,
@@ -107,7 +111,12 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
             },
           );
         }
-        res.json({ access: deps.tokens.sign(outcome.userId), refresh: outcome.refresh });
+        res.json({
+          access: deps.tokens.sign(outcome.userId, outcome.familyId),
+          refresh: outcome.refresh,
+          token_type: 'Bearer',
+          expires_in: deps.tokens.accessTtlSeconds,
+        });
       },
     });
 
@@ -119,12 +128,16 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
       tag: 'auth',
       auth: false,
       body: registerBody,
+      before: deps.limiters.register,
       responses: {
         201: { description: 'Registered', schema: userSchema },
         409: { description: 'Username or email taken' },
       },
       async handler({ body, req, res }) {
-        const result = await deps.commands.registerUser(body, { correlationId: requestId(req) });
+        const result = await deps.commands.registerUser(body, {
+          correlationId: requestId(req),
+          commandId: idempotentCommandId(res),
+        });
         const user = result.events[0]!.data;
         await respondToCommand(deps.responses, req, res, {
           position: result.position,
@@ -148,7 +161,8 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
       idempotent: false,
       responses: { 204: { description: 'Logged out' } },
       async handler({ body, req, res }) {
-        await deps.sessions.revoke(body.refresh, principal(req).id);
+        const revoked = await deps.sessions.revoke(body.refresh, principal(req).id);
+        if (revoked) deps.onSessionRevoked?.(revoked);
         res.status(204).end();
       },
     }),

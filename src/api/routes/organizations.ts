@@ -22,7 +22,7 @@ const organizationDetail = organizationSchema
   .openapi('OrganizationDetail');
 const memberSchema = z
   .object({
-    user: z.object({ id: z.uuid(), username: z.string().nullable(), email: z.string().nullable() }),
+    user: z.object({ id: z.uuid(), username: z.string().nullable() }),
     role: roleSchema,
     joined_at: z.string(),
   })

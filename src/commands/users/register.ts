@@ -1,9 +1,8 @@
-import { ValidationError } from '../../domain/shared/errors';
-import { IllegalStateError } from '../../domain/shared/errors';
+import { DomainError, IllegalStateError, ValidationError } from '../../domain/shared/errors';
 import { userDecider } from '../../domain/user/decider';
 import { type UserRegistered, userStream } from '../../domain/user/events';
 import type { CommandBus, CommandContext, CommandResult } from '../handle';
-import { uuidv7 } from '../ids';
+import { newAggregateId } from '../ids';
 import { type CredentialStore, TakenError } from './credentials';
 import type { PasswordHasher } from './password';
 
@@ -26,6 +25,8 @@ export interface UserCommandDeps {
 /**
  * Registers a user: the credentials row reserves the username and email (unique in PostgreSQL), then the
  * `UserRegistered` event (no secrets) records that the user exists. If the append fails the row is removed.
+ * With a command id (an Idempotency-Key) the user id derives from it, so a retry after a crash between the two
+ * steps finds its own row and completes the registration instead of refusing the username as taken.
  */
 export const registerUser = async (
   deps: UserCommandDeps,
@@ -39,7 +40,7 @@ export const registerUser = async (
   ) {
     throw ValidationError.field('password', `must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
   }
-  const userId = uuidv7();
+  const userId = newAggregateId(context.commandId);
   const command = {
     type: 'RegisterUser' as const,
     data: { userId, username: input.username, email: input.email },
@@ -56,8 +57,9 @@ export const registerUser = async (
       isAdmin: input.isAdmin ?? false,
     });
   } catch (error) {
-    if (error instanceof TakenError) throw new IllegalStateError(error.message, { cause: error });
-    throw error;
+    if (!(error instanceof TakenError)) throw error;
+    const earlier = context.commandId === undefined ? null : await deps.credentials.findById(userId);
+    if (earlier === null) throw new IllegalStateError(error.message, { cause: error });
   }
   try {
     const result = await deps.bus.handle(
@@ -71,7 +73,9 @@ export const registerUser = async (
     );
     return { ...result, userId };
   } catch (error) {
-    await deps.credentials.remove(userId).catch(() => undefined);
+    // A refusal frees the username. An outage may have appended or not: with a command id, a retry completes it.
+    if (context.commandId === undefined || error instanceof DomainError)
+      await deps.credentials.remove(userId).catch(() => undefined);
     throw error;
   }
 };

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 
 /**
@@ -29,16 +29,30 @@ export const sessionsMigration: Knex.Migration = {
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 const newToken = (): string => randomBytes(32).toString('base64url');
 
+/** A login: the family its refresh tokens belong to (access tokens carry it as their session id). */
+export interface Session {
+  userId: string;
+  familyId: string;
+  refresh: string;
+}
+
 export type RotateOutcome =
-  | { ok: true; userId: string; refresh: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
+  | ({ ok: true } & Session)
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' }
+  /** A spent token came back: it leaked, and its family is revoked now. */
+  | { ok: false; reason: 'reused'; userId: string; familyId: string };
 
 export interface SessionStore {
   /** Starts a new family for a login. */
-  start(userId: string): Promise<string>;
+  start(userId: string): Promise<Session>;
   rotate(refresh: string): Promise<RotateOutcome>;
-  /** Ends the token's family (logout). Unknown tokens, and tokens of another user when `userId` is given, are ignored. */
-  revoke(refresh: string, userId?: string): Promise<void>;
+  /**
+   * Ends the token's family (logout) and returns it; unknown tokens, and tokens of another user when `userId` is
+   * given, are ignored (null).
+   */
+  revoke(refresh: string, userId?: string): Promise<{ userId: string; familyId: string } | null>;
+  /** Whether the family can still be used: neither revoked nor past every token's expiry. */
+  isActive(familyId: string): Promise<boolean>;
   /** Deletes tokens that expired before `before`; returns how many. */
   purgeExpired(before: Date): Promise<number>;
 }
@@ -56,8 +70,8 @@ export const pgSessionStore = (knex: Knex, options: { ttlSeconds: number }): Ses
   };
   return {
     async start(userId) {
-      const { rows } = await knex.raw<{ rows: { id: string }[] }>('SELECT gen_random_uuid() AS id');
-      return insert(knex, userId, rows[0]!.id);
+      const familyId = randomUUID();
+      return { userId, familyId, refresh: await insert(knex, userId, familyId) };
     },
     rotate(refresh) {
       return knex.transaction(async (trx) => {
@@ -74,12 +88,19 @@ export const pgSessionStore = (knex: Knex, options: { ttlSeconds: number }): Ses
           return {
             ok: true as const,
             userId: row.user_id,
+            familyId: row.family_id,
             refresh: await insert(trx, row.user_id, row.family_id),
           };
         const known = (await trx('refresh_tokens')
           .where({ token_hash: hashToken(refresh) })
           .first()) as
-          | { family_id: string; used_at: Date | null; revoked_at: Date | null; expires_at: Date }
+          | {
+              family_id: string;
+              user_id: string;
+              used_at: Date | null;
+              revoked_at: Date | null;
+              expires_at: Date;
+            }
           | undefined;
         if (!known) return { ok: false as const, reason: 'unknown' as const };
         if (known.revoked_at) return { ok: false as const, reason: 'revoked' as const };
@@ -88,7 +109,12 @@ export const pgSessionStore = (knex: Knex, options: { ttlSeconds: number }): Ses
             .where({ family_id: known.family_id })
             .whereNull('revoked_at')
             .update({ revoked_at: trx.fn.now() });
-          return { ok: false as const, reason: 'reused' as const };
+          return {
+            ok: false as const,
+            reason: 'reused' as const,
+            userId: known.user_id,
+            familyId: known.family_id,
+          };
         }
         return { ok: false as const, reason: 'expired' as const };
       });
@@ -97,11 +123,21 @@ export const pgSessionStore = (knex: Knex, options: { ttlSeconds: number }): Ses
       const known = (await knex('refresh_tokens')
         .where({ token_hash: hashToken(refresh) })
         .first()) as { family_id: string; user_id: string } | undefined;
-      if (known && (userId === undefined || known.user_id === userId))
-        await knex('refresh_tokens')
-          .where({ family_id: known.family_id })
-          .whereNull('revoked_at')
-          .update({ revoked_at: knex.fn.now() });
+      if (!known || (userId !== undefined && known.user_id !== userId)) return null;
+      await knex('refresh_tokens')
+        .where({ family_id: known.family_id })
+        .whereNull('revoked_at')
+        .update({ revoked_at: knex.fn.now() });
+      return { userId: known.user_id, familyId: known.family_id };
+    },
+    async isActive(familyId) {
+      const row = await knex('refresh_tokens')
+        .select(knex.raw('1'))
+        .where({ family_id: familyId })
+        .whereNull('revoked_at')
+        .where('expires_at', '>', knex.fn.now())
+        .first();
+      return row !== undefined;
     },
     async purgeExpired(before) {
       return knex('refresh_tokens').where('expires_at', '<', before).delete();

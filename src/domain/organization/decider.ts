@@ -75,6 +75,19 @@ const roleCheck = oneOf(ROLES);
 const nameCheck = trimmedText(ORGANIZATION_NAME_MAX);
 
 /**
+ * Whether the actor may add a member with this role: NotFound for a non-member, Forbidden for a role that may
+ * not. The command side asks this before it looks the new member up, so that a caller who may not add anyone
+ * cannot learn from the answer whether a username exists.
+ */
+export const authorizeAddMember = (state: Organization, actorId: string, role: Role): Role => {
+  const actor = actorRole(state, actorId);
+  if (actor === 'member') throw new ForbiddenError('a member may not add members');
+  const added = validated({ role: roleCheck(role) }).role;
+  if (actor === 'manager' && added !== 'member') throw new ForbiddenError('a manager may only add members');
+  return added;
+};
+
+/**
  * Checks run in one order everywhere: visibility (NotFound), permission (Forbidden),
  * input (Validation), current state (IllegalState), and only then "nothing to change" ([]).
  */
@@ -95,11 +108,7 @@ export const decide = (command: OrganizationCommand, state: Organization): Organ
       return [{ type: 'OrganizationRenamed', data: { organizationId, name, previousName } }];
     }
     case 'AddMember': {
-      const role = actorRole(state, actorId);
-      if (role === 'member') throw new ForbiddenError('a member may not add members');
-      const added = validated({ role: roleCheck(command.data.role) }).role;
-      if (role === 'manager' && added !== 'member')
-        throw new ForbiddenError('a manager may only add members');
+      const added = authorizeAddMember(state, actorId, command.data.role);
       const { userId } = command.data;
       if (state.members.has(userId)) throw new IllegalStateError('already a member');
       return [{ type: 'MemberAdded', data: { organizationId: state.organizationId, userId, role: added } }];

@@ -9,8 +9,9 @@ import { isIsoTime } from '../shared/values';
 import { afterOrganization } from './paging';
 import { roleOf } from './roles';
 
+/** A member as other members see them: no email (a member's email is theirs to show, in `/me/`). */
 export interface MemberView {
-  user: { id: string; username: string | null; email: string | null };
+  user: { id: string; username: string | null };
   role: Role;
   joined_at: string;
 }
@@ -39,7 +40,6 @@ export const listMembers = async (
     .select(
       'm.user_id',
       'u.username',
-      'u.email',
       'm.role',
       'm.joined_at',
       db.raw(`${timeText('m.joined_at')} AS joined_key`),
@@ -56,14 +56,13 @@ export const listMembers = async (
     rows as {
       user_id: string;
       username: string | null;
-      email: string | null;
       role: Role;
       joined_at: Date;
       joined_key: string;
     }[],
     limit,
     (r) => ({
-      user: { id: r.user_id, username: r.username, email: r.email },
+      user: { id: r.user_id, username: r.username },
       role: r.role,
       joined_at: isoTime(r.joined_at),
     }),

@@ -67,7 +67,7 @@ export const getOrganization = async (
 };
 
 export type { MemberView, MembershipView } from './members';
-export { organizationIdsOf, roleOf } from './roles';
+export { membershipCount, organizationIdsOf, roleOf } from './roles';
 export { listMembers, listMemberships } from './members';
 
 /** Of the given (organization, user) pairs, those that are memberships now, as `organizationId|userId` keys. */

@@ -21,3 +21,10 @@ export const organizationIdsOf = async (db: Knex, userId: string): Promise<strin
     .orderBy('organization_id');
   return rows.map((r) => r.organization_id);
 };
+
+/** How many organizations the user belongs to (the membership limit counts these). */
+export const membershipCount = async (db: Knex, userId: string): Promise<number> => {
+  if (!isUuid(userId)) return 0;
+  const row = await db('memberships').where({ user_id: userId }).count<{ n: string }[]>({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+};
