@@ -5,7 +5,7 @@ import { sessionsMigration } from './commands/users/sessions';
 import { eventStoreMigration } from './eventstore/postgres/schema';
 import type { MigrationList } from './platform/migrator';
 import { readModelMigrations } from './projections/read-models';
-import { checkpointsMigration } from './projections/runner/schema';
+import { checkpointStoreMigration, checkpointsMigration } from './projections/runner/schema';
 
 /** Every part's schema, in the order it must be applied. */
 export const migrations: MigrationList = [
@@ -16,5 +16,6 @@ export const migrations: MigrationList = [
   ['0005_idempotency_leases', idempotencyLeasesMigration],
   ['0006_rate_limits', rateLimitsMigration],
   ['0100_projector_checkpoints', checkpointsMigration],
+  ['0101_projector_checkpoint_store', checkpointStoreMigration],
   ...readModelMigrations,
 ];

@@ -4,12 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  AppendTooLargeError,
   type AllSubscription,
   type EventData,
   type EventStore,
   type Position,
   type RecordedEvent,
   START,
+  StreamDeletedError,
   type SubscriptionMessage,
   WrongExpectedRevisionError,
   isPosition,
@@ -18,6 +20,23 @@ import {
 export interface ContractTarget {
   store: EventStore;
   teardown(): Promise<void>;
+  /** Deletes a stream with the server's own tools: soft (it may come back) or hard (a tombstone). */
+  deleteStream?(streamId: string, how: 'soft' | 'hard'): Promise<void>;
+  /** The most bytes the server takes in one append. */
+  maxAppendBytes?: number;
+}
+
+/** What an adapter's log can do beyond the port, each with cases of its own. */
+export interface ContractOptions {
+  /**
+   * The log is shared with other applications (EventStoreDB): names a stream outside the store's scope for a test
+   * prefix. Such streams can be written and read one by one, but whole-log reads must never show them.
+   */
+  foreignStream?: (testPrefix: string) => string;
+  /** Streams can be deleted (the target gives `deleteStream`). */
+  deletesStreams?: boolean;
+  /** Appends have a size limit (the target gives `maxAppendBytes`). */
+  limitsAppendSize?: boolean;
 }
 
 const metadata = (overrides: Partial<EventData['metadata']> = {}): EventData['metadata'] => ({
@@ -58,7 +77,11 @@ const collect = (subscription: AllSubscription) => {
   return { messages, events, done, waitFor };
 };
 
-export const eventStoreContract = (name: string, factory: () => Promise<ContractTarget>): void => {
+export const eventStoreContract = (
+  name: string,
+  factory: () => Promise<ContractTarget>,
+  options: ContractOptions = {},
+): void => {
   describe(`${name} event store contract`, () => {
     let target: ContractTarget;
     let store: EventStore;
@@ -221,6 +244,14 @@ export const eventStoreContract = (name: string, factory: () => Promise<Contract
       });
     });
 
+    describe('the store itself', () => {
+      it('names its kind and answers a ping', async () => {
+        expect(typeof store.kind).toBe('string');
+        expect(store.kind.length).toBeGreaterThan(0);
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+
     describe('reading a stream', () => {
       it('reads forwards and backwards from a revision, bounded by a count', async () => {
         const id = stream('r');
@@ -287,6 +318,116 @@ export const eventStoreContract = (name: string, factory: () => Promise<Contract
         expect(head >= position).toBe(true);
       });
     });
+
+    const foreignStream = options.foreignStream;
+    if (foreignStream) {
+      describe("other applications' events in the same log", () => {
+        it('keeps them out of whole-log reads, subscriptions and the head, even with matching event types', async () => {
+          const typePrefix = `${prefix}Type`;
+          const byType = { on: 'eventType' as const, prefixes: [typePrefix] };
+          const foreign = foreignStream(prefix);
+          await store.appendToStream(stream('mine'), [event(`${typePrefix}Mine1`)]);
+          await store.appendToStream(foreign, [event(`${typePrefix}Foreign1`)]);
+          const mine = await store.appendToStream(stream('mine'), [event(`${typePrefix}Mine2`)]);
+          const last = await store.appendToStream(foreign, [event(`${typePrefix}Foreign2`)]);
+          await readable(mine.position);
+
+          expect((await store.readAll({ filter: byType })).map((e) => e.type)).toEqual([
+            `${typePrefix}Mine1`,
+            `${typePrefix}Mine2`,
+          ]);
+          expect(await store.headPosition()).not.toBe(last.position);
+          const subscription = store.subscribeToAll({ filter: byType });
+          const seen = collect(subscription);
+          await seen.waitFor(() => seen.messages.some((m) => m.kind === 'caughtUp'));
+          await store.appendToStream(foreign, [event(`${typePrefix}Foreign3`)]);
+          await store.appendToStream(stream('mine'), [event(`${typePrefix}Mine3`)]);
+          await seen.waitFor(() => seen.events.length >= 3);
+          await new Promise((r) => setTimeout(r, 100));
+          expect(seen.events.map((e) => e.type)).toEqual([
+            `${typePrefix}Mine1`,
+            `${typePrefix}Mine2`,
+            `${typePrefix}Mine3`,
+          ]);
+          await subscription.stop();
+          await seen.done;
+          // One by one, a foreign stream is an ordinary stream.
+          expect((await store.readStream(foreign)).map((e) => e.type)).toEqual([
+            `${typePrefix}Foreign1`,
+            `${typePrefix}Foreign2`,
+            `${typePrefix}Foreign3`,
+          ]);
+        });
+      });
+    }
+
+    if (options.deletesStreams) {
+      describe('deleted streams', () => {
+        it('reads a deleted stream as empty with no revision, soft or hard', async () => {
+          const soft = stream('soft');
+          const hard = stream('hard');
+          await store.appendToStream(soft, [event('A'), event('B')]);
+          await store.appendToStream(hard, [event('A')]);
+          await target.deleteStream!(soft, 'soft');
+          await target.deleteStream!(hard, 'hard');
+          expect(await store.readStream(soft)).toEqual([]);
+          expect(await store.streamRevision(soft)).toBeNull();
+          expect(await store.readStream(hard)).toEqual([]);
+          expect(await store.streamRevision(hard)).toBeNull();
+        });
+
+        it('refuses an append to a hard-deleted stream with StreamDeletedError naming it', async () => {
+          const hard = stream('hard');
+          await store.appendToStream(hard, [event('A')]);
+          await target.deleteStream!(hard, 'hard');
+          const error = await store.appendToStream(hard, [event('B')]).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(StreamDeletedError);
+          expect((error as StreamDeletedError).streamId).toBe(hard);
+        });
+
+        it('never hands a deletion marker to whole-log readers', async () => {
+          const hard = stream('hard');
+          await store.appendToStream(hard, [event('A')]);
+          await target.deleteStream!(hard, 'hard');
+          const { position } = await store.appendToStream(stream('after'), [event('B')]);
+          await readable(position);
+          // The deleted stream's own events may stay in the log until a scavenge; its tombstone never shows.
+          const read = (await store.readAll({ filter: onlyMine() })).map((e) => e.type);
+          expect(read).toContain('B');
+          expect(read.filter((type) => type !== 'A' && type !== 'B')).toEqual([]);
+          const subscription = store.subscribeToAll({ filter: onlyMine() });
+          const seen = collect(subscription);
+          await seen.waitFor(() => seen.messages.some((m) => m.kind === 'caughtUp'));
+          expect(seen.events.map((e) => e.type)).toEqual(read);
+          await subscription.stop();
+          await seen.done;
+        });
+      });
+    }
+
+    if (options.limitsAppendSize) {
+      describe('the append size limit', () => {
+        it('takes an append just under the limit and refuses one over it with AppendTooLargeError', async () => {
+          const max = target.maxAppendBytes!;
+          const id = stream('big');
+          const under = 'u'.repeat(max - 16 * 1024);
+          await store.appendToStream(id, [event('Big', { text: under })], { expectedRevision: 'no_stream' });
+          const over = await store
+            .appendToStream(id, [event('Bigger', { text: 'o'.repeat(max + 1024) })])
+            .catch((e: unknown) => e);
+          expect(over).toBeInstanceOf(AppendTooLargeError);
+          // The limit is per append, not per event.
+          const half = 'h'.repeat(Math.ceil(max * 0.6));
+          const split = await store
+            .appendToStream(id, [event('Half', { text: half }), event('Half', { text: half })])
+            .catch((e: unknown) => e);
+          expect(split).toBeInstanceOf(AppendTooLargeError);
+          const events = await store.readStream(id);
+          expect(events.map((e) => e.type)).toEqual(['Big']);
+          expect((events[0]!.data as { text: string }).text).toBe(under);
+        });
+      });
+    }
 
     describe('subscribing to the whole log', () => {
       it('delivers the past, says it caught up, then delivers live events in order, and stops', async () => {

@@ -5,6 +5,7 @@ export const instrumentStore = (
   store: EventStore,
   observeAppend: (outcome: 'ok' | 'conflict' | 'error', seconds: number) => void,
 ): EventStore => ({
+  kind: store.kind,
   async appendToStream(streamId, events, options) {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -22,5 +23,6 @@ export const instrumentStore = (
   readAll: (options) => store.readAll(options),
   headPosition: () => store.headPosition(),
   subscribeToAll: (options) => store.subscribeToAll(options),
+  ping: () => store.ping(),
   close: () => store.close(),
 });

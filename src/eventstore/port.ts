@@ -117,6 +117,11 @@ export interface AllSubscription extends AsyncIterable<SubscriptionMessage> {
 }
 
 export interface EventStore {
+  /**
+   * Which log this is (`'postgresql'`, `'eventstoredb'`). Positions of one log mean nothing in another, so the
+   * projector records it with its checkpoints and refuses checkpoints written reading another log.
+   */
+  readonly kind: string;
   appendToStream(
     streamId: string,
     events: readonly EventData[],
@@ -131,6 +136,11 @@ export interface EventStore {
   /** The position of the last event delivered to readers, or START. */
   headPosition(): Promise<Position>;
   subscribeToAll(options?: SubscribeOptions): AllSubscription;
+  /**
+   * Resolves once the store answers a request that needs no more rights than appending and reading streams
+   * (for readiness checks); rejects with the port's errors otherwise.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -150,6 +160,42 @@ export class WrongExpectedRevisionError extends Error {
 /** The store could not be reached; callers answer 503 and may retry. */
 export class EventStoreUnavailableError extends Error {
   override readonly name = 'EventStoreUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The stream was deleted for good (an EventStoreDB tombstone): it can be neither appended to nor recreated. */
+export class StreamDeletedError extends Error {
+  override readonly name = 'StreamDeletedError';
+  constructor(
+    readonly streamId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`stream ${streamId} was deleted for good and cannot be written again`, options);
+  }
+}
+
+/** The append is larger than the store accepts at once; nothing was written. */
+export class AppendTooLargeError extends Error {
+  override readonly name = 'AppendTooLargeError';
+  constructor(
+    readonly streamId: string,
+    /** The store's limit in bytes, when it says. */
+    readonly maxBytes: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `append to stream ${streamId} is larger than the event store accepts at once` +
+        (maxBytes === undefined ? '' : ` (${maxBytes} bytes)`),
+      options,
+    );
+  }
+}
+
+/** The store refused the operation to the user this process connects as: a deployment error, not a retry. */
+export class EventStoreAccessDeniedError extends Error {
+  override readonly name = 'EventStoreAccessDeniedError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

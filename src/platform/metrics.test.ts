@@ -5,6 +5,7 @@ const NAMES = [
   'http_request_duration_seconds',
   'commands_total',
   'eventstore_append_duration_seconds',
+  'eventstore_subscription_drops_total',
   'projection_lag_events',
   'projection_lag_seconds',
   'websocket_open_sockets',
@@ -31,6 +32,7 @@ describe('metrics', () => {
     metrics.websocketOpenSockets.inc({ route: '/ws/projects/:projectId/' });
     metrics.websocketMessagesSent.inc({ route: '/ws/notifications/' }, 3);
     metrics.websocketDroppedSlowSockets.inc({ route: '/ws/notifications/' });
+    metrics.eventStoreSubscriptionDrops.inc({ reason: 'aborted' });
     const text = await metrics.metricsText();
     expect(text).toContain(
       'http_request_duration_seconds_count{method="POST",route="/organizations/:orgId/projects",status="201"} 1',
@@ -40,6 +42,7 @@ describe('metrics', () => {
     expect(text).toContain('websocket_open_sockets{route="/ws/projects/:projectId/"} 1');
     expect(text).toContain('websocket_messages_sent_total{route="/ws/notifications/"} 3');
     expect(text).toContain('websocket_dropped_slow_sockets_total{route="/ws/notifications/"} 1');
+    expect(text).toContain('eventstore_subscription_drops_total{reason="aborted"} 1');
   });
 
   it('reads projection lag from its source once per scrape, and shows the current values only', async () => {

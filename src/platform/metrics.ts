@@ -30,6 +30,8 @@ export interface Metrics {
   httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   commands: Counter<'type' | 'outcome'>;
   eventStoreAppendDuration: Histogram<'outcome'>;
+  /** `$all` subscriptions the server or the connection dropped and the EventStoreDB adapter opened again. */
+  eventStoreSubscriptionDrops: Counter<'reason'>;
   projectionLagEvents: Gauge<'projection'>;
   projectionLagSeconds: Gauge<'projection'>;
   websocketOpenSockets: Gauge<'route'>;
@@ -66,6 +68,13 @@ export const createMetrics = (
     help: 'Event store append latency, by outcome (ok, conflict, error)',
     labelNames: ['outcome'] as const,
     buckets: LATENCY_BUCKETS,
+    registers,
+  });
+
+  const eventStoreSubscriptionDrops = new Counter({
+    name: 'eventstore_subscription_drops_total',
+    help: 'EventStoreDB $all subscriptions dropped and opened again, by reason (aborted: the server dropped a slow consumer; unavailable: connection lost; ended: the server ended the call)',
+    labelNames: ['reason'] as const,
     registers,
   });
 
@@ -138,6 +147,7 @@ export const createMetrics = (
     httpRequestDuration,
     commands,
     eventStoreAppendDuration,
+    eventStoreSubscriptionDrops,
     projectionLagEvents,
     projectionLagSeconds,
     websocketOpenSockets,

@@ -11,9 +11,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { type ContractTarget, eventStoreContract } from '../contract';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import { type ContractOptions, type ContractTarget, eventStoreContract } from '../contract';
 import type { EventStore } from '../port';
-import { connectEsdb } from './esdb-event-store';
+import { createEsdbEventStore, toEsdbConnectionString } from './esdb-event-store';
 
 const IMAGE = 'eventstore/eventstore:24.10';
 const HTTP_PORT = 2113;
@@ -24,6 +25,10 @@ type Target =
   | { kind: 'none'; reason: string };
 
 const firstLine = (text: string): string => text.trim().split('\n')[0] ?? '';
+
+/** The connection string without its password, for the log. */
+const redacted = (connectionString: string): string =>
+  connectionString.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
 const dockerSocketCandidates = (): string[] => {
   const home = homedir();
@@ -74,12 +79,47 @@ const untilReady = async (store: EventStore, timeoutMs = 30_000): Promise<void> 
   }
 };
 
-const onServer = (connectionString: string) => async (): Promise<ContractTarget> => {
-  // A shared server: the contract names streams with a prefix unique to each test and filters on it.
-  const store = connectEsdb(connectionString);
-  await untilReady(store);
-  return { store, teardown: () => store.close() };
+/**
+ * The contract names its streams `c<12 hex>_…`: the store's scope is `c`, so the suite can share a server with
+ * anything else, and `x…` streams stand for another application's.
+ */
+const CONTRACT_SCOPE = ['c'];
+const OPTIONS: ContractOptions = {
+  foreignStream: (prefix) => `x${prefix}-foreign`,
+  deletesStreams: true,
+  limitsAppendSize: true,
 };
+/** The server's `MaxAppendSize` (1 MiB unless the server was started with another). */
+const maxAppendBytes = (): number => {
+  const configured = Number(process.env.EVENTSTORE_MAX_APPEND_SIZE);
+  return Number.isInteger(configured) && configured > 0 ? configured : 1024 * 1024;
+};
+
+const targetOn = async (connectionString: string, teardown: () => Promise<void>): Promise<ContractTarget> => {
+  const client = EventStoreDBClient.connectionString(toEsdbConnectionString(connectionString));
+  const store = createEsdbEventStore(client, { streamPrefixes: CONTRACT_SCOPE, disposeClientOnClose: true });
+  try {
+    await untilReady(store);
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    await teardown();
+    throw error;
+  }
+  return {
+    store,
+    async deleteStream(streamId, how) {
+      if (how === 'hard') await client.tombstoneStream(streamId);
+      else await client.deleteStream(streamId);
+    },
+    maxAppendBytes: maxAppendBytes(),
+    async teardown() {
+      await store.close();
+      await teardown();
+    },
+  };
+};
+
+const onServer = (connectionString: string) => () => targetOn(connectionString, async () => undefined);
 
 const inContainer = async (): Promise<ContractTarget> => {
   const { GenericContainer, Wait } = await import('testcontainers');
@@ -98,31 +138,25 @@ const inContainer = async (): Promise<ContractTarget> => {
     )
     .withStartupTimeout(120_000)
     .start();
-  const store = connectEsdb(`esdb://${container.getHost()}:${container.getMappedPort(HTTP_PORT)}?tls=false`);
-  try {
-    await untilReady(store);
-  } catch (error) {
-    await store.close().catch(() => undefined);
-    await container.stop();
-    throw error;
-  }
-  return {
-    store,
-    async teardown() {
-      await store.close();
+  return targetOn(
+    `esdb://${container.getHost()}:${container.getMappedPort(HTTP_PORT)}?tls=false`,
+    async () => {
       await container.stop();
     },
-  };
+  );
 };
 
 const target = chooseTarget();
 
 if (target.kind === 'server') {
-  eventStoreContract('EventStoreDB', onServer(target.connectionString));
+  console.info(
+    `The EventStoreDB contract suite runs against EVENTSTORE_CONNECTION_STRING (${redacted(target.connectionString)}).`,
+  );
+  eventStoreContract('EventStoreDB', onServer(target.connectionString), OPTIONS);
 } else if (target.kind === 'container') {
   // Pulling and starting the image can take longer than the default test timeout.
   jest.setTimeout(180_000);
-  eventStoreContract('EventStoreDB', inContainer);
+  eventStoreContract('EventStoreDB', inContainer, OPTIONS);
 } else {
   console.warn(
     `The EventStoreDB contract suite did not run: ${target.reason}. ` +

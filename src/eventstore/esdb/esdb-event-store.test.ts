@@ -1,23 +1,36 @@
-import { StreamNotFoundError, WrongExpectedVersionError } from '@eventstore/db-client';
 import {
+  AccessDeniedError,
+  MaxAppendSizeExceededError,
+  type ReadAllOptions,
+  StreamDeletedError,
+  StreamNotFoundError,
+  UnavailableError,
+  WrongExpectedVersionError,
+} from '@eventstore/db-client';
+import {
+  AppendTooLargeError,
   type EventData,
+  EventStoreAccessDeniedError,
   EventStoreUnavailableError,
   type Position,
+  StreamDeletedError as PortStreamDeletedError,
   type RecordedEvent,
   START,
   WrongExpectedRevisionError,
 } from '../port';
-import { createEsdbEventStore } from './esdb-event-store';
+import { createEsdbEventStore, toEsdbConnectionString } from './esdb-event-store';
 import { positionFromEsdb } from './esdb-mapping';
 import {
   FakeSubscription,
   META,
+  POSITION_END,
   asClient,
   fakeAll,
   resolvedEvent,
   streamingRead,
   stubClient,
   tick,
+  unplacedStreamRead,
 } from './testing/fakes';
 
 const pos = (n: number): Position => positionFromEsdb({ commit: BigInt(n), prepare: BigInt(n) });
@@ -138,6 +151,60 @@ describe('the EventStoreDB event store with a stubbed client', () => {
       ).rejects.toBeInstanceOf(EventStoreUnavailableError);
     });
 
+    it('refuses at once an event the client could not encode, where the client would never answer', async () => {
+      const stub = stubClient({
+        appendToStream: async () => ({
+          success: true,
+          nextExpectedRevision: 0n,
+          position: { commit: 1n, prepare: 1n },
+        }),
+      });
+      const store = createEsdbEventStore(asClient(stub));
+      const outcome = await Promise.race([
+        store.appendToStream('issue-1', [event('A'), { type: 'B', data: { big: 10n }, metadata: META }]).then(
+          () => 'appended',
+          (error: unknown) => error,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still pending'), 1000)),
+      ]);
+      expect(outcome).toBeInstanceOf(TypeError);
+      expect((outcome as Error).message).toMatch(/event 1 \(B\) for stream issue-1 cannot be stored as JSON/);
+      expect(stub.hungAppends).toEqual([]);
+      expect(stub.appendToStream).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['a deleted stream', () => StreamDeletedError.fromStreamName('issue-1'), PortStreamDeletedError],
+      ['an oversized append', () => MaxAppendSizeExceededError.fromMaxAppendSize(1024), AppendTooLargeError],
+      ['a refusal', () => new AccessDeniedError(), EventStoreAccessDeniedError],
+    ] as const)("turns %s into the port's error", async (_what, error, expected) => {
+      const stub = stubClient({
+        appendToStream: async () => {
+          throw error();
+        },
+      });
+      const failure = await createEsdbEventStore(asClient(stub))
+        .appendToStream('issue-1', [event('A')])
+        .catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(expected);
+      expect((failure as Error).message).toMatch(/issue-1/);
+    });
+
+    it('never answers Position.End: an append the server placed nowhere is found in $all', async () => {
+      const stub = stubClient({
+        appendToStream: async () => ({ success: true, nextExpectedRevision: 0n, position: POSITION_END }),
+        readAll: (options: ReadAllOptions) =>
+          fakeAll([
+            resolvedEvent(40, { id: '0190a6f1-0000-7000-8000-0000000000aa', streamId: 'issue-1' }),
+            resolvedEvent(41, { streamId: '$stats', type: '$statsCollected' }),
+          ]).readAll(options),
+      });
+      const result = await createEsdbEventStore(asClient(stub)).appendToStream('issue-1', [
+        event('A', '0190a6f1-0000-7000-8000-0000000000aa'),
+      ]);
+      expect(result.position).toBe(pos(40));
+    });
+
     it('checks the expectation of an empty append by reading, without appending', async () => {
       const stub = stubClient({
         readStream: (_stream: string, options: { direction?: string }) =>
@@ -212,6 +279,42 @@ describe('the EventStoreDB event store with a stubbed client', () => {
       });
     });
 
+    it('takes the $all position of events a server before 22.6 read from a stream as Position.End', async () => {
+      const recent = resolvedEvent(70, { revision: 1n });
+      const stub = stubClient({
+        readStream: () => streamingRead([unplacedStreamRead(recent)]),
+        readAll: fakeAll([resolvedEvent(60), recent, resolvedEvent(80, { streamId: 'project-1' })]).readAll,
+      });
+      const [read] = await createEsdbEventStore(asClient(stub)).readStream('issue-1');
+      expect(read!.position).toBe(pos(70));
+    });
+
+    it('refuses clearly, rather than answer ffff…, an event whose position it cannot find', async () => {
+      const old = resolvedEvent(5, { revision: 0n });
+      const stub = stubClient({
+        readStream: () => streamingRead([unplacedStreamRead(old)]),
+        readAll: fakeAll(Array.from({ length: 50 }, (_, i) => resolvedEvent(100 + i))).readAll,
+      });
+      const store = createEsdbEventStore(asClient(stub), { positionSearchLimit: 20 });
+      await expect(store.readStream('issue-1')).rejects.toThrow(/EventStoreDB 22\.10 or later/);
+      // The revision needs no position.
+      expect(await store.streamRevision('issue-1')).toBe(0);
+    });
+
+    it("pings with a read of one of the application's streams, which needs no rights on $all", async () => {
+      const stub = stubClient({
+        readStream: () => streamingRead([], new StreamNotFoundError(undefined, 'x')),
+      });
+      await createEsdbEventStore(asClient(stub)).ping();
+      expect(stub.readAll).not.toHaveBeenCalled();
+      expect(stub.readStream.mock.calls[0]![0]).toMatch(/^organization-/);
+
+      const refused = stubClient({ readStream: () => streamingRead([], new AccessDeniedError()) });
+      await expect(createEsdbEventStore(asClient(refused)).ping()).rejects.toBeInstanceOf(
+        EventStoreAccessDeniedError,
+      );
+    });
+
     it('maps a failing read to EventStoreUnavailableError', async () => {
       const stub = stubClient({ readStream: () => streamingRead([], unavailable()) });
       await expect(createEsdbEventStore(asClient(stub)).readStream('s')).rejects.toBeInstanceOf(
@@ -239,6 +342,21 @@ describe('the EventStoreDB event store with a stubbed client', () => {
       expect((await store.readAll())[0]!.data).toEqual({ upcast: true, was: { n: 20 } });
       expect(all.calls[0]).toMatchObject({ direction: 'forwards', fromPosition: 'start' });
       expect(all.calls[1]).toMatchObject({ fromPosition: { commit: 40n, prepare: 40n } });
+    });
+
+    it("reads only the application's streams, whatever shares the log", async () => {
+      const shared = [
+        resolvedEvent(10, { type: 'IssueCreated', streamId: 'issue-1' }),
+        resolvedEvent(20, { type: 'IssueCreated', streamId: 'billing-1' }),
+        resolvedEvent(30, { type: 'IssueCreated', streamId: 'issues-elsewhere-1' }),
+      ];
+      const store = createEsdbEventStore(asClient(stubClient({ readAll: fakeAll(shared).readAll })));
+      expect((await store.readAll()).map((e) => e.streamId)).toEqual(['issue-1']);
+      expect(await store.headPosition()).toBe(pos(10));
+      const other = createEsdbEventStore(asClient(stubClient({ readAll: fakeAll(shared).readAll })), {
+        streamPrefixes: ['billing-'],
+      });
+      expect((await other.readAll()).map((e) => e.streamId)).toEqual(['billing-1']);
     });
 
     it('filters by stream-name and event-type prefixes in process', async () => {
@@ -277,7 +395,7 @@ describe('the EventStoreDB event store with a stubbed client', () => {
       expect(all.calls[0]).toMatchObject({ direction: 'backwards', fromPosition: 'end' });
 
       const systemOnly = fakeAll(
-        Array.from({ length: 200 }, (_, i) => resolvedEvent(i + 1, { streamId: '$s', type: '$t' })),
+        Array.from({ length: 600 }, (_, i) => resolvedEvent(i + 1, { streamId: '$s', type: '$t' })),
       );
       expect(
         await createEsdbEventStore(asClient(stubClient({ readAll: systemOnly.readAll }))).headPosition(),
@@ -287,10 +405,10 @@ describe('the EventStoreDB event store with a stubbed client', () => {
   });
 
   describe('subscribeToAll', () => {
-    it('subscribes after the position with the server-side filter and delivers upcasted batches', async () => {
+    it('subscribes from the record before the position, filtered on the server, and delivers upcasted batches', async () => {
       const source = new FakeSubscription();
       const stub = stubClient({
-        readAll: fakeAll([resolvedEvent(99, { type: 'A' })]).readAll,
+        readAll: fakeAll([resolvedEvent(10, { type: 'A' }), resolvedEvent(99, { type: 'A' })]).readAll,
         subscribeToAll: () => source,
       });
       const store = createEsdbEventStore(asClient(stub), { upcast });
@@ -303,9 +421,11 @@ describe('the EventStoreDB event store with a stubbed client', () => {
       const first = iterator.next();
       while (stub.subscribeToAll.mock.calls.length === 0) await tick();
 
+      // One record earlier (a server before 24.10 skips the record after a scavenged start), and the scope on
+      // the server: the event-type filter is applied in process.
       expect(stub.subscribeToAll.mock.calls[0]![0]).toMatchObject({
-        fromPosition: { commit: 20n, prepare: 20n },
-        filter: { filterOn: 'eventType', prefixes: ['Issue'] },
+        fromPosition: { commit: 10n, prepare: 10n },
+        filter: { filterOn: 'streamName', prefixes: ['organization-', 'project-', 'issue-', 'user-'] },
       });
       await source.send(resolvedEvent(30, { type: 'IssueCreated' }), resolvedEvent(31, { type: 'Other' }));
       source.emit('caughtUp');
@@ -322,17 +442,68 @@ describe('the EventStoreDB event store with a stubbed client', () => {
       expect(stub.dispose).not.toHaveBeenCalled();
     });
 
-    it('excludes system events on the server and starts at the start by default', async () => {
+    it("filters on the application's streams on the server and starts at the start by default", async () => {
       const stub = stubClient({ readAll: fakeAll([]).readAll, subscribeToAll: () => new FakeSubscription() });
       const subscription = createEsdbEventStore(asClient(stub)).subscribeToAll();
       const iterator = subscription[Symbol.asyncIterator]();
       expect((await iterator.next()).value).toEqual({ kind: 'caughtUp', position: START });
       expect(stub.subscribeToAll.mock.calls[0]![0]).toMatchObject({
         fromPosition: 'start',
-        filter: { filterOn: 'eventType', regex: '^[^$].*' },
+        filter: { filterOn: 'streamName', prefixes: ['organization-', 'project-', 'issue-', 'user-'] },
       });
       await subscription.stop();
     });
+
+    it('drops in process what reaches it from outside the scope', async () => {
+      const source = new FakeSubscription();
+      const stub = stubClient({ readAll: fakeAll([]).readAll, subscribeToAll: () => source });
+      const subscription = createEsdbEventStore(asClient(stub)).subscribeToAll({ maxBatchSize: 10 });
+      const iterator = subscription[Symbol.asyncIterator]();
+      expect((await iterator.next()).value).toMatchObject({ kind: 'caughtUp' });
+      await source.send(
+        resolvedEvent(10, { streamId: 'billing-1', type: 'IssueCreated' }),
+        resolvedEvent(11, { streamId: 'issue-1', type: 'IssueCreated' }),
+        resolvedEvent(12, { streamId: 'issue-1', type: '$streamDeleted' }),
+      );
+      const message = (await iterator.next()).value;
+      expect(message.events.map((e: RecordedEvent) => e.streamId)).toEqual(['issue-1']);
+      await subscription.stop();
+    });
+
+    it('counts each drop it recovers from', async () => {
+      const first = new FakeSubscription();
+      const second = new FakeSubscription();
+      const sources = [first, second];
+      const dropped = jest.fn();
+      const stub = stubClient({ readAll: fakeAll([]).readAll, subscribeToAll: () => sources.shift() });
+      const store = createEsdbEventStore(asClient(stub), {
+        onSubscriptionDropped: dropped,
+        subscription: { retryDelayMs: () => 0 },
+      });
+      const subscription = store.subscribeToAll();
+      const iterator = subscription[Symbol.asyncIterator]();
+      await iterator.next();
+      first.emit('error', new UnavailableError());
+      while (stub.subscribeToAll.mock.calls.length < 2) await tick();
+      expect(dropped.mock.calls).toEqual([['unavailable']]);
+      await store.close();
+    });
+  });
+
+  it('refuses a scope that would take in every stream or $-streams', () => {
+    expect(() => createEsdbEventStore(asClient(stubClient()), { streamPrefixes: [] })).toThrow(RangeError);
+    expect(() => createEsdbEventStore(asClient(stubClient()), { streamPrefixes: [''] })).toThrow(RangeError);
+    expect(() => createEsdbEventStore(asClient(stubClient()), { streamPrefixes: ['$ce-'] })).toThrow(
+      RangeError,
+    );
+  });
+
+  it('reads kurrentdb:// connection strings, which the 6.2.1 client does not parse', () => {
+    expect(toEsdbConnectionString('kurrentdb://admin:changeit@db:2113?tls=false')).toBe(
+      'esdb://admin:changeit@db:2113?tls=false',
+    );
+    expect(toEsdbConnectionString('kurrentdb+discover://db:2113')).toBe('esdb+discover://db:2113');
+    expect(toEsdbConnectionString('esdb://db:2113')).toBe('esdb://db:2113');
   });
 
   it('disposes the client on close only when it owns it', async () => {

@@ -2,9 +2,14 @@
  * The EventStoreDB adapter of the event store port, on `@eventstore/db-client` 6.2.1.
  *
  * Decisions (see README.md in this folder for the reasons):
- * - positions are `encodePosition(commit, prepare)`; `START` is the client's `start`;
+ * - the whole log is the application's streams only (`streamPrefixes`, by default the categories Team Tracker
+ *   writes): `readAll`, `headPosition` and subscriptions never show another application's events;
+ * - positions are `encodePosition(commit, prepare)`; `START` is the client's `start`; `Position.End` from a
+ *   server that did not know an event's position is never passed on;
+ * - events are encoded as JSON here, before the client sees them (the client would hang on a value it cannot
+ *   encode);
  * - `readAll` filters in process: the 6.2.1 client's `readAll` has no filter option (it always sends
- *   "no filter"), so it pages through `$all` and drops system events and non-matching ones itself;
+ *   "no filter"), so it pages through `$all` and drops what is out of scope or filtered out itself;
  *   subscriptions filter on the server;
  * - an empty append checks the expectation with a read (as the PostgreSQL adapter does) instead of sending an
  *   empty batch.
@@ -15,6 +20,7 @@ import {
   EventStoreDBClient,
   FORWARDS,
   START as ESDB_START,
+  type Position as EsdbPosition,
   type ReadPosition,
 } from '@eventstore/db-client';
 import {
@@ -28,21 +34,27 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   START,
+  StreamDeletedError,
   type SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../port';
 import type { Upcast } from '../upcasting';
 import {
+  APP_STREAM_PREFIXES,
   type EsdbResolvedLike,
+  type SubscriptionDropReason,
+  UnknownPositionError,
   actualRevisionFromEsdb,
   assertReadRevision,
   esdbPositionOf,
+  inScope,
   isDeliverable,
-  isStreamDeleted,
   isStreamNotFound,
   isSystemEvent,
+  isUnknownEsdbPosition,
   mapEsdbError,
   positionFromEsdb,
+  positionToEsdb,
   toEsdbEventData,
   toEsdbExpectedRevision,
   toEsdbFilter,
@@ -60,29 +72,129 @@ export type EsdbClient = Pick<
 export interface EsdbEventStoreOptions {
   /** Applied to every event read: streams, the whole log and subscriptions. */
   upcast?: Upcast;
+  /**
+   * The application's streams: whole-log reads, the head and subscriptions see streams starting with one of these
+   * only. Defaults to the categories Team Tracker writes (`APP_STREAM_PREFIXES`).
+   */
+  streamPrefixes?: readonly string[];
+  /** Told each time a `$all` subscription is dropped by the server or the connection and opened again. */
+  onSubscriptionDropped?: (reason: SubscriptionDropReason) => void;
   /** `close()` also disposes the client (set by `connectEsdb`, which owns the client it creates). */
   disposeClientOnClose?: boolean;
+  /** Records of `$all` searched (backwards from its end) for the position of an event the server did not place. */
+  positionSearchLimit?: number;
+  /** Subscription tuning, for tests. */
+  subscription?: {
+    maxQueued?: number;
+    maxConsecutiveDrops?: number;
+    retryDelayMs?: (dropsInARow: number) => number;
+  };
 }
 
 /** Default `readAll` count, as in the PostgreSQL adapter. */
 export const DEFAULT_READ_ALL_COUNT = 1000;
 /** Raw events per `$all` page (system events and filtered-out ones included). */
 const PAGE_SIZE = 1000;
-const HEAD_PAGE_SIZE = 64;
+const MIN_PAGE_SIZE = 64;
+const BACKWARDS_PAGE_SIZE = 256;
+const DEFAULT_POSITION_SEARCH_LIMIT = 4096;
+/** A stream that never exists, read by `ping()`: a read of one of the application's own categories. */
+const PING_STREAM_ID = '00000000-0000-0000-0000-000000000000';
 
 export const createEsdbEventStore = (client: EsdbClient, options: EsdbEventStoreOptions = {}): EventStore => {
   const upcast: Upcast = options.upcast ?? ((event) => event);
+  const scope = [...(options.streamPrefixes ?? APP_STREAM_PREFIXES)];
+  if (scope.length === 0 || scope.some((prefix) => prefix.length === 0 || prefix.startsWith('$')))
+    throw new RangeError(
+      `streamPrefixes must name the application's streams (non-empty, not $-streams), got ${JSON.stringify(scope)}`,
+    );
+  const searchLimit = options.positionSearchLimit ?? DEFAULT_POSITION_SEARCH_LIMIT;
   const subscriptions = new Set<AllSubscription>();
+  /** A record the application wrote: in scope and not EventStoreDB's own. */
+  const ours = (event: { streamId: string; type: string }) =>
+    !isSystemEvent(event) && inScope(event.streamId, scope);
 
   /** Every resolved event of one client read, with the client's errors in the port's terms. */
-  const drain = async (read: AsyncIterable<EsdbResolvedLike>): Promise<EsdbResolvedLike[]> => {
+  const drain = async (
+    read: AsyncIterable<EsdbResolvedLike>,
+    context: Parameters<typeof mapEsdbError>[1],
+  ): Promise<EsdbResolvedLike[]> => {
     const out: EsdbResolvedLike[] = [];
     try {
       for await (const resolved of read) out.push(resolved);
     } catch (error) {
-      throw mapEsdbError(error);
+      throw mapEsdbError(error, context);
     }
     return out;
+  };
+
+  /** Pages backwards through `$all` from `from` (exclusive; END for the end) until `visit` returns true. */
+  const scanBackwards = async (
+    from: typeof END | EsdbPosition,
+    visit: (resolved: EsdbResolvedLike, position: Position) => boolean,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<void> => {
+    let cursor: ReadPosition = from;
+    let cursorPosition: Position | undefined = from === END ? undefined : positionFromEsdb(from);
+    let seen = 0;
+    while (seen < limit) {
+      // One more than needed: a server may repeat the boundary record.
+      const count = Math.min(BACKWARDS_PAGE_SIZE, limit - seen + 1);
+      const page = await drain(
+        client.readAll({ direction: BACKWARDS, fromPosition: cursor, maxCount: count }),
+        {
+          operation: 'reading $all',
+        },
+      );
+      let advanced = false;
+      for (const resolved of page) {
+        const raw = esdbPositionOf(resolved);
+        if (!raw) continue;
+        const position = positionFromEsdb(raw);
+        // Guards against a server that repeats the boundary event of the previous page.
+        if (cursorPosition !== undefined && position >= cursorPosition) continue;
+        cursor = raw;
+        cursorPosition = position;
+        advanced = true;
+        seen += 1;
+        if (visit(resolved, position) || seen >= limit) return;
+      }
+      if (page.length < count || !advanced) return;
+    }
+  };
+
+  /** The positions in `$all` of the given events (by stream and id), searched from the end of the log. */
+  const findPositions = async (
+    wanted: ReadonlyArray<{ streamId: string; id: string }>,
+  ): Promise<Map<string, Position>> => {
+    const key = (streamId: string, id: string) => `${streamId}\u0000${id}`;
+    const missing = new Set(wanted.map((w) => key(w.streamId, w.id)));
+    const found = new Map<string, Position>();
+    if (missing.size === 0) return found;
+    await scanBackwards(
+      END,
+      (resolved, position) => {
+        const event = resolved.event;
+        const k = event ? key(event.streamId, event.id) : undefined;
+        if (k && missing.delete(k)) found.set(k, position);
+        return missing.size === 0;
+      },
+      searchLimit,
+    );
+    return found;
+  };
+
+  /** Events of one stream as the port's, with a position for each (from `$all` where the server gave none). */
+  const toRecorded = async (resolved: EsdbResolvedLike[]): Promise<RecordedEvent[]> => {
+    const unplaced = resolved.filter((r) => r.event && !esdbPositionOf(r)).map((r) => r.event!);
+    const found = await findPositions(unplaced);
+    const events: RecordedEvent[] = [];
+    for (const r of resolved) {
+      const known = r.event ? found.get(`${r.event.streamId}\u0000${r.event.id}`) : undefined;
+      const event = toRecordedEvent(r, known);
+      if (event) events.push(event);
+    }
+    return events;
   };
 
   const readStreamRaw = async (
@@ -92,36 +204,33 @@ export const createEsdbEventStore = (client: EsdbClient, options: EsdbEventStore
       fromRevision: bigint | typeof ESDB_START | typeof END;
       maxCount?: number;
     },
-  ): Promise<RecordedEvent[]> => {
-    let resolved: EsdbResolvedLike[];
+  ): Promise<EsdbResolvedLike[]> => {
     try {
-      resolved = await drain(
+      return await drain(
         client.readStream(streamId, {
           direction: read.direction,
           fromRevision: read.fromRevision,
           ...(read.maxCount === undefined ? {} : { maxCount: read.maxCount }),
         }),
+        { streamId, operation: `reading stream ${streamId}` },
       );
     } catch (error) {
       // A soft-deleted stream reads as not found; a tombstoned one is as absent to the port.
-      if (isStreamNotFound(error) || isStreamDeleted(error)) return [];
+      if (isStreamNotFound(error) || error instanceof StreamDeletedError) return [];
       throw error;
     }
-    const events: RecordedEvent[] = [];
-    for (const r of resolved) {
-      const event = toRecordedEvent(r);
-      if (event) events.push(event);
-    }
-    return events;
   };
 
+  const lastOf = (streamId: string) =>
+    readStreamRaw(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+
   const streamRevision = async (streamId: string): Promise<number | null> => {
-    const [last] = await readStreamRaw(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
-    return last ? last.revision : null;
+    const [last] = await lastOf(streamId);
+    return last?.event ? Number(last.event.revision) : null;
   };
 
   const checkEmptyAppend = async (streamId: string, expected: ExpectedRevision): Promise<AppendResult> => {
-    const [last] = await readStreamRaw(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+    const [last] = await toRecorded(await lastOf(streamId));
     const actual = last ? last.revision : null;
     const ok =
       expected === 'any' ||
@@ -132,38 +241,46 @@ export const createEsdbEventStore = (client: EsdbClient, options: EsdbEventStore
     return { nextRevision: actual ?? -1, position: last?.position ?? START };
   };
 
+  /** The last event of the application in the log, scanning back past other applications' and system records. */
   const headPosition = async (): Promise<Position> => {
-    let cursor: ReadPosition = END;
-    let cursorPosition: Position | undefined;
-    for (;;) {
-      const page = await drain(
-        client.readAll({ direction: BACKWARDS, fromPosition: cursor, maxCount: HEAD_PAGE_SIZE }),
-      );
-      for (const resolved of page) {
-        const raw = esdbPositionOf(resolved);
-        if (!raw) continue;
-        const position = positionFromEsdb(raw);
-        // Guards against a server that repeats the boundary event of the previous page.
-        if (cursorPosition !== undefined && position >= cursorPosition) continue;
-        cursor = raw;
-        cursorPosition = position;
-        if (resolved.event && !isSystemEvent(resolved.event)) return position;
-      }
-      if (page.length < HEAD_PAGE_SIZE) return START;
-    }
+    let head: Position = START;
+    await scanBackwards(END, (resolved, position) => {
+      if (!resolved.event || !ours(resolved.event)) return false;
+      head = position;
+      return true;
+    });
+    return head;
+  };
+
+  /** Any record before `position` (for a subscription's start, see esdb-subscription.ts), or START. */
+  const recordBefore = async (position: Position): Promise<Position> => {
+    let before: Position = START;
+    await scanBackwards(
+      positionToEsdb(position),
+      (_resolved, at) => {
+        if (at >= position) return false;
+        before = at;
+        return true;
+      },
+      2,
+    );
+    return before;
   };
 
   const store: EventStore = {
+    kind: 'eventstoredb',
+
     async appendToStream(streamId, events, appendOptions = {}) {
       const expected = appendOptions.expectedRevision ?? 'any';
       const expectedRevision = toEsdbExpectedRevision(expected);
       if (events.length === 0) return checkEmptyAppend(streamId, expected);
-      const proposed = events.map((event: EventData) => toEsdbEventData(event));
+      // Encoded here: a value the client cannot encode would leave its promise pending for ever.
+      const proposed = events.map((event: EventData, index) => toEsdbEventData(event, { streamId, index }));
       let result: Awaited<ReturnType<EsdbClient['appendToStream']>>;
       try {
         result = await client.appendToStream(streamId, proposed, { expectedRevision });
       } catch (error) {
-        throw mapEsdbError(error, { streamId, expected });
+        throw mapEsdbError(error, { streamId, expected, operation: `appending to stream ${streamId}` });
       }
       // Only when the client was built with `throwOnAppendFailure: false`.
       if (!result.success) {
@@ -173,11 +290,14 @@ export const createEsdbEventStore = (client: EsdbClient, options: EsdbEventStore
           actualRevisionFromEsdb(result.nextExpectedRevision),
         );
       }
-      const position = result.position
-        ? positionFromEsdb(result.position)
-        : ((await readStreamRaw(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }))[0]
-            ?.position ?? START);
-      return { nextRevision: Number(result.nextExpectedRevision), position };
+      const nextRevision = Number(result.nextExpectedRevision);
+      if (result.position && !isUnknownEsdbPosition(result.position))
+        return { nextRevision, position: positionFromEsdb(result.position) };
+      // No position (an idempotent repeat on some servers) or Position.End: find the last event in $all. Failing
+      // that, the head of the application's log is at or after it, which is what read-your-writes waits for.
+      const last = proposed[proposed.length - 1]!;
+      const found = await findPositions([{ streamId, id: last.id }]);
+      return { nextRevision, position: found.values().next().value ?? (await headPosition()) };
     },
 
     async readStream(streamId, readOptions: ReadStreamOptions = {}) {
@@ -189,11 +309,13 @@ export const createEsdbEventStore = (client: EsdbClient, options: EsdbEventStore
             ? END
             : ESDB_START
           : assertReadRevision(readOptions.fromRevision);
-      const events = await readStreamRaw(streamId, {
-        direction: backwards ? BACKWARDS : FORWARDS,
-        fromRevision,
-        ...(readOptions.maxCount === undefined ? {} : { maxCount: readOptions.maxCount }),
-      });
+      const events = await toRecorded(
+        await readStreamRaw(streamId, {
+          direction: backwards ? BACKWARDS : FORWARDS,
+          fromRevision,
+          ...(readOptions.maxCount === undefined ? {} : { maxCount: readOptions.maxCount }),
+        }),
+      );
       return events.map(upcast);
     },
 
@@ -204,10 +326,12 @@ export const createEsdbEventStore = (client: EsdbClient, options: EsdbEventStore
       const out: RecordedEvent[] = [];
       let cursor = readOptions.fromPosition ?? START;
       while (out.length < maxCount) {
-        // Reading $all forwards from a position includes the event at it: ask for one more.
-        const count = readOptions.filter ? PAGE_SIZE : Math.min(PAGE_SIZE, maxCount - out.length + 1);
+        // Reading $all forwards from a position includes the event at it: ask for one more, and for a few more
+        // than that, since system records and other applications' events are dropped here.
+        const count = Math.min(PAGE_SIZE, Math.max(MIN_PAGE_SIZE, maxCount - out.length + 1));
         const page = await drain(
           client.readAll({ direction: FORWARDS, fromPosition: toEsdbReadPosition(cursor), maxCount: count }),
+          { operation: 'reading $all' },
         );
         let advanced = false;
         for (const resolved of page) {
@@ -217,7 +341,7 @@ export const createEsdbEventStore = (client: EsdbClient, options: EsdbEventStore
           if (cursor !== START && position <= cursor) continue;
           cursor = position;
           advanced = true;
-          if (!resolved.event || !isDeliverable(resolved.event, readOptions.filter)) continue;
+          if (!resolved.event || !isDeliverable(resolved.event, readOptions.filter, scope)) continue;
           const event = toRecordedEvent(resolved);
           if (event) out.push(upcast(event));
           if (out.length >= maxCount) break;
@@ -230,27 +354,35 @@ export const createEsdbEventStore = (client: EsdbClient, options: EsdbEventStore
     headPosition,
 
     subscribeToAll(subscribeOptions: SubscribeOptions = {}) {
+      const filter = subscribeOptions.filter;
       const subscription = createEsdbSubscription({
-        subscribe: (checkpointReached) =>
+        subscribe: (from, checkpointReached) =>
           client.subscribeToAll({
-            fromPosition: toEsdbReadPosition(subscribeOptions.fromPosition ?? START),
-            filter: toEsdbFilter(subscribeOptions.filter, (_subscription, position) =>
-              checkpointReached(position),
-            ),
+            fromPosition: toEsdbReadPosition(from),
+            filter: toEsdbFilter(filter, (_subscription, position) => checkpointReached(position), scope),
           }),
+        recordBefore,
         readHead: headPosition,
+        accept: (event) => isDeliverable(event, filter, scope),
         upcast,
         onStopped: () => subscriptions.delete(subscription),
+        ...(options.onSubscriptionDropped ? { onDropped: options.onSubscriptionDropped } : {}),
+        ...options.subscription,
         ...(subscribeOptions.fromPosition === undefined
           ? {}
           : { fromPosition: subscribeOptions.fromPosition }),
-        ...(subscribeOptions.filter === undefined ? {} : { filter: subscribeOptions.filter }),
         ...(subscribeOptions.maxBatchSize === undefined
           ? {}
           : { maxBatchSize: subscribeOptions.maxBatchSize }),
       });
       subscriptions.add(subscription);
       return subscription;
+    },
+
+    async ping() {
+      // A read of a stream of the application's own that never exists: it needs the rights every process needs
+      // anyway, where reading $all (the head) needs more.
+      await lastOf(`${scope[0]}${PING_STREAM_ID}`);
     },
 
     async close() {
@@ -262,14 +394,26 @@ export const createEsdbEventStore = (client: EsdbClient, options: EsdbEventStore
 };
 
 /**
- * A store on a new client for `esdb://…` / `esdb+discover://…`; closing the store disposes the client.
- * The client connects lazily: an unreachable server shows up as `EventStoreUnavailableError` on first use.
+ * The 6.2.1 client only parses `esdb://` and `esdb+discover://`; KurrentDB's `kurrentdb://` and
+ * `kurrentdb+discover://` (which the configuration accepts) mean the same.
+ */
+export const toEsdbConnectionString = (connectionString: string): string =>
+  connectionString.replace(/^kurrentdb(\+discover)?:\/\//i, (_match, discover: string | undefined) =>
+    discover ? 'esdb+discover://' : 'esdb://',
+  );
+
+/**
+ * A store on a new client for `esdb://…` / `esdb+discover://…` (or `kurrentdb://…`); closing the store disposes
+ * the client. The client connects lazily: an unreachable server shows up as `EventStoreUnavailableError` on first
+ * use.
  */
 export const connectEsdb = (
   connectionString: string,
-  options: Pick<EsdbEventStoreOptions, 'upcast'> = {},
+  options: Omit<EsdbEventStoreOptions, 'disposeClientOnClose'> = {},
 ): EventStore =>
-  createEsdbEventStore(EventStoreDBClient.connectionString(connectionString), {
+  createEsdbEventStore(EventStoreDBClient.connectionString(toEsdbConnectionString(connectionString)), {
     ...options,
     disposeClientOnClose: true,
   });
+
+export { UnknownPositionError };

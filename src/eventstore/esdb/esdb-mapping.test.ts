@@ -1,22 +1,35 @@
 import {
   ANY,
+  AccessDeniedError,
   DeadlineExceededError,
+  MaxAppendSizeExceededError,
   NO_STREAM,
   STREAM_EXISTS,
+  StreamDeletedError as EsdbStreamDeletedError,
   StreamNotFoundError,
+  TimeoutError,
   UnavailableError,
+  UnknownError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
+import { convertToCommandError } from '@eventstore/db-client/dist/utils/CommandError';
+import * as domain from '../../domain';
 import {
+  AppendTooLargeError,
+  EventStoreAccessDeniedError,
   EventStoreUnavailableError,
   START,
+  StreamDeletedError,
   WrongExpectedRevisionError,
   comparePositions,
   decodePosition,
 } from '../port';
 import {
+  APP_STREAM_PREFIXES,
+  UnknownPositionError,
   actualRevisionFromEsdb,
   esdbEventId,
+  esdbPositionOf,
   fromEsdbMetadata,
   isDeliverable,
   isSystemEvent,
@@ -25,13 +38,15 @@ import {
   positionFromEsdb,
   positionToEsdb,
   recordedAtFromEsdb,
+  scopedStreamPrefixes,
+  subscriptionDropReason,
   toEsdbEventData,
   toEsdbExpectedRevision,
   toEsdbFilter,
   toEsdbReadPosition,
   toRecordedEvent,
 } from './esdb-mapping';
-import { META, resolvedEvent } from './testing/fakes';
+import { META, encodeLikeTheClient, grpcError, resolvedEvent, unplacedStreamRead } from './testing/fakes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -157,6 +172,29 @@ describe('event data and metadata', () => {
   it('stores undefined data as null (the client would send nothing)', () => {
     expect(toEsdbEventData({ type: 'A', data: undefined, metadata: META }).data).toBeNull();
   });
+
+  it('refuses at once, naming the event, data the client could not encode (it would never settle the append)', () => {
+    const circular: Record<string, unknown> = { a: 1 };
+    circular.self = circular;
+    const where = { streamId: 'issue-1', index: 1 };
+    expect(() => toEsdbEventData({ type: 'A', data: { n: 1n }, metadata: META }, where)).toThrow(
+      /the data of event 1 \(A\) for stream issue-1 cannot be stored as JSON: .*BigInt/,
+    );
+    expect(() => toEsdbEventData({ type: 'A', data: circular, metadata: META }, where)).toThrow(TypeError);
+    expect(() => toEsdbEventData({ type: 'A', data: () => 1, metadata: META }, where)).toThrow(
+      /cannot be stored as JSON: it is a function/,
+    );
+    expect(() =>
+      toEsdbEventData({ type: 'A', data: {}, metadata: { ...META, extra: 2n } as never }, where),
+    ).toThrow(/the metadata of event 1 \(A\)/);
+  });
+
+  it('hands the client plain JSON that it encodes to the same text', () => {
+    const data = { when: new Date('2026-11-24T10:00:00.000Z'), list: [1, 'two', null], skip: undefined };
+    const event = toEsdbEventData({ type: 'A', data, metadata: META });
+    expect(encodeLikeTheClient(event).data).toBe(JSON.stringify(data));
+    expect(event.data).toEqual({ when: '2026-11-24T10:00:00.000Z', list: [1, 'two', null] });
+  });
 });
 
 describe('recorded events', () => {
@@ -174,9 +212,24 @@ describe('recorded events', () => {
     });
   });
 
-  it('falls back to the commit position when the server leaves the event position out', () => {
-    const resolved = resolvedEvent(9);
-    delete resolved.event.position;
+  it('refuses an event whose position the server reported as Position.End, in the shape the client gives it', () => {
+    // A stream read of a server before 22.6: the client turns the server's "no position" into ffff…/ffff….
+    const read = unplacedStreamRead(resolvedEvent(9, { streamId: 'issue-7', revision: 4n }));
+    expect(read.event.position).toEqual({ commit: 2n ** 64n - 1n, prepare: 2n ** 64n - 1n });
+    expect(esdbPositionOf(read)).toBeUndefined();
+    expect(() => toRecordedEvent(read)).toThrow(UnknownPositionError);
+    expect(() => toRecordedEvent(read)).toThrow(/event 4 of stream issue-7.*22\.10 or later/);
+  });
+
+  it('takes a position the adapter found in $all for an event the server did not place', () => {
+    const read = unplacedStreamRead(resolvedEvent(9));
+    expect(toRecordedEvent(read, '0000000000000009-0000000000000009')?.position).toBe(
+      '0000000000000009-0000000000000009',
+    );
+  });
+
+  it('takes the commit position of a $all read when the event itself carries Position.End', () => {
+    const resolved = { ...unplacedStreamRead(resolvedEvent(9)), commitPosition: 9n };
     expect(toRecordedEvent(resolved)?.position).toBe('0000000000000009-0000000000000009');
   });
 
@@ -218,6 +271,58 @@ describe('system events and filters', () => {
       false,
     );
     expect(isDeliverable({ streamId: 'issue-1', type: 'IssueCreated' }, undefined)).toBe(true);
+  });
+
+  it("scopes the whole log to the application's streams: the categories the domain writes", () => {
+    expect(APP_STREAM_PREFIXES).toEqual(['organization-', 'project-', 'issue-', 'user-']);
+    // Every stream-name builder of the domain names a stream in scope, so a new category cannot be forgotten.
+    const builders = Object.entries(domain).filter(
+      ([name, value]) => name.endsWith('Stream') && typeof value === 'function',
+    ) as Array<[string, (id: string) => string]>;
+    expect(builders.length).toBeGreaterThanOrEqual(4);
+    for (const [, build] of builders)
+      expect(
+        APP_STREAM_PREFIXES.some((prefix) =>
+          build('0190a6f1-0000-7000-8000-000000000001').startsWith(prefix),
+        ),
+      ).toBe(true);
+  });
+
+  it('never delivers an event outside the scope, whatever its type', () => {
+    const scope = APP_STREAM_PREFIXES;
+    expect(isDeliverable({ streamId: 'billing-1', type: 'IssueCreated' }, undefined, scope)).toBe(false);
+    expect(isDeliverable({ streamId: 'issue-1', type: 'IssueCreated' }, undefined, scope)).toBe(true);
+    expect(
+      isDeliverable(
+        { streamId: 'issue-1', type: 'IssueCreated' },
+        { on: 'eventType', prefixes: ['Project'] },
+        scope,
+      ),
+    ).toBe(false);
+    expect(isDeliverable({ streamId: 'issue-1', type: '$streamDeleted' }, undefined, scope)).toBe(false);
+  });
+
+  it('narrows stream-name filters to the scope', () => {
+    expect(scopedStreamPrefixes(['issue-', 'project-'], ['issue-12'])).toEqual(['issue-12']);
+    expect(scopedStreamPrefixes(['issue-', 'project-'], ['i'])).toEqual(['issue-']);
+    expect(scopedStreamPrefixes(['issue-'], ['billing-'])).toEqual([]);
+  });
+
+  it("filters a subscription on the server by the application's streams, narrowed by a stream-name filter", () => {
+    const scope = ['issue-', 'project-'];
+    expect(toEsdbFilter(undefined, undefined, scope)).toMatchObject({
+      filterOn: 'streamName',
+      prefixes: ['issue-', 'project-'],
+    });
+    expect(toEsdbFilter({ on: 'streamName', prefixes: ['issue-9'] }, undefined, scope)).toMatchObject({
+      filterOn: 'streamName',
+      prefixes: ['issue-9'],
+    });
+    // One expression per subscription: an event-type filter is applied in process, the scope on the server.
+    expect(toEsdbFilter({ on: 'eventType', prefixes: ['Issue'] }, undefined, scope)).toMatchObject({
+      filterOn: 'streamName',
+      prefixes: ['issue-', 'project-'],
+    });
   });
 
   it('excludes system events on the server when there is no prefix filter', () => {
@@ -296,12 +401,70 @@ describe('errors', () => {
     const mapped = mapEsdbError(grpc);
     expect(mapped).toBeInstanceOf(EventStoreUnavailableError);
     expect((mapped as Error).cause).toBe(grpc);
-    expect(mapEsdbError(new Error('14 UNAVAILABLE: read ECONNRESET'))).toBeInstanceOf(
-      EventStoreUnavailableError,
-    );
     expect(mapEsdbError(Object.assign(new Error('deadline'), { code: 4 }))).toBeInstanceOf(
       EventStoreUnavailableError,
     );
+    expect(mapEsdbError(new Error('Failed to discover after 10 attempts.'))).toBeInstanceOf(
+      EventStoreUnavailableError,
+    );
+  });
+
+  it('matches unavailability by type and gRPC code, never by the word in a message (a stream may be named so)', () => {
+    const named = new Error('stream UNAVAILABLE-orders DEADLINE_EXCEEDED: boom');
+    expect(mapEsdbError(named)).toBe(named);
+    const precondition = grpcError(9, 'Event stream UNAVAILABLE-1 is deleted.');
+    expect(mapEsdbError(precondition)).toBe(precondition);
+    const unknown = new UnknownError(undefined, 'Could not recognize 14 UNAVAILABLE in issue-UNAVAILABLE');
+    expect(mapEsdbError(unknown)).toBe(unknown);
+    expect(mapEsdbError(new Error('stream failed to discover after 3 attempts'))).not.toBeInstanceOf(
+      EventStoreUnavailableError,
+    );
+  });
+
+  it("maps a deleted stream to the port's StreamDeletedError naming the stream", () => {
+    const fromBatch = EsdbStreamDeletedError.fromStreamName('issue-1');
+    expect(mapEsdbError(fromBatch, { streamId: 'issue-1' })).toBeInstanceOf(StreamDeletedError);
+    expect(mapEsdbError(fromBatch, { streamId: 'issue-1' })).toMatchObject({
+      streamId: 'issue-1',
+      message: 'stream issue-1 was deleted for good and cannot be written again',
+    });
+    // What the plain append gets: the server's RpcException, converted by the client.
+    const converted = convertToCommandError(
+      grpcError(9, 'Event stream issue-UNAVAILABLE is deleted.', {
+        exception: 'stream-deleted',
+        'stream-name': 'issue-UNAVAILABLE',
+      }) as never,
+    );
+    expect(mapEsdbError(converted)).toMatchObject({
+      name: 'StreamDeletedError',
+      streamId: 'issue-UNAVAILABLE',
+    });
+  });
+
+  it("maps an oversized append to AppendTooLargeError with the server's limit", () => {
+    const error = MaxAppendSizeExceededError.fromMaxAppendSize(1_048_576);
+    const mapped = mapEsdbError(error, { streamId: 'issue-1' });
+    expect(mapped).toBeInstanceOf(AppendTooLargeError);
+    expect(mapped).toMatchObject({ streamId: 'issue-1', maxBytes: 1_048_576, cause: error });
+    expect((mapped as Error).message).toMatch(/1048576 bytes/);
+  });
+
+  it('maps a refusal to EventStoreAccessDeniedError saying what was refused and which rights are needed', () => {
+    const mapped = mapEsdbError(new AccessDeniedError(), { operation: 'reading $all' });
+    expect(mapped).toBeInstanceOf(EventStoreAccessDeniedError);
+    expect((mapped as Error).message).toMatch(/refused reading \$all .*read on \$all/);
+    expect(mapEsdbError(new AccessDeniedError(), { streamId: 'issue-1' })).toMatchObject({
+      message: expect.stringMatching(/refused access to stream issue-1/),
+    });
+  });
+
+  it('tells the subscription drops it can recover from (too slow, unavailable) from the rest', () => {
+    expect(subscriptionDropReason(new TimeoutError())).toBe('aborted');
+    expect(subscriptionDropReason(grpcError(10, 'Operation timed out'))).toBe('aborted');
+    expect(subscriptionDropReason(new UnavailableError())).toBe('unavailable');
+    expect(subscriptionDropReason(grpcError(14, 'No connection established'))).toBe('unavailable');
+    expect(subscriptionDropReason(new AccessDeniedError())).toBeUndefined();
+    expect(subscriptionDropReason(new Error('14 UNAVAILABLE in a name'))).toBeUndefined();
   });
 
   it("maps the client's UnavailableError and DeadlineExceededError", () => {

@@ -20,14 +20,17 @@ import {
   streamNameFilter,
 } from '@eventstore/db-client';
 import {
+  AppendTooLargeError,
   type EventData,
   type EventFilter,
   type EventMetadata,
+  EventStoreAccessDeniedError,
   EventStoreUnavailableError,
   type ExpectedRevision,
   type Position,
   type RecordedEvent,
   START,
+  StreamDeletedError,
   WrongExpectedRevisionError,
   decodePosition,
   encodePosition,
@@ -82,6 +85,16 @@ export const assertReadRevision = (revision: number): bigint => {
 
 // ---------------------------------------------------------------------------------------------------------
 // Positions
+
+const U64_MAX = 2n ** 64n - 1n;
+
+/**
+ * `Position.End` (both halves 2^64-1) is how the server says "no position": servers before 22.6 give it to every
+ * event read from a stream, later ones to events written in a legacy TCP transaction. The client passes it on
+ * as if it were a position; it is the end of the log, which no reader ever reaches.
+ */
+export const isUnknownEsdbPosition = (position: EsdbPosition): boolean =>
+  position.commit >= U64_MAX || position.prepare >= U64_MAX;
 
 /** High half = commit position, low half = prepare position, so string order is $all order. */
 export const positionFromEsdb = (position: EsdbPosition): Position =>
@@ -139,15 +152,37 @@ export const toEsdbMetadata = (
   ...(originalEventId === undefined ? {} : { [ORIGINAL_EVENT_ID_KEY]: originalEventId }),
 });
 
-export const toEsdbEventData = (event: EventData): EsdbEventData => {
+/**
+ * A value as plain JSON, or a TypeError saying why it has none. The client calls `JSON.stringify` inside a
+ * promise executor, so a value it cannot encode (a bigint, a cycle) leaves its append pending for ever; the
+ * adapter encodes first and hands the client a plain copy, which encodes to exactly the same text.
+ */
+const asJson = (value: unknown, what: () => string): JSONType => {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new TypeError(`${what()} cannot be stored as JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (text === undefined) throw new TypeError(`${what()} cannot be stored as JSON: it is a ${typeof value}`);
+  return JSON.parse(text) as JSONType;
+};
+
+/** One port event as the client's JSON event; throws a TypeError at once when data or metadata is not JSON. */
+export const toEsdbEventData = (
+  event: EventData,
+  where: { streamId?: string; index?: number } = {},
+): EsdbEventData => {
   const { id, original } = esdbEventId(event.eventId);
+  const what = (part: string) => () =>
+    `the ${part} of event ${where.index ?? 0} (${event.type})${where.streamId ? ` for stream ${where.streamId}` : ''}`;
   return {
     id,
     contentType: 'application/json',
     type: event.type,
-    // The client JSON-encodes whatever it is given; `undefined` would encode to nothing, so store null.
-    data: (event.data === undefined ? null : event.data) as JSONType,
-    metadata: toEsdbMetadata(event.metadata, original),
+    // `undefined` would encode to nothing at all: store null, as the PostgreSQL adapter does.
+    data: (event.data === undefined ? null : asJson(event.data, what('data'))) as JSONType,
+    metadata: asJson(toEsdbMetadata(event.metadata, original), what('metadata')),
   };
 };
 
@@ -208,30 +243,50 @@ export const fromEsdbMetadata = (raw: unknown, recordedAt: Date): EventMetadata 
 };
 
 /**
- * The event's $all position. Servers before 22.6 leave it out of stream reads; the commit position is then
- * the best available (it equals the prepare position for everything written through gRPC).
+ * The event's $all position, or undefined when the server did not say. The client always fills
+ * `event.position`; when the server had none it holds `Position.End`, and only the resolved event's
+ * `commitPosition` (set for $all reads, where commit equals prepare for everything written through gRPC) may
+ * still tell.
  */
 export const esdbPositionOf = (resolved: EsdbResolvedLike): EsdbPosition | undefined => {
-  if (resolved.event?.position) return resolved.event.position;
-  if (resolved.commitPosition !== undefined)
-    return { commit: resolved.commitPosition, prepare: resolved.commitPosition };
+  const position = resolved.event?.position;
+  if (position && !isUnknownEsdbPosition(position)) return position;
+  const commit = resolved.commitPosition;
+  if (commit !== undefined && commit < U64_MAX) return { commit, prepare: commit };
   return undefined;
 };
 
-/** The port's recorded event, or null when the resolved event carries none (an unresolved link). */
-export const toRecordedEvent = (resolved: EsdbResolvedLike): RecordedEvent | null => {
+/** The server did not report where an event sits in $all, and the adapter could not find out. */
+export class UnknownPositionError extends Error {
+  override readonly name = 'UnknownPositionError';
+  constructor(
+    readonly streamId: string,
+    readonly revision: number,
+  ) {
+    super(
+      `EventStoreDB did not report the $all position of event ${revision} of stream ${streamId} ` +
+        '(servers before 22.6 do not for stream reads, nor any server for events written in a legacy TCP ' +
+        'transaction), and it is not among the latest events of $all. Team Tracker needs EventStoreDB 22.10 or later.',
+    );
+  }
+}
+
+/**
+ * The port's recorded event, or null when the resolved event carries none (an unresolved link). `position`
+ * overrides what the server reported (the adapter found it in $all); without either, UnknownPositionError.
+ */
+export const toRecordedEvent = (resolved: EsdbResolvedLike, position?: Position): RecordedEvent | null => {
   const event = resolved.event;
   if (!event) return null;
-  const position = esdbPositionOf(resolved);
-  if (!position)
-    throw new Error(`EventStoreDB returned event ${event.id} without a position (server older than 22.6?)`);
+  const raw = position === undefined ? esdbPositionOf(resolved) : undefined;
+  if (position === undefined && !raw) throw new UnknownPositionError(event.streamId, Number(event.revision));
   const recordedAt = recordedAtFromEsdb(event.created);
   const original = isRecord(event.metadata) ? event.metadata[ORIGINAL_EVENT_ID_KEY] : undefined;
   return {
     eventId: typeof original === 'string' ? original : event.id,
     streamId: event.streamId,
     revision: Number(event.revision),
-    position: positionFromEsdb(position),
+    position: position ?? positionFromEsdb(raw!),
     type: event.type,
     data: event.data,
     metadata: fromEsdbMetadata(event.metadata, recordedAt),
@@ -240,11 +295,20 @@ export const toRecordedEvent = (resolved: EsdbResolvedLike): RecordedEvent | nul
 };
 
 // ---------------------------------------------------------------------------------------------------------
-// The whole log: system events and filters
+// The whole log: the application's scope, system events and filters
 
-/** EventStoreDB's own events: `$`-types (`$>` links, `$metadata`, `$statsCollected`, …) and `$`-streams. */
+/**
+ * The stream categories Team Tracker writes (`organization-<id>`, `project-<id>`, `issue-<id>`, `user-<id>`):
+ * whole-log reads see these streams only, whatever else shares the database.
+ */
+export const APP_STREAM_PREFIXES: readonly string[] = ['organization-', 'project-', 'issue-', 'user-'];
+
+/** EventStoreDB's own events: `$`-types (`$>` links, `$metadata`, `$streamDeleted`, …) and `$`-streams. */
 export const isSystemEvent = (event: { streamId: string; type: string }): boolean =>
   event.streamId.startsWith('$') || event.type.startsWith('$');
+
+export const inScope = (streamId: string, scope: readonly string[]): boolean =>
+  scope.some((prefix) => streamId.startsWith(prefix));
 
 /** The port's filter applied in process; no filter or no prefixes lets everything through. */
 export const matchesFilter = (
@@ -260,22 +324,50 @@ export const matchesFilter = (
 export const isDeliverable = (
   event: { streamId: string; type: string },
   filter: EventFilter | undefined,
-): boolean => !isSystemEvent(event) && matchesFilter(event, filter);
+  scope?: readonly string[],
+): boolean =>
+  !isSystemEvent(event) &&
+  (scope === undefined || inScope(event.streamId, scope)) &&
+  matchesFilter(event, filter);
+
+/**
+ * The stream-name prefixes that are both in scope and asked for: a requested prefix inside a scope prefix stays,
+ * a scope prefix inside a requested one replaces it. Empty when nothing can match.
+ */
+export const scopedStreamPrefixes = (scope: readonly string[], requested: readonly string[]): string[] => {
+  const out = new Set<string>();
+  for (const wanted of requested) {
+    for (const allowed of scope) {
+      if (wanted.startsWith(allowed)) out.add(wanted);
+      else if (allowed.startsWith(wanted)) out.add(allowed);
+    }
+  }
+  return [...out];
+};
 
 type CheckpointReached = NonNullable<Filter['checkpointReached']>;
 
 /**
- * The server-side filter of a `$all` subscription. The server takes one filter, so a prefix filter replaces
- * `excludeSystemEvents()`; system events that still arrive are dropped in process by `isDeliverable`.
+ * The server-side filter of a `$all` subscription. The server takes one expression, so the application's scope
+ * (stream-name prefixes, which also keeps `$`-streams out) goes to the server, narrowed by a stream-name filter
+ * the caller asks for; an event-type filter is applied in process (`isDeliverable`), as are `$`-typed events
+ * inside the application's streams (a deletion's `$streamDeleted`). Without a scope, the caller's filter goes to
+ * the server, or `excludeSystemEvents()`.
  */
 export const toEsdbFilter = (
   filter: EventFilter | undefined,
   checkpointReached?: CheckpointReached,
+  scope?: readonly string[],
 ): Filter => {
   const callback = checkpointReached ? { checkpointReached } : {};
-  if (!filter || filter.prefixes.length === 0) return excludeSystemEvents(callback);
-  const prefixes = [...filter.prefixes];
-  return filter.on === 'eventType'
+  const wanted = filter && filter.prefixes.length > 0 ? filter : undefined;
+  if (scope && scope.length > 0) {
+    const narrowed = wanted?.on === 'streamName' ? scopedStreamPrefixes(scope, wanted.prefixes) : [];
+    return streamNameFilter({ prefixes: narrowed.length > 0 ? narrowed : [...scope], ...callback });
+  }
+  if (!wanted) return excludeSystemEvents(callback);
+  const prefixes = [...wanted.prefixes];
+  return wanted.on === 'eventType'
     ? eventTypeFilter({ prefixes, ...callback })
     : streamNameFilter({ prefixes, ...callback });
 };
@@ -283,8 +375,9 @@ export const toEsdbFilter = (
 // ---------------------------------------------------------------------------------------------------------
 // Errors
 
-const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_ABORTED = 10;
+const GRPC_UNAVAILABLE = 14;
 const UNAVAILABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader']);
 
 interface ErrorLike {
@@ -294,52 +387,110 @@ interface ErrorLike {
   streamName?: unknown;
   expectedVersion?: unknown;
   actualVersion?: unknown;
+  maxAppendSize?: unknown;
 }
 
 const asErrorLike = (error: unknown): ErrorLike => (typeof error === 'object' && error !== null ? error : {});
 
-export const isWrongExpectedVersion = (error: unknown): boolean =>
-  error instanceof WrongExpectedVersionError || asErrorLike(error).type === 'wrong-expected-version';
-
-export const isStreamNotFound = (error: unknown): boolean => asErrorLike(error).type === 'stream-not-found';
-
-export const isStreamDeleted = (error: unknown): boolean => asErrorLike(error).type === 'stream-deleted';
-
-/**
- * The client's own `UnavailableError`/`DeadlineExceededError`/`NotLeaderError`, and the plain gRPC errors
- * (code 14 "UNAVAILABLE", code 4 "DEADLINE_EXCEEDED") it lets through, e.g. when no server listens at all.
- */
-export const isUnavailable = (error: unknown): boolean => {
-  const e = asErrorLike(error);
-  if (typeof e.type === 'string' && UNAVAILABLE_TYPES.has(e.type)) return true;
-  if (e.code === GRPC_UNAVAILABLE || e.code === GRPC_DEADLINE_EXCEEDED) return true;
-  const message = typeof e.message === 'string' ? e.message : '';
-  return /UNAVAILABLE|DEADLINE_EXCEEDED/.test(message) || /failed to discover/i.test(message);
+/** The client's own errors carry a `type`; anything else with a numeric `code` is a plain gRPC error. */
+const clientType = (error: unknown): string | undefined => {
+  const type = asErrorLike(error).type;
+  return typeof type === 'string' ? type : undefined;
 };
 
+const grpcCode = (error: unknown): number | undefined => {
+  if (clientType(error) !== undefined) return undefined;
+  const code = asErrorLike(error).code;
+  return typeof code === 'number' ? code : undefined;
+};
+
+export const isWrongExpectedVersion = (error: unknown): boolean =>
+  error instanceof WrongExpectedVersionError || clientType(error) === 'wrong-expected-version';
+
+export const isStreamNotFound = (error: unknown): boolean => clientType(error) === 'stream-not-found';
+
+export const isStreamDeleted = (error: unknown): boolean => clientType(error) === 'stream-deleted';
+
+export const isAccessDenied = (error: unknown): boolean => clientType(error) === 'access-denied';
+
+export const isMaxAppendSizeExceeded = (error: unknown): boolean =>
+  clientType(error) === 'maximum-append-size-exceeded';
+
+/** What the client throws when `esdb+discover://` finds no node: a plain Error, its text is all there is. */
+const DISCOVERY_FAILED = /^Failed to discover after \d+ attempts\b/;
+
 /**
- * The port's error for a client error: wrong expected version and unavailability are translated, anything
- * else is returned unchanged. `context` names what the adapter asked for, which is more exact than what
- * the client reports back (the client loses the difference between `any` and an unknown expectation).
+ * The client's own `UnavailableError`/`DeadlineExceededError`/`TimeoutError`/`NotLeaderError`, the plain gRPC errors it lets
+ * through (code 14 UNAVAILABLE, code 4 DEADLINE_EXCEEDED, e.g. when no server listens at all), and a failed
+ * cluster discovery. By type and code only: the words in a message may come from a stream name.
+ */
+export const isUnavailable = (error: unknown): boolean => {
+  const type = clientType(error);
+  if (type !== undefined) return UNAVAILABLE_TYPES.has(type);
+  const code = grpcCode(error);
+  if (code !== undefined) return code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED;
+  const message = asErrorLike(error).message;
+  return error instanceof Error && typeof message === 'string' && DISCOVERY_FAILED.test(message);
+};
+
+/** Why the server ended a subscription that can simply be opened again, or undefined when it cannot. */
+export type SubscriptionDropReason = 'aborted' | 'unavailable' | 'ended';
+
+export const subscriptionDropReason = (error: unknown): SubscriptionDropReason | undefined => {
+  // ABORTED ("Operation timed out: Consumer too slow to handle event while live. Client resubscription
+  // required."), which the client calls a TimeoutError.
+  if (clientType(error) === 'timeout' || grpcCode(error) === GRPC_ABORTED) return 'aborted';
+  if (isUnavailable(error)) return 'unavailable';
+  return undefined;
+};
+
+const RIGHTS_HINT =
+  'Team Tracker needs read and write on its own streams, and read on $all for the projector and for ' +
+  'whole-log reads (see docs/event-store.md)';
+
+/**
+ * The port's error for a client error: wrong expected version, a deleted stream, an oversized append, a refusal
+ * and unavailability are translated, anything else is returned unchanged. `context` names what the adapter asked
+ * for, which is more exact than what the client reports back (the client loses the difference between `any` and
+ * an unknown expectation).
  */
 export const mapEsdbError = (
   error: unknown,
-  context: { streamId?: string; expected?: ExpectedRevision } = {},
+  context: { streamId?: string; expected?: ExpectedRevision; operation?: string } = {},
 ): unknown => {
-  if (error instanceof EventStoreUnavailableError || error instanceof WrongExpectedRevisionError)
+  if (
+    error instanceof EventStoreUnavailableError ||
+    error instanceof WrongExpectedRevisionError ||
+    error instanceof StreamDeletedError ||
+    error instanceof AppendTooLargeError ||
+    error instanceof EventStoreAccessDeniedError
+  )
     return error;
+  const e = asErrorLike(error);
+  const streamId = context.streamId ?? (typeof e.streamName === 'string' ? e.streamName : '');
   if (isWrongExpectedVersion(error)) {
-    const e = asErrorLike(error);
     const mapped = new WrongExpectedRevisionError(
-      context.streamId ?? (typeof e.streamName === 'string' ? e.streamName : ''),
+      streamId,
       context.expected ?? fromEsdbExpectedRevision(e.expectedVersion),
       actualRevisionFromEsdb(e.actualVersion),
     );
     mapped.cause = error;
     return mapped;
   }
+  if (isStreamDeleted(error)) return new StreamDeletedError(streamId, { cause: error });
+  if (isMaxAppendSizeExceeded(error)) {
+    const max = typeof e.maxAppendSize === 'number' && e.maxAppendSize > 0 ? e.maxAppendSize : undefined;
+    return new AppendTooLargeError(streamId, max, { cause: error });
+  }
+  if (isAccessDenied(error)) {
+    const what = context.operation ?? (streamId ? `access to stream ${streamId}` : 'the request');
+    return new EventStoreAccessDeniedError(
+      `EventStoreDB refused ${what} to the user this process connects as. ${RIGHTS_HINT}.`,
+      { cause: error },
+    );
+  }
   if (isUnavailable(error)) {
-    const message = typeof asErrorLike(error).message === 'string' ? String(asErrorLike(error).message) : '';
+    const message = typeof e.message === 'string' ? e.message : '';
     return new EventStoreUnavailableError(`EventStoreDB is unavailable${message ? `: ${message}` : ''}`, {
       cause: error,
     });

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { UnavailableError } from '@eventstore/db-client';
+import { AccessDeniedError, TimeoutError, UnavailableError } from '@eventstore/db-client';
 import { Subscription as ClientSubscription } from '@eventstore/db-client/dist/streams/utils/Subscription';
 import {
   type AllSubscription,
@@ -15,33 +15,44 @@ import {
   type SubscriptionSource,
   createEsdbSubscription,
 } from './esdb-subscription';
-import { FakeSubscription, ManualSubscription, resolvedEvent, tick } from './testing/fakes';
+import { FakeSubscription, ManualSubscription, grpcError, resolvedEvent, tick } from './testing/fakes';
 import type { EsdbResolvedLike } from './esdb-mapping';
 
 const pos = (n: number): Position => positionFromEsdb({ commit: BigInt(n), prepare: BigInt(n) });
 
-/** A subscription on a fake source; resolves `opened` once the adapter has subscribed. */
+/**
+ * A subscription on fake sources (one per client subscription: `source`, then whatever `more` hands out);
+ * resolves `opened` once the adapter has subscribed.
+ */
 const open = <S extends SubscriptionSource>(
   source: S,
-  options: Partial<EsdbSubscriptionOptions> & { head?: Position } = {},
+  options: Partial<EsdbSubscriptionOptions> & { head?: Position; more?: () => SubscriptionSource } = {},
 ) => {
   let checkpoint: ((p: { commit: bigint; prepare: bigint }) => void) | undefined;
   let resolveOpened: () => void = () => undefined;
   const opened = new Promise<void>((resolve) => {
     resolveOpened = resolve;
   });
+  const starts: Position[] = [];
+  const { head, more, ...rest } = options;
   const subscription = createEsdbSubscription({
-    readHead: async () => options.head ?? pos(1_000_000),
-    subscribe: (checkpointReached) => {
+    readHead: async () => head ?? pos(1_000_000),
+    recordBefore: async (p) => (p === START ? START : pos(Number(BigInt(`0x${p.slice(0, 16)}`)) - 1)),
+    subscribe: (from, checkpointReached) => {
+      starts.push(from);
       checkpoint = checkpointReached;
       resolveOpened();
-      return source;
+      if (starts.length === 1) return source;
+      if (!more) throw new Error('subscribed again, and the test has no other source');
+      return more();
     },
-    ...options,
+    retryDelayMs: () => 0,
+    ...rest,
   });
   return {
     subscription,
     opened,
+    starts,
     checkpoint: (n: number) => checkpoint?.({ commit: BigInt(n), prepare: BigInt(n) }),
   };
 };
@@ -49,6 +60,14 @@ const open = <S extends SubscriptionSource>(
 const next = async (subscription: AllSubscription): Promise<SubscriptionMessage | 'done'> => {
   const result = await subscription[Symbol.asyncIterator]().next();
   return result.done ? 'done' : result.value;
+};
+
+const until = async (condition: () => boolean, timeoutMs = 2000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await tick();
+  }
 };
 
 const types = (message: SubscriptionMessage | 'done') =>
@@ -139,7 +158,7 @@ describe('the $all subscription', () => {
     const source = new FakeSubscription();
     const upcast = (e: RecordedEvent): RecordedEvent => ({ ...e, type: `${e.type}V2` });
     const { subscription, opened } = open(source, {
-      filter: { on: 'streamName', prefixes: ['issue-'] },
+      accept: (e) => e.streamId.startsWith('issue-'),
       upcast,
     });
     await opened;
@@ -151,11 +170,17 @@ describe('the $all subscription', () => {
     await subscription.stop();
   });
 
-  it('starts strictly after fromPosition', async () => {
+  it('starts from a record before fromPosition and drops what it already holds, so a scavenged start skips nothing', async () => {
     const source = new FakeSubscription();
-    const { subscription, opened } = open(source, { fromPosition: pos(20) });
+    const { subscription, opened, starts } = open(source, { fromPosition: pos(20) });
     await opened;
-    await source.send(resolvedEvent(20, { type: 'Boundary' }), resolvedEvent(21, { type: 'After' }));
+    // Servers before 24.10 start after the first record at or after the start: start one record earlier.
+    expect(starts).toEqual([pos(19)]);
+    await source.send(
+      resolvedEvent(19, { type: 'Before' }),
+      resolvedEvent(20, { type: 'Boundary' }),
+      resolvedEvent(21, { type: 'After' }),
+    );
     expect(types(await next(subscription))).toEqual(['After']);
     await subscription.stop();
   });
@@ -220,6 +245,25 @@ describe('the $all subscription', () => {
     await subscription.stop();
   });
 
+  it('does not report caught up right after falling behind: only the server says when it is back', async () => {
+    const source = new FakeSubscription();
+    const { subscription, opened } = open(source, { head: pos(10), maxBatchSize: 10 });
+    await opened;
+    await source.send(resolvedEvent(5, { type: 'A' }), resolvedEvent(10, { type: 'B' }));
+    expect(types(await next(subscription))).toEqual(['A', 'B']);
+    expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(10) });
+
+    source.emit('fellBehind');
+    await source.send(resolvedEvent(11, { type: 'C' }));
+    expect(types(await next(subscription))).toEqual(['C']);
+    // The head read when subscribing is long passed: it says nothing about being caught up again.
+    const pending = next(subscription);
+    expect(await Promise.race([pending, tick().then(() => 'nothing yet')])).toBe('nothing yet');
+    source.emit('caughtUp');
+    expect(await pending).toEqual({ kind: 'caughtUp', position: pos(11) });
+    await subscription.stop();
+  });
+
   it('ends the iteration cleanly on stop, even while waiting, and unsubscribes once', async () => {
     const source = new FakeSubscription();
     const { subscription, opened } = open(source);
@@ -248,29 +292,112 @@ describe('the $all subscription', () => {
 
   it('never subscribes when stopped before the head was read', async () => {
     const subscribe = jest.fn();
-    const subscription = createEsdbSubscription({ readHead: async () => START, subscribe });
+    const subscription = createEsdbSubscription({
+      readHead: async () => START,
+      recordBefore: async () => START,
+      subscribe,
+    });
     await subscription.stop();
     expect(subscribe).not.toHaveBeenCalled();
   });
 
-  it('delivers what arrived, then throws the mapped error of a failing subscription', async () => {
+  it('delivers what arrived, then throws the mapped error of a subscription the server refuses', async () => {
     const source = new FakeSubscription();
-    const { subscription, opened } = open(source);
+    const { subscription, opened, starts } = open(source);
     await opened;
     await source.send(resolvedEvent(10, { type: 'A' }));
-    source.emit('error', new UnavailableError());
+    source.emit('error', new AccessDeniedError());
     expect(types(await next(subscription))).toEqual(['A']);
-    await expect(next(subscription)).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    await expect(next(subscription)).rejects.toThrow(/refused the subscription to \$all/);
+    expect(starts).toHaveLength(1);
     expect(source.unsubscribeCalls).toBeGreaterThanOrEqual(1);
   });
 
-  it('throws when the server ends the subscription without being asked', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened } = open(source);
+  it('opens the subscription again after the last queued event when the server drops it, and counts the drop', async () => {
+    const first = new FakeSubscription();
+    const second = new FakeSubscription();
+    const onDropped = jest.fn();
+    const { subscription, opened, starts } = open(first, { more: () => second, onDropped, maxBatchSize: 10 });
     await opened;
-    source.end();
-    await tick();
+    await first.send(
+      resolvedEvent(10, { type: 'A' }),
+      resolvedEvent(20, { type: 'B' }),
+      resolvedEvent(30, { type: 'C' }),
+    );
+    first.emit(
+      'error',
+      new TimeoutError(
+        grpcError(
+          10,
+          'Operation timed out: Consumer too slow to handle event while live. Client resubscription required.',
+        ) as never,
+      ),
+    );
+    await until(() => starts.length === 2);
+    // From the record before the last one queued: a server that skips one record at the start skips a known one.
+    expect(starts[1]).toBe(pos(20));
+    await second.send(
+      resolvedEvent(20, { type: 'B' }),
+      resolvedEvent(30, { type: 'C' }),
+      resolvedEvent(40, { type: 'D' }),
+    );
+    const seen: string[] = [];
+    while (seen.length < 4) {
+      const message = await next(subscription);
+      if (message !== 'done' && message.kind === 'events') seen.push(...message.events.map((e) => e.type));
+    }
+    expect(seen).toEqual(['A', 'B', 'C', 'D']);
+    expect(onDropped.mock.calls).toEqual([['aborted']]);
+    await subscription.stop();
+  });
+
+  it('opens the subscription again when the server ends it without being asked', async () => {
+    const first = new FakeSubscription();
+    const second = new FakeSubscription();
+    const onDropped = jest.fn();
+    const { subscription, opened, starts } = open(first, { more: () => second, onDropped });
+    await opened;
+    await first.send(resolvedEvent(10, { type: 'A' }));
+    first.end();
+    await until(() => starts.length === 2);
+    expect(types(await next(subscription))).toEqual(['A']);
+    await second.send(resolvedEvent(10, { type: 'A' }), resolvedEvent(11, { type: 'B' }));
+    expect(types(await next(subscription))).toEqual(['B']);
+    expect(onDropped.mock.calls).toEqual([['ended']]);
+    await subscription.stop();
+  });
+
+  it('fails once the subscription has dropped too often in a row without delivering anything', async () => {
+    const onDropped = jest.fn();
+    const failing = () => {
+      const s = new FakeSubscription();
+      setImmediate(() => s.emit('error', new UnavailableError()));
+      return s;
+    };
+    const { subscription, starts } = open(failing(), { more: failing, onDropped, maxConsecutiveDrops: 2 });
     await expect(next(subscription)).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    expect(starts).toHaveLength(3);
+    expect(onDropped.mock.calls).toEqual([['unavailable'], ['unavailable']]);
+  });
+
+  it('stops cleanly when the client cannot open the call and its unsubscribe rejects', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const source = new FakeSubscription();
+      const { subscription, opened } = open(source, { maxConsecutiveDrops: 0 });
+      await opened;
+      source.failToOpen(new Error('Failed to discover after 10 attempts.'));
+      await expect(next(subscription)).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      await subscription.stop();
+      await tick();
+      await tick();
+      expect(source.unsubscribeCalls).toBeGreaterThanOrEqual(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('throws when the head cannot be read', async () => {
@@ -278,19 +405,40 @@ describe('the $all subscription', () => {
       readHead: async () => {
         throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
       },
+      recordBefore: async () => START,
       subscribe: jest.fn(),
     });
     await expect(next(subscription)).rejects.toBeInstanceOf(EventStoreUnavailableError);
   });
 
-  it('pauses the client when the consumer lags and resumes it when the backlog drains', async () => {
-    const source = new ManualSubscription();
-    const { subscription, opened } = open(source, { maxBatchSize: 500 });
+  it('never pauses the client: a lagging consumer lets go of the server subscription and comes back after the last queued event', async () => {
+    const first = new ManualSubscription();
+    const second = new ManualSubscription();
+    const { subscription, opened, starts } = open(first, {
+      more: () => second,
+      maxBatchSize: 100,
+      maxQueued: 300,
+    });
     await opened;
-    for (let i = 1; i <= 2000; i++) source.emit('data', resolvedEvent(i));
-    expect(source.paused).toBe(true);
-    for (let i = 0; i < 3; i++) await next(subscription);
-    expect(source.paused).toBe(false);
+    for (let i = 1; i <= 400; i++) first.emit('data', resolvedEvent(i));
+    // A paused client backs up into the server's bounded live buffer, and the server drops the subscription.
+    expect(first.paused).toBe(false);
+    expect(first.unsubscribeCalls).toBe(1);
+    expect(starts).toHaveLength(1);
+
+    const positions: number[] = [];
+    const take = async () => {
+      const message = await next(subscription);
+      if (message !== 'done' && message.kind === 'events')
+        positions.push(...message.events.map((e) => Number(BigInt(`0x${e.position.slice(0, 16)}`))));
+    };
+    await take();
+    await take();
+    await until(() => starts.length === 2);
+    expect(starts[1]).toBe(pos(299));
+    for (let i = 299; i <= 400; i++) second.emit('data', resolvedEvent(i));
+    while (positions.length < 400) await take();
+    expect(positions).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
     await subscription.stop();
   });
 
@@ -323,16 +471,16 @@ describe('the $all subscription', () => {
       return { grpc, subscription, send, checkpoints };
     };
 
-    it('keeps caughtUp after every earlier event, even when the consumer lags and the client buffers', async () => {
+    it('keeps caughtUp after every earlier event while the consumer lags', async () => {
       const { grpc, subscription: source, send } = clientSubscription();
-      const { subscription, opened } = open(source, { maxBatchSize: 1 });
+      const { subscription, opened } = open(source, { maxBatchSize: 1, maxQueued: 5000 });
       await opened;
       for (let i = 1; i <= 1100; i++) send.event(resolvedEvent(i));
       send.caughtUp();
       send.event(resolvedEvent(2000, { type: 'Live' }));
       await tick();
-      expect(source.isPaused()).toBe(true);
-      expect(source.readableLength).toBeGreaterThan(0);
+      // The client is never paused: what the server sends is taken at once.
+      expect(source.isPaused()).toBe(false);
 
       const seen: Array<string | number> = [];
       for await (const message of subscription) {

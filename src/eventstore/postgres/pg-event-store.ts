@@ -121,6 +121,7 @@ const isConnectionError = (error: unknown): boolean => {
 
 /** The PostgreSQL adapter of the event store port (the embedded default, and a production option). */
 export class PgEventStore implements EventStore {
+  readonly kind = 'postgresql';
   private readonly pool: Pool;
   private readonly upcast: Upcast;
   private readonly wakeup: Wakeup;
@@ -254,6 +255,10 @@ export class PgEventStore implements EventStore {
     };
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,8 @@ export type ProjectionState = 'live' | 'rebuilding';
 export interface CheckpointRow {
   name: string;
   position: Position;
+  /** The event store whose log the position is in (`EventStore.kind`); null while nothing claimed it. */
+  store: string | null;
   state: ProjectionState;
   eventsApplied: number;
   updatedAt: Date;
@@ -28,6 +30,56 @@ export const ensureCheckpoints = async (knex: Knex, list: readonly string[]): Pr
      SELECT n, ? FROM jsonb_array_elements_text(?::jsonb) AS n ON CONFLICT (name) DO NOTHING`,
     [START, names(list)],
   );
+};
+
+/** Checkpoints written reading another event store's log: their positions mean nothing in this one. */
+export class CheckpointStoreMismatchError extends Error {
+  override readonly name = 'CheckpointStoreMismatchError';
+  constructor(
+    readonly store: string,
+    readonly mismatched: ReadonlyArray<{ name: string; store: string }>,
+  ) {
+    const others = [...new Set(mismatched.map((m) => m.store))].join(', ');
+    super(
+      `the read models' checkpoints (${mismatched.map((m) => m.name).join(', ')}) are positions in the ${others} ` +
+        `event store's log, but this process reads the ${store} event store: positions of one log mean nothing ` +
+        'in another, so the projector stops rather than skip or repeat events. To switch event stores, rebuild ' +
+        'the read models from the new log (a fresh rebuild of each projection, or an empty read-model database); ' +
+        `to keep the read models, point the process back at the ${others} event store.`,
+    );
+  }
+}
+
+/**
+ * Claims the projections' checkpoints for `store` where nothing says otherwise (rows no store claimed yet, rows
+ * still at the start of the log), then refuses, with CheckpointStoreMismatchError, rows another store's log
+ * moved. The projector calls it before it subscribes.
+ */
+export const claimCheckpoints = async (knex: Knex, list: readonly string[], store: string): Promise<void> => {
+  await knex.raw(
+    `UPDATE projection_checkpoints SET store = ?
+     WHERE name IN (SELECT jsonb_array_elements_text(?::jsonb)) AND (store IS NULL OR position = ?)
+       AND store IS DISTINCT FROM ?`,
+    [store, names(list), START, store],
+  );
+  const { rows } = await knex.raw<{ rows: { name: string; store: string }[] }>(
+    `SELECT name, store FROM projection_checkpoints
+     WHERE name IN (SELECT jsonb_array_elements_text(?::jsonb)) AND store IS DISTINCT FROM ? ORDER BY name`,
+    [names(list), store],
+  );
+  if (rows.length > 0) throw new CheckpointStoreMismatchError(store, rows);
+};
+
+/** One projection's checkpoint and the store it belongs to, or null when it has no row. */
+export const checkpointOf = async (
+  db: Knex,
+  name: string,
+): Promise<{ position: Position; store: string | null } | null> => {
+  const { rows } = await db.raw<{ rows: { position: string; store: string | null }[] }>(
+    'SELECT position, store FROM projection_checkpoints WHERE name = ?',
+    [name],
+  );
+  return rows[0] ?? null;
 };
 
 /**
@@ -76,18 +128,20 @@ export const readCheckpoints = async (knex: Knex, list?: readonly string[]): Pro
     rows: {
       name: string;
       position: string;
+      store: string | null;
       state: ProjectionState;
       events_applied: string | number;
       updated_at: Date;
     }[];
   }>(
-    `SELECT name, position, state, events_applied, updated_at FROM projection_checkpoints
+    `SELECT name, position, store, state, events_applied, updated_at FROM projection_checkpoints
      WHERE ?::jsonb IS NULL OR name IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY name`,
     [list ? names(list) : null, list ? names(list) : null],
   );
   return rows.map((r) => ({
     name: r.name,
     position: r.position,
+    store: r.store,
     state: r.state,
     eventsApplied: Number(r.events_applied),
     updatedAt: r.updated_at,

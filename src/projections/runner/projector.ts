@@ -1,7 +1,12 @@
 import { type Position, START } from '../../eventstore/port';
 import type { RoomMessage } from '../projection';
 import { applyBatch } from './apply-batch';
-import { ensureCheckpoints, minCheckpoint } from './checkpoints';
+import {
+  CheckpointStoreMismatchError,
+  claimCheckpoints,
+  ensureCheckpoints,
+  minCheckpoint,
+} from './checkpoints';
 import { LeaderLock } from './leader-lock';
 import { silentLogger } from './logger';
 import { connectionOf } from './pg-connection';
@@ -73,6 +78,8 @@ export const createProjector = (options: ProjectorOptions): Projector => {
       term.addEventListener('abort', stopSubscription);
       try {
         await ensureCheckpoints(knex, names);
+        // Positions of another store's log would be read as positions in this one: stop instead (see below).
+        await claimCheckpoints(knex, names, store.kind);
         const from = await minCheckpoint(knex, names);
         subscription = store.subscribeToAll({ fromPosition: from, maxBatchSize: batchSize });
         for await (const message of subscription) {
@@ -97,6 +104,8 @@ export const createProjector = (options: ProjectorOptions): Projector => {
         }
       } catch (error) {
         if (term.aborted) break;
+        // Retrying cannot help: an operator has to rebuild the read models or point back at the other store.
+        if (error instanceof CheckpointStoreMismatchError) throw error;
         // The subscription has moved past the failed batch: read again from the committed checkpoints.
         logger.error({ err: error }, 'projector batch failed, restarting from the checkpoints');
         await sleep(retryDelayMs, term);
@@ -136,7 +145,9 @@ export const createProjector = (options: ProjectorOptions): Projector => {
       stopping = new AbortController();
       role = 'standby';
       running = run(stopping.signal).catch((error: unknown) => {
-        logger.error({ err: error }, 'projector stopped by an unexpected error');
+        if (error instanceof CheckpointStoreMismatchError)
+          logger.error({ err: error, store: error.store }, `projector stopped: ${error.message}`);
+        else logger.error({ err: error }, 'projector stopped by an unexpected error');
         role = 'stopped';
       });
     },

@@ -33,3 +33,30 @@ export const checkpointsMigration: Knex.Migration = {
     await knex.raw('DROP TABLE IF EXISTS projection_rebuilds; DROP TABLE IF EXISTS projection_checkpoints;');
   },
 };
+
+/**
+ * Checkpoints record which event store's log they are positions in (`EventStore.kind`): positions of one log
+ * mean nothing in another, and a PostgreSQL checkpoint reads as a valid EventStoreDB position. Rows written before
+ * this migration are given the store that wrote them: PostgreSQL when its `events` table holds events (an
+ * EventStoreDB deployment never writes there), else EventStoreDB. Rows still at the start belong to no store yet.
+ */
+export const checkpointStoreMigration: Knex.Migration = {
+  async up(knex) {
+    await knex.raw(`
+      ALTER TABLE projection_checkpoints ADD COLUMN store text;
+      ALTER TABLE projection_rebuilds ADD COLUMN store text;
+      UPDATE projection_checkpoints
+        SET store = CASE WHEN EXISTS (SELECT 1 FROM events) THEN 'postgresql' ELSE 'eventstoredb' END
+        WHERE position <> '0000000000000000-0000000000000000';
+      UPDATE projection_rebuilds
+        SET store = CASE WHEN EXISTS (SELECT 1 FROM events) THEN 'postgresql' ELSE 'eventstoredb' END
+        WHERE position <> '0000000000000000-0000000000000000';
+    `);
+  },
+  async down(knex) {
+    await knex.raw(`
+      ALTER TABLE projection_rebuilds DROP COLUMN IF EXISTS store;
+      ALTER TABLE projection_checkpoints DROP COLUMN IF EXISTS store;
+    `);
+  },
+};

@@ -7,20 +7,24 @@ export interface RebuildProgressRow {
   eventsApplied: number;
 }
 
-export const readRebuildProgress = async (db: Knex, name: string): Promise<RebuildProgressRow | null> => {
-  const { rows } = await db.raw<{ rows: { position: string; events_applied: string | number }[] }>(
-    'SELECT position, events_applied FROM projection_rebuilds WHERE name = ?',
-    [name],
-  );
+export const readRebuildProgress = async (
+  db: Knex,
+  name: string,
+): Promise<(RebuildProgressRow & { store: string | null }) | null> => {
+  const { rows } = await db.raw<{
+    rows: { position: string; events_applied: string | number; store: string | null }[];
+  }>('SELECT position, events_applied, store FROM projection_rebuilds WHERE name = ?', [name]);
   const row = rows[0];
-  return row ? { position: row.position, eventsApplied: Number(row.events_applied) } : null;
+  return row ? { position: row.position, eventsApplied: Number(row.events_applied), store: row.store } : null;
 };
 
-export const startRebuildProgress = async (db: Knex, name: string): Promise<void> => {
+/** `store`: the event store whose log the rebuild reads (its positions are positions in that log). */
+export const startRebuildProgress = async (db: Knex, name: string, store: string): Promise<void> => {
   await db.raw(
-    `INSERT INTO projection_rebuilds (name, position) VALUES (?, ?)
-     ON CONFLICT (name) DO UPDATE SET position = excluded.position, events_applied = 0, started_at = now(), updated_at = now()`,
-    [name, START],
+    `INSERT INTO projection_rebuilds (name, position, store) VALUES (?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET position = excluded.position, store = excluded.store, events_applied = 0,
+       started_at = now(), updated_at = now()`,
+    [name, START, store],
   );
 };
 

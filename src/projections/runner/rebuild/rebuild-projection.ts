@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { EventStore, Position, RecordedEvent } from '../../../eventstore/port';
 import { START, maxPosition } from '../../../eventstore/port';
 import type { Projection, ProjectionContext } from '../../projection';
-import { ensureCheckpoints, lockCheckpoints } from '../checkpoints';
+import { checkpointOf, ensureCheckpoints, lockCheckpoints } from '../checkpoints';
 import { handles } from '../handles';
 import { type RunnerLogger, silentLogger } from '../logger';
 import { type PgConnection, connectionOf } from '../pg-connection';
@@ -104,14 +104,28 @@ export const rebuildProjection = async (options: RebuildOptions): Promise<Rebuil
   try {
     await checkRebuildable(knex, tables);
     await ensureCheckpoints(knex, [name]);
+    // Rebuilding from another event store's log is how a deployment switches stores: the live checkpoint is a
+    // position in the old log, so it limits nothing and the swap replaces it. A projector still reading the old
+    // log would go on writing over the rebuilt tables.
+    const before = await checkpointOf(knex, name);
+    const otherStore = (row: { position: Position; store: string | null } | null | undefined) =>
+      row?.store != null && row.store !== store.kind && row.position !== START ? row.store : null;
+    const switchingFrom = otherStore(before);
+    if (switchingFrom && (await liveState(knex, name, projectorLock)).projectorRunning)
+      throw new Error(
+        `${name}: its checkpoint is a position in the ${switchingFrom} event store's log and a projector is ` +
+          `running; stop it before rebuilding from the ${store.kind} event store`,
+      );
     await setProjectionState(knex, name, 'rebuilding');
 
-    const saved = options.fresh ? null : await readRebuildProgress(knex, name);
+    const progress = options.fresh ? null : await readRebuildProgress(knex, name);
+    // Progress made reading another log is no progress in this one.
+    const saved = progress && (progress.store === null || progress.store === store.kind) ? progress : null;
     const resumed = saved !== null && (await shadowTablesExist(knex, tables));
     if (!resumed) {
       await knex.transaction(async (trx) => {
         await createShadowTables(trx, tables);
-        await startRebuildProgress(trx, name);
+        await startRebuildProgress(trx, name, store.kind);
       });
     }
     let position: Position = resumed ? saved.position : START;
@@ -159,7 +173,7 @@ export const rebuildProjection = async (options: RebuildOptions): Promise<Rebuil
     /** How far the shadows may go now (null: to the end of the log), and where that is for the progress report. */
     const currentLimit = async (): Promise<Position | null> => {
       const live = await liveState(knex, name, projectorLock);
-      if (live.projectorRunning) {
+      if (live.projectorRunning && !switchingFrom) {
         target = live.position;
         return live.position;
       }
@@ -214,9 +228,17 @@ export const rebuildProjection = async (options: RebuildOptions): Promise<Rebuil
         const done = await knex.transaction(async (trx) => {
           await trx.raw(`SET LOCAL lock_timeout = '${options.lockTimeoutMs ?? 5000}ms'`);
           // From here a running projector waits for this transaction before its next batch…
-          const live = (await lockCheckpoints(trx, [name])).get(name) ?? START;
+          const locked = (await lockCheckpoints(trx, [name])).get(name) ?? START;
           // …and one that is not running cannot start before it ends.
-          const limit = (await holdProjectorOff(trx, projectorLock)) ? null : live;
+          const running = !(await holdProjectorOff(trx, projectorLock));
+          const from = otherStore(await checkpointOf(trx, name));
+          if (from && running)
+            throw new Error(
+              `${name}: a projector reading the ${from} event store started during the rebuild; stop it and ` +
+                'run the rebuild again',
+            );
+          const live = from ? START : locked;
+          const limit = running ? live : null;
           let current = { position, eventsApplied };
           for (;;) {
             const events = await read(current.position);
@@ -227,9 +249,10 @@ export const rebuildProjection = async (options: RebuildOptions): Promise<Rebuil
           await swapShadowTables(trx, tables);
           const checkpoint = maxPosition(live, current.position);
           await trx.raw(
-            `UPDATE projection_checkpoints SET position = ?, state = 'live', events_applied = ?, updated_at = now()
+            `UPDATE projection_checkpoints
+             SET position = ?, store = ?, state = 'live', events_applied = ?, updated_at = now()
              WHERE name = ?`,
-            [checkpoint, current.eventsApplied, name],
+            [checkpoint, store.kind, current.eventsApplied, name],
           );
           await clearRebuildProgress(trx, name);
           return { checkpoint, ...current };

@@ -6,12 +6,13 @@ import type { EventData, Position } from '../../../eventstore/port';
 import { PgEventStore } from '../../../eventstore/postgres/pg-event-store';
 import { eventStoreMigration } from '../../../eventstore/postgres/schema';
 import { type MigrationList, migrateToLatest } from '../../../platform/migrator';
-import { checkpointsMigration } from '../schema';
+import { checkpointStoreMigration, checkpointsMigration } from '../schema';
 
 /** The runner's tests only need the log and the checkpoints; read models bring their own tests. */
-const runnerMigrations: MigrationList = [
+export const runnerMigrations: MigrationList = [
   ['0001_event_store', eventStoreMigration],
   ['0100_projector_checkpoints', checkpointsMigration],
+  ['0101_projector_checkpoint_store', checkpointStoreMigration],
 ];
 
 export interface Harness {
