@@ -1,15 +1,15 @@
-/** Fails fast, with the reason, when a service the suites need is not reachable. */
-import { Client } from 'pg';
+/**
+ * Once per run, before the workers start: finds or starts the PostgreSQL and Redis the suites use (see
+ * test/support/test-services.ts), or fails fast with the reason. The workers inherit what it puts in process.env.
+ */
+import { startTestServices, type TestServices } from './support/test-services';
+
+declare global {
+  var __testServices: TestServices | undefined;
+}
 
 export default async function globalSetup(): Promise<void> {
-  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-  } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${url}: ${(error as Error).message}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const services = await startTestServices();
+  globalThis.__testServices = services;
+  if (services.summary) process.stdout.write(`${services.summary}\n`);
 }

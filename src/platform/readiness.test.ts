@@ -1,9 +1,11 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createReadiness, postgresCheck, redisCheck } from './readiness';
+import { itWithRedis, redisUrl } from '../../test/support/redis';
+import { DEFAULT_DATABASE_URL } from '../../test/support/test-env';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+const REDIS_URL = redisUrl();
 // Nothing listens on port 1: connections are refused at once.
 const UNREACHABLE_POSTGRES = 'postgres://postgres@127.0.0.1:1/postgres';
 
@@ -84,7 +86,7 @@ describe('readiness', () => {
   });
 
   describe('redisCheck', () => {
-    it('passes against the running server', async () => {
+    itWithRedis('passes against the running server', async () => {
       const redis = new Redis(REDIS_URL);
       try {
         expect(await createReadiness({ redis: redisCheck(redis) }).check()).toEqual({

@@ -4,11 +4,12 @@ import { connect, type Served, serve } from '../../test/support/realtime';
 import { startTcpProxy, type TcpProxy } from '../../test/support/tcp-proxy';
 import { Redis } from 'ioredis';
 import { RedisBus } from './bus/redis-bus';
+import { describeWithRedis, redisUrl } from '../../test/support/redis';
 
-const redis = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const redis = new URL(redisUrl());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('realtime over Redis, across processes', () => {
+describeWithRedis('realtime over Redis, across processes', () => {
   let api: TestApi;
   let proxy: TcpProxy;
   let prefix: string;

@@ -10,9 +10,10 @@ import { createTestApi, type TestApi, type TestUser } from '../../test/support/a
 import { connect, type Served, serve } from '../../test/support/realtime';
 import { RedisBus } from './bus/redis-bus';
 import { CLOSE } from './protocol';
+import { describeWithRedis, redisUrl } from '../../test/support/redis';
 
 const SECRET = 'test-secret-test-secret-test-secret-000';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = redisUrl();
 
 describe('socket lifetime and limits', () => {
   let api: TestApi;
@@ -159,7 +160,7 @@ describe('socket lifetime and limits', () => {
   });
 });
 
-describe('logout closes sockets on every API process', () => {
+describeWithRedis('logout closes sockets on every API process', () => {
   it('reaches a socket served by another process through Redis', async () => {
     const prefix = `tt-test-${randomUUID()}:`;
     const apiBus = new RedisBus({ url: REDIS_URL, prefix });

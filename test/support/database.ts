@@ -1,11 +1,13 @@
 /**
  * Each suite gets its own PostgreSQL database with a unique name, dropped at the end.
- * DATABASE_URL (default: the local server) names the server to create it on.
+ * DATABASE_URL (default: the local server; unset and none there, an embedded one for the run) names the server.
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
+import { DEFAULT_DATABASE_URL } from './test-env';
 
-const serverUrl = (): string => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The machine's server, or the embedded one this run started (test/support/test-services.ts). */
+const serverUrl = (): string => process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
 
 export interface TestDatabase {
   url: string;

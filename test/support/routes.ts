@@ -36,6 +36,7 @@ export const SERVED_ROUTES: readonly ServedRoute[] = [
   { method: 'get', path: '/api/v1/issues/{id}/' },
   { method: 'patch', path: '/api/v1/issues/{id}/' },
   { method: 'delete', path: '/api/v1/issues/{id}/' },
+  { method: 'post', path: '/api/v1/issues/{id}/restore/' },
   { method: 'get', path: '/api/v1/issues/{id}/history/' },
 ];
 

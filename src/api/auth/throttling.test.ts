@@ -11,8 +11,9 @@ import { buildSystem } from '../../system';
 import { type RateLimitStores, redisRateLimitStores } from '../rate-limits';
 import { createTestApi, type TestApi } from '../../../test/support/api';
 import { expectProblem } from '../../../test/support/http';
+import { itWithRedis, redisUrl } from '../../../test/support/redis';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = redisUrl();
 const PASSWORD = 'correct horse battery staple';
 
 const limits = { loginPerAccount: 3, loginPerAddress: 5, registerPerAddress: 1000 };
@@ -129,7 +130,7 @@ describe('login and registration throttling', () => {
     expect(statuses).toEqual([401, 401, 401, 429]);
   });
 
-  it('shares its counts between API processes through Redis when it is configured', async () => {
+  itWithRedis('shares its counts between API processes through Redis when it is configured', async () => {
     const user = await api.user('redis-shared');
     const clients = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
     const [one, two] = clients.map((redis) => secondApi(redisRateLimitStores(redis)));

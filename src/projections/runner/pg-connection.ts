@@ -11,7 +11,11 @@ export type PgConnection = string | ClientConfig;
 export const connectionOf = (knex: Knex): PgConnection => {
   const connection: unknown = knex.client.config.connection;
   if (typeof connection === 'string') return connection;
-  if (connection && typeof connection === 'object') return { ...(connection as ClientConfig) };
+  if (connection && typeof connection === 'object') {
+    const settings = connection as ClientConfig;
+    // knex keeps the password as a non-enumerable property (out of logs), which a spread would drop.
+    return { ...settings, ...(settings.password === undefined ? {} : { password: settings.password }) };
+  }
   throw new Error('knex has no static connection settings; pass `connection` explicitly');
 };
 

@@ -4,8 +4,9 @@ import type { RoomMessage } from '../../projections/projection';
 import { encodePosition } from '../../eventstore/port';
 import type { BusMessage } from './bus';
 import { RedisBus } from './redis-bus';
+import { describeWithRedis, redisUrl } from '../../../test/support/redis';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const url = redisUrl();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const until = async (condition: () => boolean, timeoutMs = 5000) => {
@@ -21,7 +22,7 @@ const message = (room: string, n: number): RoomMessage => {
   return { room, position, message: { type: 'issue.updated', position, n, text: 'ünïcødé' } };
 };
 
-describe('Redis bus', () => {
+describeWithRedis('Redis bus', () => {
   const buses: RedisBus[] = [];
   let prefix: string;
   const bus = (options: Partial<ConstructorParameters<typeof RedisBus>[0]> = {}) => {

@@ -1,0 +1,20 @@
+import knexFactory from 'knex';
+import { connectionOf, withApplicationName } from './pg-connection';
+
+describe('the connection settings of a knex instance', () => {
+  it('keeps the password, which knex hides from enumeration, for URLs and objects alike', async () => {
+    for (const connection of [
+      'postgres://ann:s3cret@db.example:5433/tt',
+      { host: 'db', user: 'ann', password: 's3cret' },
+    ]) {
+      const knex = knexFactory({ client: 'pg', connection });
+      try {
+        const settings = withApplicationName(connectionOf(knex), 'tt-test');
+        expect(settings.password).toBe('s3cret');
+        expect(settings.application_name).toBe('tt-test');
+      } finally {
+        await knex.destroy();
+      }
+    }
+  });
+});
