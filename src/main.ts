@@ -17,7 +17,7 @@ import type { EventStore } from './eventstore/port';
 import { PgEventStore } from './eventstore/postgres/pg-event-store';
 import { upcasterChain } from './eventstore/upcasting';
 import { migrations } from './migrations';
-import { type Config, loadConfig } from './platform/config';
+import { type Config, loadConfig, loadDotEnv } from './platform/config';
 import { startEmbeddedPostgres } from './platform/embedded-postgres';
 import { createLogger, type Logger } from './platform/logger';
 import { createMetrics } from './platform/metrics';
@@ -113,7 +113,10 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
   const metrics = createMetrics();
   const upcast = upcasterChain(UPCASTERS);
   const raw: EventStore = config.eventStoreConnectionString
-    ? connectEsdb(config.eventStoreConnectionString, { upcast })
+    ? connectEsdb(config.eventStoreConnectionString, {
+        upcast,
+        onSubscriptionDropped: (reason) => metrics.eventStoreSubscriptionDrops.inc({ reason }),
+      })
     : new PgEventStore({ pool: postgres.pool, upcast });
   const store = instrumentStore(raw, (outcome, seconds) =>
     metrics.eventStoreAppendDuration.observe({ outcome }, seconds),
@@ -124,9 +127,7 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
   const readiness = createReadiness(
     {
       postgres: postgresCheck(postgres.pool),
-      eventstore: async () => {
-        await raw.headPosition();
-      },
+      eventstore: () => raw.ping(),
       ...(bus instanceof RedisBus ? { redis: () => bus.ready(900) } : {}),
       shutdown: async () => {
         if (shutdown.isShuttingDown()) throw new Error('shutting down');
@@ -220,6 +221,7 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
 const start = (): void => {
   let config: Config;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (error) {
     process.stderr.write(`team tracker cannot start: ${(error as Error).message}\n`);

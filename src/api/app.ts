@@ -12,7 +12,7 @@ import { buildDocument, createRegistry } from './openapi';
 import { problemHandler, sendProblem } from './problem';
 import { authLimiters, type RateLimits, type RateLimitStores } from './rate-limits';
 import { requestId, requestIdMiddleware } from './request-id';
-import { type RouteSpec, mountRoutes } from './routing';
+import { methodNotAllowed, mountRoutes, type RouteSpec } from './routing';
 
 export interface Operations {
   /** `/readyz`: every dependency reachable, or 503 naming the ones that are not. */
@@ -41,6 +41,9 @@ export interface AppDeps extends Omit<AuthDeps, 'limiters'> {
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** Probed every few seconds by orchestrators: logged at debug level only. */
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Bodies must be JSON: anything else that carries a body is refused with 415 before it is read. */
 const requireJson: RequestHandler = (req, res, next) => {
@@ -137,14 +140,22 @@ export const createApp = (deps: AppDeps): Express => {
     pinoHttp({
       logger: deps.logger,
       genReqId: (req) => requestId(req as express.Request),
+      // One short line per request: what was asked, by whom, the answer and how long it took; no headers.
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
           url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'),
         }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      customProps: (req) => ({ userId: ((req as express.Request).user as { id?: string } | undefined)?.id }),
+      customLogLevel: (req, res, error) =>
+        PROBES.has((req.url ?? '').split('?')[0] ?? '')
+          ? 'debug'
+          : error || res.statusCode >= 500
+            ? 'error'
+            : 'info',
     }),
   );
   if (deps.operations?.observe) {
@@ -188,14 +199,11 @@ export const createApp = (deps: AppDeps): Express => {
   const registry = createRegistry();
   const authenticate = createAuthenticate(deps.tokens);
   const router = Router({ strict: false });
-  mountRoutes(
-    router,
-    registry,
-    authRoutes({ ...deps, limiters: authLimiters(deps.rateLimits, deps.rateLimitStores) }),
-    authenticate,
-    deps.idempotency,
-  );
-  mountRoutes(router, registry, deps.routes(authenticate), authenticate, deps.idempotency);
+  const specs = [
+    ...authRoutes({ ...deps, limiters: authLimiters(deps.rateLimits, deps.rateLimitStores) }),
+    ...deps.routes(authenticate),
+  ];
+  mountRoutes(router, registry, specs, authenticate, deps.idempotency);
   app.use(router);
 
   const document = buildDocument(registry);
@@ -204,6 +212,7 @@ export const createApp = (deps: AppDeps): Express => {
   });
   app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(document as Parameters<typeof swaggerUi.setup>[0]));
 
+  app.use(methodNotAllowed(specs));
   app.use((req, res) => {
     sendProblem(res, 404, `no route for ${req.method} ${req.path}`);
   });

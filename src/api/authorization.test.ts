@@ -382,6 +382,19 @@ describe('authorization matrix over every endpoint', () => {
       },
     },
     {
+      method: 'post',
+      route: '/api/v1/issues/{id}/restore/',
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 200,
+      prepare: async (_, scope) => {
+        const by = scope === 'own' ? reporter : world.foreignOwner;
+        const issue = await createIssue(api, by, scope === 'own' ? world.project : world.foreignProject);
+        await api.http.delete(`/api/v1/issues/${issue.id}/`).set(by.auth).expect(204);
+        return { path: `/api/v1/issues/${issue.id}/restore/` };
+      },
+    },
+    {
       method: 'get',
       route: '/api/v1/issues/{id}/history/',
       scoped: true,

@@ -212,8 +212,18 @@ describe('fuzzing every route: no input gives a 5xx', () => {
       'priority',
       'due_date',
       'assigned_to_id',
+      'assigned_to',
     ],
-    '/api/v1/issues/{id}/': ['title', 'description', 'status', 'priority', 'due_date', 'assigned_to_id'],
+    '/api/v1/issues/{id}/': [
+      'title',
+      'description',
+      'status',
+      'priority',
+      'due_date',
+      'assigned_to_id',
+      'assigned_to',
+    ],
+    '/api/v1/issues/{id}/restore/': [],
   };
   const QUERY_KEYS = [
     'limit',
@@ -228,6 +238,7 @@ describe('fuzzing every route: no input gives a 5xx', () => {
     'due_before',
     'due_after',
     'due_date',
+    'updated_after',
     'search',
     'ordering',
   ];

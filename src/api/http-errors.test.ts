@@ -192,8 +192,18 @@ describe('HTTP-level refusals', () => {
       expect(res.body.name).toBe('Rocket 🚀');
     });
 
-    it('refuses a POST without a body with 400 naming body', async () => {
-      expectProblem(await api.http.post('/api/v1/issues/').set(owner.auth), 400, ['body']);
+    it('refuses a POST without a body with 400 naming each required field as required', async () => {
+      const res = await api.http.post('/api/v1/issues/').set(owner.auth);
+      expectProblem(res, 400, ['project', 'title']);
+      expect(res.body.errors).toEqual(
+        expect.arrayContaining([
+          { path: 'project', message: 'required' },
+          { path: 'title', message: 'required' },
+        ]),
+      );
+      const logout = await api.http.post('/api/v1/auth/logout/').set(owner.auth);
+      expectProblem(logout, 400, ['refresh']);
+      expect(logout.body.errors).toEqual([{ path: 'refresh', message: 'required' }]);
     });
   });
 
@@ -202,15 +212,23 @@ describe('HTTP-level refusals', () => {
       ['GET', '/api/v1/nothing-here/'],
       ['GET', '/api/v2/issues/'],
       ['GET', '/api/v1/issues/x/y/z/'],
-      ['PUT', '/api/v1/issues/'],
-      ['DELETE', '/api/v1/organizations/'],
-      ['POST', `/api/v1/issues/${UUID}/history/`],
       ['GET', '/'],
     ])('answers %s %s with a 404 problem', async (method, path) => {
       const res = await api.http[method.toLowerCase() as 'get' | 'put' | 'delete' | 'post'](path).set(
         owner.auth,
       );
       expectProblem(res, 404);
+    });
+
+    it.each([
+      ['PUT', '/api/v1/issues/', 'GET, HEAD, POST'],
+      ['DELETE', '/api/v1/organizations/', 'GET, HEAD, POST'],
+      ['POST', `/api/v1/issues/${UUID}/history/`, 'GET, HEAD'],
+      ['PUT', `/api/v1/issues/${UUID}`, 'DELETE, GET, HEAD, PATCH'],
+    ])('answers %s %s, a path with other methods, with 405 and Allow: %s', async (method, path, allow) => {
+      const res = await api.http[method.toLowerCase() as 'put' | 'delete' | 'post'](path).set(owner.auth);
+      expectProblem(res, 405);
+      expect(res.headers.allow).toBe(allow);
     });
 
     it('answers an unknown route without a token with 404, not 401', async () => {

@@ -652,11 +652,14 @@ describe('issues over HTTP', () => {
     });
 
     const rank: Record<string, number> = { low: 0, medium: 1, high: 2, critical: 3 };
-    const keyOf: Record<string, (i: Issue) => number> = {
+    const workflow: Record<string, number> = { open: 0, in_progress: 1, blocked: 2, done: 3 };
+    const keyOf: Record<string, (i: Issue) => number | string> = {
       created_at: (i) => Date.parse(i.created_at),
       updated_at: (i) => Date.parse(i.updated_at),
       due_date: (i) => (i.due_date === null ? Number.POSITIVE_INFINITY : Date.parse(i.due_date)),
       priority: (i) => rank[i.priority]!,
+      status: (i) => workflow[i.status]!,
+      title: (i) => i.title.toLowerCase(),
     };
 
     it.each([
@@ -668,21 +671,32 @@ describe('issues over HTTP', () => {
       '-due_date',
       'priority',
       '-priority',
-    ])('orders by %s (ties by id in the same direction) across pages of 2', async (ordering) => {
-      const key = keyOf[ordering.replace('-', '')]!;
-      const direction = ordering.startsWith('-') ? -1 : 1;
-      const expected = [...issues].sort((a, b) => {
-        const byKey = key(a) === key(b) ? 0 : key(a) < key(b) ? -1 : 1;
-        return direction * (byKey !== 0 ? byKey : a.id < b.id ? -1 : 1);
-      });
-      const { results, pages } = await allPages<Issue>(
-        api,
-        lead,
-        `/api/v1/issues/?ordering=${ordering}&limit=2`,
-      );
-      expect(pages).toBe(4);
-      expect(idsOf(results)).toEqual(idsOf(expected));
-    });
+      'status',
+      '-status',
+      'title',
+      '-title',
+    ])(
+      'orders by %s (ties by created_at, then id, in the same direction) across pages of 2',
+      async (ordering) => {
+        const key = keyOf[ordering.replace('-', '')]!;
+        const direction = ordering.startsWith('-') ? -1 : 1;
+        const order = <T>(a: T, b: T) => (a === b ? 0 : a < b ? -1 : 1);
+        const expected = [...issues].sort(
+          (a, b) =>
+            direction *
+            (order(key(a), key(b)) ||
+              order(Date.parse(a.created_at), Date.parse(b.created_at)) ||
+              order(a.id, b.id)),
+        );
+        const { results, pages } = await allPages<Issue>(
+          api,
+          lead,
+          `/api/v1/issues/?ordering=${ordering}&limit=2`,
+        );
+        expect(pages).toBe(4);
+        expect(idsOf(results)).toEqual(idsOf(expected));
+      },
+    );
 
     it('pages filtered and ordered lists with cursors whose next URL keeps the filters', async () => {
       const first = await api.http
@@ -719,7 +733,7 @@ describe('issues over HTTP', () => {
       ['due_date=2030-02-30', 'due_date'],
       ['project=p1', 'project'],
       ['organization=a', 'organization'],
-      ['ordering=title', 'ordering'],
+      ['ordering=name', 'ordering'],
       ['search=%00', 'search'],
       [`search=${'w'.repeat(501)}`, 'search'],
       ['cursor=not-a-cursor', 'cursor'],

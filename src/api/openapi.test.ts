@@ -182,6 +182,43 @@ describe('OpenAPI document and Swagger UI', () => {
     }
   });
 
+  it('gives the allowed values of enumerated filters, every filter a description, and plain summaries', () => {
+    type Param = { name: string; in: string; description?: string; schema?: Record<string, unknown> };
+    const params = (document.paths['/api/v1/issues/']!.get!.parameters ?? []) as Param[];
+    const byName = new Map(params.filter((p) => p.in === 'query').map((p) => [p.name, p]));
+    const enumOf = (name: string): unknown[] => {
+      const text = JSON.stringify(byName.get(name)?.schema ?? {});
+      return [...text.matchAll(/"enum":\[([^\]]*)\]/g)].flatMap((m) => JSON.parse(`[${m[1]}]`));
+    };
+    expect(new Set(enumOf('status'))).toEqual(new Set(['open', 'in_progress', 'blocked', 'done']));
+    expect(new Set(enumOf('priority'))).toEqual(new Set(['low', 'medium', 'high', 'critical']));
+    expect(new Set(enumOf('ordering'))).toEqual(
+      new Set(
+        ['created_at', 'updated_at', 'due_date', 'priority', 'status', 'title'].flatMap((o) => [o, `-${o}`]),
+      ),
+    );
+    for (const name of ['project', 'organization', 'updated_after', 'assigned_to', 'due_before', 'search']) {
+      expect(byName.get(name)?.description).toEqual(expect.any(String));
+    }
+    expect(JSON.stringify(byName.get('search')?.schema)).toMatch(/"maxLength":500/);
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const operation of Object.values(item))
+        expect([path, operation.summary]).not.toEqual([path, expect.stringMatching(/`/)]);
+    }
+  });
+
+  it('advertises the limits the server enforces', () => {
+    const schemas = document.components?.schemas as Record<
+      string,
+      { properties: Record<string, { maxLength?: number }> }
+    >;
+    expect(schemas.CreateIssueRequest!.properties.title!.maxLength).toBe(255);
+    expect(schemas.UpdateIssueRequest!.properties.title!.maxLength).toBe(255);
+    expect(schemas.CreateIssueRequest!.properties.description!.maxLength).toBe(10_000);
+    expect(schemas.OrganizationRequest!.properties.name!.maxLength).toBe(255);
+    expect(schemas.CreateProjectRequest!.properties.name!.maxLength).toBe(255);
+  });
+
   it('resolves every $ref to a component', () => {
     const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/(\w+)\/([^"]+)"/g)];
     expect(refs.length).toBeGreaterThan(0);

@@ -100,4 +100,33 @@ describe('operations endpoints', () => {
       expect(res.headers['strict-transport-security']).toBeUndefined();
     }
   });
+  it('logs one short line per request (method, path, status, time, request id, user), probes at debug level', async () => {
+    const lines: string[] = [];
+    const pino = (await import('pino')).default;
+    const logged = await createTestApi({
+      logger: pino({ level: 'debug' }, { write: (line: string) => lines.push(line) }),
+    });
+    try {
+      const user = await logged.user('logged');
+      lines.length = 0;
+      await logged.http.get('/api/v1/me/').set(user.auth).set('X-Request-Id', 'req-42').expect(200);
+      await logged.http.get('/healthz').expect(200);
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const me = entries.find((e) => (e.req as { url?: string } | undefined)?.url === '/api/v1/me/')!;
+      expect(me).toMatchObject({
+        level: 30,
+        req: { id: 'req-42', method: 'GET', url: '/api/v1/me/' },
+        res: { statusCode: 200 },
+        userId: user.id,
+        responseTime: expect.any(Number),
+      });
+      expect(Object.keys(me.req as object).sort()).toEqual(['id', 'method', 'url']);
+      expect(Object.keys(me.res as object)).toEqual(['statusCode']);
+      expect(lines.find((l) => l.includes('/api/v1/me/'))!.length).toBeLessThan(400);
+      const probe = entries.find((e) => (e.req as { url?: string } | undefined)?.url === '/healthz')!;
+      expect(probe.level).toBe(20);
+    } finally {
+      await logged.teardown();
+    }
+  });
 });

@@ -1,7 +1,12 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { DomainError, type FieldError } from '../domain/shared/errors';
-import { EventStoreUnavailableError } from '../eventstore/port';
+import { ConcurrencyError, DomainError, type FieldError } from '../domain/shared/errors';
+import {
+  AppendTooLargeError,
+  EventStoreAccessDeniedError,
+  EventStoreUnavailableError,
+  StreamDeletedError,
+} from '../eventstore/port';
 
 /** An error that already knows its HTTP answer. */
 export class HttpError extends Error {
@@ -80,9 +85,24 @@ export const problemHandler =
       sendProblem(res, error.status, error.message, { title: error.title, ...error.extra });
       return;
     }
+    if (error instanceof ConcurrencyError) {
+      // Named as the client knows it (the organization, the issue), never by the log's stream name.
+      const what = error.streamId.split('-')[0] ?? 'resource';
+      if (req.get('if-match')) {
+        const now = error.actualRevision === null ? 'no longer exists' : `is at "${error.actualRevision}"`;
+        sendProblem(
+          res,
+          412,
+          `the ${what} has changed since "${error.expectedRevision}" (it ${now}): read it again and retry`,
+        );
+      } else {
+        // Without If-Match a conflict means the retries ran out: the state moved on, not the client's precondition.
+        sendProblem(res, 409, `the ${what} was being changed by others at the same time: try again`);
+      }
+      return;
+    }
     if (error instanceof DomainError) {
-      // Without If-Match a conflict means the retries ran out: the state moved on, not the client's precondition.
-      const status = error.code === 'concurrency' && !req.get('if-match') ? 409 : DOMAIN_STATUS[error.code];
+      const status = DOMAIN_STATUS[error.code];
       const errors = 'errors' in error ? (error.errors as FieldError[]) : undefined;
       sendProblem(res, status, error.message, errors ? { errors } : {});
       return;
@@ -106,6 +126,24 @@ export const problemHandler =
     const status = e?.status ?? e?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       sendProblem(res, status, e.message ?? 'bad request');
+      return;
+    }
+    if (error instanceof AppendTooLargeError) {
+      sendProblem(res, 413, 'the change is larger than the event store accepts in one write');
+      return;
+    }
+    if (error instanceof StreamDeletedError) {
+      const what = error.streamId.split('-')[0] ?? 'resource';
+      sendProblem(res, 409, `the ${what} was removed from the event log for good and cannot change`);
+      return;
+    }
+    if (error instanceof EventStoreAccessDeniedError) {
+      // The deployment's rights on the event store are wrong: the client can only wait for an operator.
+      (req as { log?: Logger }).log?.error({ err: error }, 'the event store refused access') ??
+        logger.error({ err: error }, 'the event store refused access');
+      sendProblem(res, 503, 'a dependency is unavailable; try again later', {
+        headers: { 'Retry-After': '30' },
+      });
       return;
     }
     if (error instanceof EventStoreUnavailableError || isDatabaseDown(error)) {

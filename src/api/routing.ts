@@ -1,7 +1,8 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { problemSchema, z } from './openapi';
-import { parseInput } from './validate';
+import { sendProblem } from './problem';
+import { parseInput, withoutReadOnly } from './validate';
 
 export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -37,6 +38,11 @@ export interface RouteSpec<
   before?: RequestHandler[];
   /** POST only: whether `Idempotency-Key` applies (default true). */
   idempotent?: boolean;
+  /**
+   * The resource's read-only fields: accepted in the body and ignored (clients round-trip what they read). Any
+   * other field the body schema does not name is a 400 naming it.
+   */
+  readOnly?: readonly string[];
   handler(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<void> | void;
 }
 
@@ -160,18 +166,33 @@ export const mountRoutes = (
         ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
         ...(headers ? { headers } : {}),
         ...(spec.body
-          ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } }
+          ? {
+              body: {
+                content: { 'application/json': { schema: spec.body } },
+                // A body whose fields are all optional may be left out altogether.
+                required: !spec.body.safeParse({}).success,
+              },
+            }
           : {}),
       },
       responses,
     });
     // Input is parsed before anything else looks at the request (rate limiters, idempotency keys, waits): a
     // malformed request is a 400 that costs nothing and counts against nothing.
+    const writable = spec.body instanceof z.ZodObject ? Object.keys(spec.body.shape) : null;
     const parse: RequestHandler = (req, res, next) => {
+      // No body at all is an empty one, so each required field is named rather than "body".
+      const sent = req.body ?? {};
       res.locals.input = {
         params: spec.params ? parseInput(spec.params, req.params, 'path') : req.params,
         query: spec.query ? parseInput(spec.query, req.query, 'query') : req.query,
-        body: spec.body ? parseInput(spec.body, req.body ?? undefined, 'body') : undefined,
+        body: spec.body
+          ? parseInput(
+              spec.body,
+              writable ? withoutReadOnly(sent, writable, spec.readOnly ?? []) : sent,
+              'body',
+            )
+          : undefined,
       };
       next();
     };
@@ -188,4 +209,32 @@ export const mountRoutes = (
     ];
     router[spec.method](expressPath(spec.path), ...chain);
   }
+};
+
+/**
+ * `405` with `Allow` for a path the API has, asked with a method it does not have (`404` stays for paths it does
+ * not have at all). Mounted after every route.
+ */
+export const methodNotAllowed = (specs: readonly RouteSpec[]): RequestHandler => {
+  const byPath = new Map<string, Set<string>>();
+  for (const spec of specs) {
+    const path = expressPath(spec.path);
+    const methods = byPath.get(path) ?? new Set<string>();
+    methods.add(spec.method.toUpperCase());
+    if (spec.method === 'get') methods.add('HEAD');
+    byPath.set(path, methods);
+  }
+  // The routes' paths have only `:name` segments: each matches one segment, and a trailing slash is optional.
+  const pattern = (path: string) =>
+    new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`);
+  const matchers = [...byPath].map(([path, methods]) => ({
+    pattern: pattern(path),
+    allow: [...methods].sort().join(', '),
+  }));
+  return (req, res, next) => {
+    const found = matchers.find((m) => m.pattern.test(req.path));
+    if (!found) return next();
+    res.setHeader('Allow', found.allow);
+    sendProblem(res, 405, `${req.method} is not allowed here; allowed: ${found.allow}`);
+  };
 };

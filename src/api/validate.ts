@@ -35,13 +35,24 @@ const lowerUuids = <T>(value: T): T => {
   return Object.fromEntries(entries) as T;
 };
 
+/** A field the request needs and did not send is "required", not "expected string, received undefined". */
+const messages: z.core.$ZodErrorMap = (issue) =>
+  issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
+
+const valueAt = (value: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>(
+    (at, key) =>
+      at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[key] : undefined,
+    value,
+  );
+
 /** Parses with zod; a failure is a ValidationError whose paths name the fields (`title`, `limit`, `id`). */
 export const parseInput = <S extends z.ZodType>(
   schema: S,
   value: unknown,
   where: 'body' | 'query' | 'path' | 'header',
 ): z.output<S> => {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: messages });
   if (result.success) {
     const found: FieldError[] = [];
     unstorable(result.data, [], found);
@@ -51,7 +62,30 @@ export const parseInput = <S extends z.ZodType>(
   throw new ValidationError(
     result.error.issues.map((issue) => ({
       path: issue.path.length > 0 ? issue.path.map(String).join('.') : where,
-      message: issue.message,
+      // A schema's own message ("must be a UUID") must not hide that nothing was sent at all.
+      message:
+        issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined
+          ? 'required'
+          : issue.message,
     })),
   );
+};
+
+/**
+ * A body field that is neither writable (in the schema) nor a read-only field of the resource (`readOnly`: what a
+ * client that round-trips the resource sends back) is refused, naming it: a typo or a wrong name must not be a
+ * silent no-op. Read-only fields are dropped before the body is parsed.
+ */
+export const withoutReadOnly = (
+  body: unknown,
+  writable: readonly string[],
+  readOnly: readonly string[],
+): unknown => {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const unknown = Object.keys(body).filter((key) => !writable.includes(key) && !readOnly.includes(key));
+  if (unknown.length > 0) {
+    const hint = `not a field of this request (writable: ${writable.join(', ')})`;
+    throw new ValidationError(unknown.map((key) => ({ path: key, message: hint })));
+  }
+  return Object.fromEntries(Object.entries(body).filter(([key]) => !readOnly.includes(key)));
 };

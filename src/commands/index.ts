@@ -61,6 +61,7 @@ export const createCommands = (deps: CommandDeps) => {
       issues.assignIssue(bus, c, issueId, assigneeId),
     unassignIssue: (c: CommandContext, issueId: string) => issues.unassignIssue(bus, c, issueId),
     deleteIssue: (c: CommandContext, issueId: string) => issues.deleteIssue(bus, c, issueId),
+    restoreIssue: (c: CommandContext, issueId: string) => issues.restoreIssue(bus, c, issueId),
     releaseAssignment: (c: CommandContext, issueId: string, formerMemberId: string) =>
       issues.releaseAssignment(bus, c, issueId, formerMemberId),
   };

@@ -101,6 +101,9 @@ export const unassignIssue = (bus: CommandBus, context: CommandContext, issueId:
 export const deleteIssue = (bus: CommandBus, context: CommandContext, issueId: string): Promise<Result> =>
   onIssue(bus, context, issueId, { type: 'DeleteIssue', data: { issueId } });
 
+export const restoreIssue = (bus: CommandBus, context: CommandContext, issueId: string): Promise<Result> =>
+  onIssue(bus, context, issueId, { type: 'RestoreIssue', data: { issueId } });
+
 /**
  * Releases an issue held by a user who left the organization. It runs on the organization's authority (the
  * leaver is no longer a member, and may be the one who asked), caused by the removal; an issue that has

@@ -33,6 +33,7 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<DomainEventType, number>> =
   IssueAssigned: 1,
   IssueUnassigned: 1,
   IssueDeleted: 1,
+  IssueRestored: 1,
   UserRegistered: 1,
 };
 

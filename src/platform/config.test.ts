@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config';
 
 describe('config', () => {
@@ -95,5 +99,29 @@ describe('config', () => {
     expect(CONFIG_VARIABLES).toEqual(
       expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'EVENTSTORE_CONNECTION_STRING']),
     );
+  });
+  it('reads .env from the working directory when present, the environment winning over it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tt-dotenv-'));
+    try {
+      writeFileSync(path.join(dir, '.env'), 'PORT=9123\nLOG_LEVEL=warn\nJWT_SECRET=\n');
+      const script = `
+        const { loadConfig, loadDotEnv } = require(${JSON.stringify(path.join(__dirname, 'config.ts'))});
+        const read = loadDotEnv();
+        const c = loadConfig();
+        process.stdout.write(JSON.stringify({ read, port: c.port, logLevel: c.logLevel, jwtSecret: c.jwtSecret ?? null }));
+      `;
+      const run = (env: Record<string, string>) =>
+        JSON.parse(
+          execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], {
+            cwd: dir,
+            env: { PATH: process.env.PATH ?? '', ...env },
+            encoding: 'utf8',
+          }),
+        );
+      expect(run({})).toEqual({ read: true, port: 9123, logLevel: 'warn', jwtSecret: null });
+      expect(run({ PORT: '9200' })).toMatchObject({ port: 9200, logLevel: 'warn' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -184,6 +185,16 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     readYourWritesTimeoutMs: e.READ_YOUR_WRITES_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
+};
+
+/**
+ * Reads `.env` from the working directory into the environment when there is one (Node's own parser): variables
+ * already set in the environment win. Returns whether a file was read.
+ */
+export const loadDotEnv = (file = '.env'): boolean => {
+  if (!existsSync(file)) return false;
+  process.loadEnvFile(file);
+  return true;
 };
 
 /** Every variable the config module reads, for docs and for the check that .env.example lists them all. */

@@ -128,6 +128,7 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
       tag: 'auth',
       auth: false,
       body: registerBody,
+      readOnly: ['id'],
       before: deps.limiters.register,
       responses: {
         201: { description: 'Registered', schema: userSchema },

@@ -6,8 +6,12 @@ import { commandContext, etag } from '../context';
 import { z } from '../openapi';
 import { type RouteSpec, route } from '../routing';
 import { ISSUE_PRIORITIES, ISSUE_STATUSES } from '../../domain/issue/events';
+import { ISSUE_DESCRIPTION_MAX, ISSUE_TITLE_MAX } from '../../domain/issue/fields';
+import { ValidationError } from '../../domain/shared/errors';
 import {
   ISSUE_ORDERINGS,
+  SEARCH_MAX,
+  SEARCH_TERMS_MAX,
   getIssue,
   issueAsOf,
   issueHistory,
@@ -19,6 +23,7 @@ const statusSchema = z.enum(ISSUE_STATUSES as ['open', 'in_progress', 'blocked',
 const prioritySchema = z.enum(ISSUE_PRIORITIES as ['low', 'medium', 'high', 'critical']);
 const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date written YYYY-MM-DD' });
 const userRef = z.object({ id: z.uuid(), username: z.string().nullable() });
+const userId = z.uuid({ message: 'must be a user id (a UUID)' });
 
 export const issueSchema = z
   .object({
@@ -35,39 +40,73 @@ export const issueSchema = z
     updated_at: z.string(),
   })
   .openapi('Issue');
+
+/** What an issue answer carries that no request writes: sent back by a client round-tripping it, and ignored. */
+const ISSUE_READ_ONLY = ['id', 'created_by', 'created_at', 'updated_at'];
+
+const writableFields = {
+  title: z
+    .string()
+    .trim()
+    .min(1)
+    .max(ISSUE_TITLE_MAX)
+    .openapi({ description: '1–255 characters after trimming' }),
+  description: z.string().max(ISSUE_DESCRIPTION_MAX).optional(),
+  status: statusSchema.optional(),
+  priority: prioritySchema.optional(),
+  due_date: dateSchema.nullable().optional(),
+  assigned_to_id: userId
+    .nullable()
+    .optional()
+    .openapi({ description: 'A member of the organization; null: nobody' }),
+  assigned_to: z
+    .union([userId, z.object({ id: userId, username: z.string().nullable().optional() }), z.null()])
+    .optional()
+    .openapi({
+      description: 'The same as assigned_to_id, in the shape answers use: a user id, { id } or null',
+    }),
+};
 const createBody = z
-  .object({
-    project: z.uuid({ message: 'must be a UUID' }),
-    title: z.string().max(1000),
-    description: z.string().max(10_000).optional(),
-    status: statusSchema.optional(),
-    priority: prioritySchema.optional(),
-    due_date: dateSchema.nullable().optional(),
-    assigned_to_id: z.uuid({ message: 'must be a UUID' }).nullable().optional(),
-  })
+  .object({ project: z.uuid({ message: 'must be a UUID' }), ...writableFields })
   .openapi('CreateIssueRequest');
 const updateBody = z
-  .object({
-    title: z.string().max(1000).optional(),
-    description: z.string().max(10_000).optional(),
-    status: statusSchema.optional(),
-    priority: prioritySchema.optional(),
-    due_date: dateSchema.nullable().optional(),
-    assigned_to_id: z.uuid({ message: 'must be a UUID' }).nullable().optional(),
-  })
+  .object({ ...writableFields, title: writableFields.title.optional() })
   .openapi('UpdateIssueRequest');
-const text = z.string().max(1000);
+
+const many = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)]);
 const listQuery = pageQuery.extend({
-  project: text.optional(),
-  organization: text.optional(),
-  status: z.union([text, z.array(text)]).optional(),
-  priority: text.optional(),
-  assigned_to: text.optional(),
-  due_before: text.optional(),
-  due_after: text.optional(),
-  due_date: text.optional(),
-  search: z.string().max(2000).optional(),
-  ordering: z.enum(ISSUE_ORDERINGS as unknown as [string, ...string[]]).optional(),
+  project: z.string().max(100).optional().openapi({ description: 'A project id' }),
+  organization: z.string().max(100).optional().openapi({ description: 'An organization id' }),
+  status: many(statusSchema).optional().openapi({ description: 'Repeatable: any of these' }),
+  priority: many(prioritySchema).optional().openapi({ description: 'Repeatable: any of these' }),
+  updated_after: z
+    .string()
+    .max(100)
+    .optional()
+    .openapi({ description: 'Changed strictly after this ISO 8601 time (for clients that sync)' }),
+  assigned_to: z.string().max(100).optional().openapi({ description: 'A user id, me, or none' }),
+  due_before: z
+    .string()
+    .max(100)
+    .optional()
+    .openapi({ description: 'Due strictly before this date (YYYY-MM-DD)' }),
+  due_after: z
+    .string()
+    .max(100)
+    .optional()
+    .openapi({ description: 'Due strictly after this date (YYYY-MM-DD)' }),
+  due_date: z.string().max(100).optional().openapi({ description: 'Due on this date (YYYY-MM-DD)' }),
+  search: z
+    .string()
+    .max(SEARCH_MAX)
+    .optional()
+    .openapi({
+      description: `Up to ${SEARCH_TERMS_MAX} whitespace-separated terms, each found in the title or the description as a case- and accent-insensitive substring`,
+    }),
+  ordering: z
+    .enum(ISSUE_ORDERINGS)
+    .optional()
+    .openapi({ description: 'Default -created_at; ties by created_at, then id, in the same direction' }),
 });
 const historyEntry = z
   .object({
@@ -79,6 +118,15 @@ const historyEntry = z
   })
   .openapi('HistoryEntry');
 
+/** `assigned_to` (the answers' shape) as a write of `assigned_to_id`; both at once must agree. */
+const assigneeOf = (body: z.output<typeof updateBody>): string | null | undefined => {
+  const alias = body.assigned_to;
+  const viaAlias = alias === undefined || alias === null || typeof alias === 'string' ? alias : alias.id;
+  if (body.assigned_to_id !== undefined && viaAlias !== undefined && body.assigned_to_id !== viaAlias)
+    throw ValidationError.field('assigned_to', 'names another user than assigned_to_id');
+  return body.assigned_to_id !== undefined ? body.assigned_to_id : viaAlias;
+};
+
 /** The API's snake_case issue fields as the command side's patch. */
 const toPatch = (body: z.output<typeof updateBody>): IssuePatch => ({
   title: body.title,
@@ -86,7 +134,7 @@ const toPatch = (body: z.output<typeof updateBody>): IssuePatch => ({
   status: body.status,
   priority: body.priority,
   dueDate: body.due_date,
-  assigneeId: body.assigned_to_id,
+  assigneeId: assigneeOf(body),
 });
 
 export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => {
@@ -106,6 +154,7 @@ export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => {
       tag: 'issues',
       auth: true,
       body: createBody,
+      readOnly: ISSUE_READ_ONLY,
       responses: { 201: { description: 'Created', schema: issueSchema } },
       async handler({ body, req, res }) {
         const result = await deps.commands.createIssue(commandContext(req, res), {
@@ -139,6 +188,7 @@ export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => {
           organization: query.organization,
           status: query.status,
           priority: query.priority,
+          updatedAfter: query.updated_after,
           assignedTo: query.assigned_to,
           dueBefore: query.due_before,
           dueAfter: query.due_after,
@@ -151,7 +201,7 @@ export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => {
     route({
       method: 'get',
       path: '/api/v1/issues/{id}/',
-      summary: 'One issue, now or as it was at `as_of` (an ISO time or a position)',
+      summary: 'One issue, now or as it was at as_of (an ISO time or a position)',
       tag: 'issues',
       auth: true,
       params: idParams,
@@ -172,11 +222,12 @@ export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => {
     route({
       method: 'patch',
       path: '/api/v1/issues/{id}/',
-      summary: 'Change any writable field; `assigned_to_id: null` unassigns; one event per changed field',
+      summary: 'Change any writable field (assigned_to_id: null unassigns); one event per changed field',
       tag: 'issues',
       auth: true,
       params: idParams,
       body: updateBody,
+      readOnly: [...ISSUE_READ_ONLY, 'project'],
       responses: { 200: { description: 'The issue', schema: issueSchema } },
       async handler({ params, body, req, res }) {
         const result = await deps.commands.updateIssue(commandContext(req, res), params.id, toPatch(body));
@@ -198,6 +249,25 @@ export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => {
       async handler({ params, req, res }) {
         const result = await deps.commands.deleteIssue(commandContext(req, res), params.id);
         await respondToCommand(deps.responses, req, res, { position: result.position, status: 204 });
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/v1/issues/{id}/restore/',
+      summary: 'Bring back a deleted issue (owner, manager, or its creator); its history shows both',
+      tag: 'issues',
+      auth: true,
+      params: idParams,
+      body: z.object({}).openapi('RestoreIssueRequest'),
+      readOnly: ISSUE_READ_ONLY,
+      responses: { 200: { description: 'The issue, back in lists', schema: issueSchema } },
+      async handler({ params, req, res }) {
+        const result = await deps.commands.restoreIssue(commandContext(req, res), params.id);
+        await respondToCommand(deps.responses, req, res, {
+          position: result.position,
+          status: 200,
+          body: () => withEtag(res, params.id, principal(req).id),
+        });
       },
     }),
     route({

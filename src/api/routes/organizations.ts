@@ -3,6 +3,7 @@ import { respondToCommand } from '../command-response';
 import { commandContext, etag } from '../context';
 import { z } from '../openapi';
 import { type RouteSpec, route } from '../routing';
+import { ORGANIZATION_NAME_MAX } from '../../domain/organization/decider';
 import { ROLES } from '../../domain/shared/decider';
 import {
   getOrganization,
@@ -30,7 +31,18 @@ const memberSchema = z
 const membershipSchema = z
   .object({ organization: z.uuid(), role: roleSchema, joined_at: z.string() })
   .openapi('Membership');
-const nameBody = z.object({ name: z.string().max(1000) }).openapi('OrganizationRequest');
+const nameBody = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .max(ORGANIZATION_NAME_MAX)
+      .openapi({ description: '1–255 characters after trimming' }),
+  })
+  .openapi('OrganizationRequest');
+/** What answers carry that no request writes: accepted from a client round-tripping them, and ignored. */
+const ORGANIZATION_READ_ONLY = ['id', 'created_at', 'role', 'member_count'];
+const MEMBER_READ_ONLY = ['user', 'joined_at'];
 const addMemberBody = z
   .object({
     user_id: z.uuid({ message: 'must be a UUID' }).optional(),
@@ -74,6 +86,7 @@ export const organizationRoutes = (deps: ResourceDeps): RouteSpec[] => {
       tag: 'organizations',
       auth: true,
       body: nameBody,
+      readOnly: ORGANIZATION_READ_ONLY,
       responses: { 201: { description: 'Created', schema: organizationSchema } },
       async handler({ body, req, res }) {
         const result = await deps.commands.createOrganization(commandContext(req, res), { name: body.name });
@@ -129,6 +142,7 @@ export const organizationRoutes = (deps: ResourceDeps): RouteSpec[] => {
       auth: true,
       params: idParams,
       body: nameBody,
+      readOnly: ORGANIZATION_READ_ONLY,
       responses: { 200: { description: 'Renamed', schema: organizationDetail } },
       async handler({ params, body, req, res }) {
         const result = await deps.commands.renameOrganization(commandContext(req, res), params.id, body.name);
@@ -168,6 +182,7 @@ export const organizationRoutes = (deps: ResourceDeps): RouteSpec[] => {
       auth: true,
       params: idParams,
       body: addMemberBody,
+      readOnly: MEMBER_READ_ONLY,
       responses: {
         201: { description: 'Added', schema: memberSchema },
         409: { description: 'Already a member' },
@@ -198,6 +213,7 @@ export const organizationRoutes = (deps: ResourceDeps): RouteSpec[] => {
       auth: true,
       params: memberParams,
       body: roleBody,
+      readOnly: MEMBER_READ_ONLY,
       responses: { 200: { description: 'Changed', schema: memberSchema } },
       async handler({ params, body, req, res }) {
         const result = await deps.commands.changeMemberRole(

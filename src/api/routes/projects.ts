@@ -3,6 +3,7 @@ import { respondToCommand } from '../command-response';
 import { commandContext, etag } from '../context';
 import { z } from '../openapi';
 import { type RouteSpec, route } from '../routing';
+import { PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX } from '../../domain/project/decider';
 import { getProject, listProjects } from '../../projections/projects/queries';
 import { projectRevision } from '../../projections/revisions';
 import { type ResourceDeps, idParams, listBody, listOf, minPosition, orNotFound, pageQuery } from './shared';
@@ -18,16 +19,20 @@ export const projectSchema = z
     archived: z.boolean(),
   })
   .openapi('Project');
+const name = z
+  .string()
+  .trim()
+  .max(PROJECT_NAME_MAX)
+  .openapi({ description: '1–255 characters after trimming' });
+const description = z.string().max(PROJECT_DESCRIPTION_MAX);
 const createBody = z
-  .object({
-    organization: z.uuid({ message: 'must be a UUID' }),
-    name: z.string().max(1000),
-    description: z.string().max(10_000).optional(),
-  })
+  .object({ organization: z.uuid({ message: 'must be a UUID' }), name, description: description.optional() })
   .openapi('CreateProjectRequest');
 const updateBody = z
-  .object({ name: z.string().max(1000).optional(), description: z.string().max(10_000).optional() })
+  .object({ name: name.optional(), description: description.optional() })
   .openapi('UpdateProjectRequest');
+/** What a project answer carries that no request writes: accepted from a client round-tripping it, and ignored. */
+const PROJECT_READ_ONLY = ['id', 'created_at', 'updated_at', 'archived'];
 
 export const projectRoutes = (deps: ResourceDeps): RouteSpec[] => {
   const waitForMin = minPosition(deps);
@@ -42,6 +47,7 @@ export const projectRoutes = (deps: ResourceDeps): RouteSpec[] => {
       tag: 'projects',
       auth: true,
       body: createBody,
+      readOnly: PROJECT_READ_ONLY,
       responses: { 201: { description: 'Created', schema: projectSchema } },
       async handler({ body, req, res }) {
         const result = await deps.commands.createProject(commandContext(req, res), {
@@ -102,6 +108,7 @@ export const projectRoutes = (deps: ResourceDeps): RouteSpec[] => {
       auth: true,
       params: idParams,
       body: updateBody,
+      readOnly: [...PROJECT_READ_ONLY, 'organization'],
       responses: { 200: { description: 'Updated', schema: projectSchema } },
       async handler({ params, body, req, res }) {
         const result = await deps.commands.updateProject(commandContext(req, res), params.id, body);

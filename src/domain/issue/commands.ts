@@ -38,6 +38,7 @@ export type ChangeIssueDueDate = IssueCommandOf<'ChangeIssueDueDate', { dueDate:
 export type AssignIssue = IssueCommandOf<'AssignIssue', { assigneeId: string }>;
 export type UnassignIssue = IssueCommandOf<'UnassignIssue', Record<never, never>>;
 export type DeleteIssue = IssueCommandOf<'DeleteIssue', Record<never, never>>;
+export type RestoreIssue = IssueCommandOf<'RestoreIssue', Record<never, never>>;
 
 /** The fields a PATCH may change; absent means "leave as is", `assigneeId: null` unassigns. */
 export interface IssuePatch {
@@ -60,4 +61,5 @@ export type IssueCommand =
   | AssignIssue
   | UnassignIssue
   | DeleteIssue
+  | RestoreIssue
   | UpdateIssue;

@@ -2,7 +2,7 @@ import { canManage, visibleTo } from '../shared/access';
 import type { Decider } from '../shared/decider';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../shared/errors';
 import { ifGiven, orDefault, validated } from '../shared/validation';
-import type { CreateIssue, DeleteIssue, IssueCommand, IssuePatch } from './commands';
+import type { CreateIssue, DeleteIssue, IssueCommand, IssuePatch, RestoreIssue } from './commands';
 import type { IssueEvent } from './events';
 import {
   assigneeCheck,
@@ -121,6 +121,36 @@ const remove = (command: DeleteIssue, state: Issue): IssueEvent[] => {
   return [{ type: 'IssueDeleted', data: { issueId, projectId, organizationId } }];
 };
 
+/** Who may delete may restore; restoring an issue that is not deleted changes nothing. */
+const restore = (command: RestoreIssue, state: Issue): IssueEvent[] => {
+  const role = visibleTo(command.context, 'issue');
+  if (!state.exists) throw new NotFoundError('issue not found');
+  if (!canManage(role) && state.createdBy !== command.metadata.actorId) {
+    throw new ForbiddenError('only an owner, a manager or its creator may restore an issue');
+  }
+  if (!state.deleted) return [];
+  const { issueId, projectId, organizationId, title, description, status, priority, dueDate, assigneeId } =
+    state;
+  const { createdBy } = state;
+  return [
+    {
+      type: 'IssueRestored',
+      data: {
+        issueId,
+        projectId,
+        organizationId,
+        title,
+        description,
+        status,
+        priority,
+        dueDate,
+        assigneeId,
+        createdBy,
+      },
+    },
+  ];
+};
+
 /**
  * Checks run in one order everywhere: visibility (NotFound), permission (Forbidden),
  * input (Validation, every refused field at once), current state (IllegalState), then "nothing to change" ([]).
@@ -148,6 +178,8 @@ export const decide = (command: IssueCommand, state: Issue): IssueEvent[] => {
       return change(command, command.data, state);
     case 'DeleteIssue':
       return remove(command, state);
+    case 'RestoreIssue':
+      return restore(command, state);
     default: {
       const unknown: never = command;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);

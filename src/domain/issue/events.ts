@@ -53,6 +53,22 @@ export type IssueAssigned = Event<
 >;
 export type IssueUnassigned = Event<'IssueUnassigned', IssueRef & { previousAssigneeId: string }>;
 export type IssueDeleted = Event<'IssueDeleted', IssueRef>;
+/**
+ * A deleted issue brought back, as it was when deleted: the fields travel with the event, so a reader that kept
+ * only a tombstone of the deletion can show the issue again without folding its stream.
+ */
+export type IssueRestored = Event<
+  'IssueRestored',
+  IssueRef & {
+    title: string;
+    description: string;
+    status: IssueStatus;
+    priority: IssuePriority;
+    dueDate: string | null;
+    assigneeId: string | null;
+    createdBy: string;
+  }
+>;
 
 export type IssueEvent =
   | IssueCreated
@@ -63,7 +79,8 @@ export type IssueEvent =
   | IssueDueDateChanged
   | IssueAssigned
   | IssueUnassigned
-  | IssueDeleted;
+  | IssueDeleted
+  | IssueRestored;
 
 export const ISSUE_EVENT_TYPES = [
   'IssueCreated',
@@ -75,4 +92,5 @@ export const ISSUE_EVENT_TYPES = [
   'IssueAssigned',
   'IssueUnassigned',
   'IssueDeleted',
+  'IssueRestored',
 ] as const satisfies readonly IssueEvent['type'][];

@@ -66,6 +66,24 @@ export const evolve = (state: Issue, event: IssueEvent): Issue => {
       return { ...state, assigneeId: null };
     case 'IssueDeleted':
       return { ...state, deleted: true };
+    case 'IssueRestored': {
+      const { data } = event;
+      return {
+        ...state,
+        exists: true,
+        deleted: false,
+        issueId: data.issueId,
+        projectId: data.projectId,
+        organizationId: data.organizationId,
+        title: data.title,
+        description: data.description,
+        status: data.status,
+        priority: data.priority,
+        dueDate: data.dueDate,
+        assigneeId: data.assigneeId,
+        createdBy: data.createdBy,
+      };
+    }
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

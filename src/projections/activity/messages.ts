@@ -41,9 +41,9 @@ export const issueActivity = (
     return entry({ ...envelope('issue.deleted', recorded), issue_id: issueId, project_id: projectId });
   }
   const issue = issueView(after, usernames);
-  if (event.type === 'IssueCreated') {
+  if (event.type === 'IssueCreated' || event.type === 'IssueRestored') {
     return entry({
-      ...envelope('issue.created', recorded),
+      ...envelope(event.type === 'IssueCreated' ? 'issue.created' : 'issue.restored', recorded),
       issue_id: issueId,
       title: issue.title,
       project_id: projectId,

@@ -20,7 +20,7 @@ export const usersMentioned = (event: IssueEvent): (string | null)[] => {
 
 /**
  * What an event changed, from the event alone (events carry the previous value). A creation shows every field
- * going from null to its first value; a deletion changes no field.
+ * going from null to its first value; a deletion or a restore changes no field.
  */
 export const issueChanges = (event: IssueEvent, usernames: ReadonlyMap<string, string>): Changes => {
   switch (event.type) {
@@ -55,6 +55,7 @@ export const issueChanges = (event: IssueEvent, usernames: ReadonlyMap<string, s
     case 'IssueUnassigned':
       return { assigned_to: [userRef(event.data.previousAssigneeId, usernames), null] };
     case 'IssueDeleted':
+    case 'IssueRestored':
       return {};
     default: {
       const unknown: never = event;

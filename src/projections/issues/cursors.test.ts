@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { IssuePriority } from '../../domain';
+import type { IssuePriority, IssueStatus } from '../../domain';
 import { readModelTestbed, type ReadModelTestbed } from '../testing/setup';
 import { listIssues } from './list';
 import { ISSUE_ORDERINGS, type IssueOrdering } from './ordering';
@@ -7,12 +7,15 @@ import type { IssueView } from './view';
 
 const BASE = Date.parse('2025-06-01T00:00:00.000Z');
 const RANK: Record<IssuePriority, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+const STATUS_RANK: Record<IssueStatus, number> = { open: 0, in_progress: 1, blocked: 2, done: 3 };
 
-/** Few distinct values, so ties (broken by id) and missing due dates are common. */
+/** Few distinct values, so ties (broken by created_at, then id) and missing due dates are common. */
 const issueSpec = fc.record({
   minute: fc.integer({ min: 0, max: 4 }),
   priority: fc.constantFrom<IssuePriority>('low', 'medium', 'high', 'critical'),
+  status: fc.constantFrom<IssueStatus>('open', 'in_progress', 'blocked', 'done'),
   dueDate: fc.option(fc.constantFrom('2025-07-01', '2025-07-02', '2025-08-15'), { nil: null }),
+  title: fc.constantFrom('Alpha', 'alpha', 'Beta', 'gamma'),
 });
 type Spec = typeof issueSpec extends fc.Arbitrary<infer T> ? T : never;
 
@@ -24,15 +27,26 @@ const sortKey = (ordering: IssueOrdering, issue: IssueView): string | number => 
       return issue.updated_at;
     case 'due_date':
       return issue.due_date ?? '\uffff';
+    case 'status':
+      return STATUS_RANK[issue.status];
+    case 'title':
+      return issue.title.toLowerCase();
     default:
       return RANK[issue.priority];
   }
 };
 
-/** -1, 0 or 1 as `a` comes before, with, or after `b` in the ordering, ties broken by id the same way. */
+const order = <T>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * -1, 0 or 1 as `a` comes before, with, or after `b` in the ordering; ties broken by created_at, then by id, the
+ * same way (API.md).
+ */
 const compare = (ordering: IssueOrdering, a: IssueView, b: IssueView): number => {
-  const [ka, kb] = [sortKey(ordering, a), sortKey(ordering, b)];
-  const raw = ka < kb ? -1 : ka > kb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  const raw =
+    order(sortKey(ordering, a), sortKey(ordering, b)) ||
+    order(a.created_at, b.created_at) ||
+    order(a.id, b.id);
   return ordering.startsWith('-') ? -raw : raw;
 };
 
@@ -51,8 +65,9 @@ describe('keyset cursors of GET /issues/', () => {
     // Clocks of different writers disagree: new issues may carry any time, before or after the cursor's.
     bed.world.clock = BASE + spec.minute * 60_000;
     return bed.world.createIssue(viewer, project, {
-      title: `issue at ${spec.minute}`,
+      title: spec.title,
       priority: spec.priority,
+      status: spec.status,
       dueDate: spec.dueDate,
     });
   };
@@ -99,8 +114,8 @@ describe('keyset cursors of GET /issues/', () => {
   it('keeps each ordering on its own cursors', async () => {
     const organization = await bed.world.createOrganization(viewer, 'Org');
     const project = await bed.world.createProject(viewer, organization, 'P');
-    await create(project, { minute: 1, priority: 'low', dueDate: null });
-    await create(project, { minute: 2, priority: 'low', dueDate: null });
+    await create(project, { minute: 1, priority: 'low', status: 'open', dueDate: null, title: 'Alpha' });
+    await create(project, { minute: 2, priority: 'low', status: 'open', dueDate: null, title: 'Beta' });
     await bed.catchUp();
     const page = await listIssues(bed.knex, viewer, { organization, ordering: 'priority', limit: 1 });
     expect(page.nextCursor).not.toBeNull();

@@ -251,12 +251,24 @@ describe('GET /issues/ filters and search', () => {
     });
   });
 
-  it('orders by every documented ordering, ties broken by id in the same direction', async () => {
+  it('orders by every documented ordering, ties broken by created_at in the same direction', async () => {
     const rank = { low: 0, medium: 1, high: 2, critical: 3 };
-    const byId = (a: Made, b: Made) => (a.id < b.id ? -1 : 1);
+    const workflow = { open: 0, in_progress: 1, blocked: 2, done: 3 };
+    // `made` is in creation order, each one created after the one before.
+    const byCreation = (a: Made, b: Made) => made.indexOf(a) - made.indexOf(b);
     const due = (m: Made) => m.dueDate ?? '9999-99-99';
     const asc = (f: (m: Made) => string | number) =>
-      [...made].sort((a, b) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : byId(a, b)));
+      [...made].sort((a, b) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : byCreation(a, b)));
+    const both = async (ordering: string, f: (m: Made) => string | number) => {
+      expect(await ids({ ordering })).toEqual(asc(f).map((m) => m.id));
+      expect(await ids({ ordering: `-${ordering}` })).toEqual(
+        asc(f)
+          .map((m) => m.id)
+          .reverse(),
+      );
+    };
+    await both('status', (m) => workflow[m.status]);
+    await both('title', (m) => m.title.toLowerCase());
     expect(await ids({ ordering: 'created_at' })).toEqual(made.map((m) => m.id));
     expect(await ids({ ordering: 'updated_at' })).toEqual(made.map((m) => m.id));
     expect(await ids({ ordering: '-updated_at' })).toEqual(expected(() => true));
@@ -281,7 +293,7 @@ describe('GET /issues/ filters and search', () => {
     ['due_before', { dueBefore: '2025-02-30' }],
     ['due_after', { dueAfter: 'tomorrow' }],
     ['due_date', { dueDate: '2025-1-1' }],
-    ['ordering', { ordering: 'title' }],
+    ['ordering', { ordering: 'name' }],
     ['project', { project: 'not-an-id' }],
     ['organization', { organization: "'; drop table issues" }],
     ['search', { search: 'nul\u0000byte' }],

@@ -4,7 +4,7 @@ import { isUuid } from '../shared/ids';
 import type { Fragment } from '../shared/keyset';
 import { fragment } from '../shared/keyset';
 import { arrayParam } from '../shared/sql';
-import { isCalendarDate, isStorableText } from '../shared/values';
+import { isCalendarDate, isIsoTime, isStorableText } from '../shared/values';
 
 /** The filters of `GET /issues/`, as query-string values (validated here too: a bad one is a 400, never a 500). */
 export interface IssueFilters {
@@ -12,7 +12,10 @@ export interface IssueFilters {
   organization?: string;
   /** Repeatable: any of these. */
   status?: string | readonly string[];
-  priority?: string;
+  /** Repeatable: any of these. */
+  priority?: string | readonly string[];
+  /** Strictly later than this ISO time (for clients that sync). */
+  updatedAfter?: string;
   /** A user id, `me` or `none`. */
   assignedTo?: string;
   /** Strictly before / after / on, as `YYYY-MM-DD`. */
@@ -34,18 +37,36 @@ const refuse = (path: string, message: string): never => {
   throw ValidationError.field(path, message);
 };
 
-const statuses = (value: IssueFilters['status']): IssueStatus[] => {
+/** A repeatable filter's values, each one of `allowed`, without repeats. */
+const oneOfEach = <T extends string>(
+  path: string,
+  value: string | readonly string[] | undefined,
+  allowed: readonly T[],
+) => {
   const list = typeof value === 'string' ? [value] : [...(value ?? [])];
-  for (const s of list)
-    if (!(ISSUE_STATUSES as readonly string[]).includes(s))
-      refuse('status', `must be one of ${ISSUE_STATUSES.join(', ')}`);
-  return [...new Set(list as IssueStatus[])];
+  for (const v of list)
+    if (!(allowed as readonly string[]).includes(v)) refuse(path, `must be one of ${allowed.join(', ')}`);
+  return [...new Set(list as T[])];
 };
+
+/** `column = value` for one value, `column = ANY(values)` for several, nothing for none. */
+const anyOf = (column: string, values: readonly string[]): Fragment[] =>
+  values.length === 0
+    ? []
+    : values.length === 1
+      ? [fragment(`${column} = ?`, values[0]!)]
+      : [fragment(`${column} = ANY(?::text[])`, arrayParam(values))];
 
 const dateFilter = (path: string, value: string | undefined, sql: string): Fragment[] => {
   if (value === undefined) return [];
   if (!isCalendarDate(value)) refuse(path, 'must be a date written YYYY-MM-DD');
   return [fragment(sql, value)];
+};
+
+const updatedAfterFilter = (value: string | undefined): Fragment[] => {
+  if (value === undefined) return [];
+  if (!isIsoTime(value)) refuse('updated_after', 'must be an ISO 8601 time, e.g. 2030-01-31T12:00:00Z');
+  return [fragment('updated_at > ?::timestamptz', value)];
 };
 
 const assigneeFilter = (value: string | undefined, viewerId: string): Fragment[] => {
@@ -87,15 +108,12 @@ const searchFilter = (value: string | undefined): Fragment[] => {
 
 /** The conditions every branch of the list applies besides its scope and cursor. */
 export const filterConditions = (filters: IssueFilters, viewerId: string): Fragment[] => {
-  const status = statuses(filters.status);
-  const priority = filters.priority;
-  if (priority !== undefined && !(ISSUE_PRIORITIES as readonly string[]).includes(priority)) {
-    refuse('priority', `must be one of ${ISSUE_PRIORITIES.join(', ')}`);
-  }
+  const status = oneOfEach<IssueStatus>('status', filters.status, ISSUE_STATUSES);
+  const priority = oneOfEach<IssuePriority>('priority', filters.priority, ISSUE_PRIORITIES);
   return [
-    ...(status.length === 1 ? [fragment('status = ?', status[0]!)] : []),
-    ...(status.length > 1 ? [fragment('status = ANY(?::text[])', arrayParam(status))] : []),
-    ...(priority === undefined ? [] : [fragment('priority = ?', priority as IssuePriority)]),
+    ...anyOf('status', status),
+    ...anyOf('priority', priority),
+    ...updatedAfterFilter(filters.updatedAfter),
     ...assigneeFilter(filters.assignedTo, viewerId),
     ...dateFilter('due_before', filters.dueBefore, 'due_date < ?::date'),
     ...dateFilter('due_after', filters.dueAfter, 'due_date > ?::date'),

@@ -20,7 +20,7 @@ export interface IssueListRequest extends PageRequest, IssueFilters {
 
 /** Inside each branch: what the view needs, plus the ordering keys. */
 const BRANCH_COLUMNS = `id, project_id, title, description, status, priority, due_date, assignee_id, created_by,
-  created_at, updated_at, revision, due_key, priority_rank`;
+  created_at, updated_at, revision, due_key, priority_rank, status_rank, title_key`;
 
 /**
  * The scope of the list as branches: one project, or each of the viewer's organizations (or the one asked for).
@@ -39,7 +39,7 @@ const scopes = async (db: Knex, viewerId: string, filters: IssueFilters): Promis
 
 /**
  * The SQL of one page of `GET /issues/` (exported so its plan can be checked), or null when the viewer can see
- * nothing in scope. Each branch is an index range scan in the list's order (scope, ordering key, id), so no
+ * nothing in scope. Each branch is an index range scan in the list's order (scope, ordering key, created_at, id), so no
  * page needs a sort, and a cursor is a position in that order: rows inserted between pages never make a page
  * skip or repeat a row.
  */
@@ -60,7 +60,7 @@ export const issueListQuery = async (
   const query = mergedBranches({
     branches: branches.map((scope) => and([scope, ...conditions])),
     innerColumns: BRANCH_COLUMNS,
-    outerColumns: `${issueSelect('page')}, ${plan.keyText} AS cursor_key`,
+    outerColumns: `${issueSelect('page')}, jsonb_build_array(${plan.keyText}) AS cursor_key`,
     from: 'issues',
     orderBy: plan.orderBy,
     limit: limit + 1,
@@ -77,11 +77,11 @@ export const listIssues = async (
   const built = await issueListQuery(db, viewerId, request);
   if (built === null) return { results: [], nextCursor: null };
   const { query, plan, limit } = built;
-  const { rows } = await db.raw<{ rows: (IssueRow & { cursor_key: string | number | null })[] }>(
+  const { rows } = await db.raw<{ rows: (IssueRow & { cursor_key: (string | number | null)[] })[] }>(
     query.sql,
     query.bindings,
   );
   return toPage(rows, limit, issueFromRow, (row) =>
-    encodeCursor({ ordering: plan.ordering, key: [row.cursor_key, row.id] }),
+    encodeCursor({ ordering: plan.ordering, key: [...row.cursor_key, row.id] }),
   );
 };

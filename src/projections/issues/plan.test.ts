@@ -63,19 +63,31 @@ describe('issue list query plans', () => {
     expect(text).not.toMatch(/Sort\s{2}/);
   });
 
-  it.each([['due_date'], ['-due_date'], ['priority'], ['-priority'], ['updated_at'], ['created_at']])(
-    'orders by %s from an index',
-    async (ordering) => {
-      const text = await plan({ organization: organizations[1], ordering, limit: 50 });
+  it.each([
+    ['due_date'],
+    ['-due_date'],
+    ['priority'],
+    ['-priority'],
+    ['updated_at'],
+    ['created_at'],
+    ['status'],
+    ['-status'],
+    ['title'],
+    ['-title'],
+  ])('orders by %s from an index', async (ordering) => {
+    for (const scope of [{ organization: organizations[1] }, { project: projects[1] }]) {
+      const text = await plan({ ...scope, ordering, limit: 50 });
       expect(text).toMatch(/Index Scan/);
       expect(text).not.toMatch(/Sort/);
-    },
-  );
+    }
+  });
 
   it.each([
     ['status', { status: 'blocked' }],
     ['several statuses', { status: ['open', 'blocked'] }],
     ['priority', { priority: 'high' }],
+    ['several priorities', { priority: ['high', 'critical'] }],
+    ['updated after a time', { updatedAfter: '2025-01-10T00:00:00Z' }],
     ['no assignee', { assignedTo: 'none' }],
     ['assigned to me', { assignedTo: 'me' }],
     ['due range', { dueAfter: '2025-02-01', dueBefore: '2025-06-01' }],

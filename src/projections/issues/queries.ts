@@ -3,6 +3,7 @@ export type { AsOf } from './as-of';
 export { issueAsOf, parseAsOf } from './as-of';
 export type { Changes } from './changes';
 export type { IssueFilters } from './filters';
+export { SEARCH_MAX, SEARCH_TERMS_MAX } from './filters';
 export type { IssueWithRevision } from './get';
 export { getIssue } from './get';
 export type { HistoryEntry } from './history';

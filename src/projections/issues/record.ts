@@ -23,5 +23,6 @@ export const evolveIssue = (
   if (record === undefined && event.type !== 'IssueCreated') return undefined;
   const at = isoTime(recorded.metadata.occurredAt);
   const state = issueDecider.evolve(record?.state ?? issueDecider.initialState(), event);
-  return { state, createdAt: record?.createdAt ?? at, updatedAt: at, revision: recorded.revision };
+  // A tombstone from before tombstones kept the creation time has none: a restore then dates it from itself.
+  return { state, createdAt: record?.createdAt || at, updatedAt: at, revision: recorded.revision };
 };

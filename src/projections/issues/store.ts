@@ -45,10 +45,13 @@ const fromRow = (row: IssueRow): IssueRecord => ({
   revision: row.revision,
 });
 
-/** Only its revision survives a deletion: enough to refuse replays, and the issue stays gone. */
-const tombstone = (id: string, revision: number): IssueRecord => ({
+/**
+ * Its revision and creation time survive a deletion: enough to refuse replays, and to restore it (the restore
+ * event carries the fields).
+ */
+const tombstone = (id: string, revision: number, createdAt: Date | null): IssueRecord => ({
   state: { ...issueDecider.initialState(), exists: true, deleted: true, issueId: id },
-  createdAt: '',
+  createdAt: createdAt === null ? '' : isoTime(createdAt),
   updatedAt: '',
   revision,
 });
@@ -66,12 +69,12 @@ export const loadIssues = async (
      FROM ${ident(tables.issues)} WHERE id = ANY(?::uuid[])`,
     [arrayParam(ids)],
   );
-  const { rows: gone } = await trx.raw<{ rows: { id: string; revision: number }[] }>(
-    `SELECT id, revision FROM ${ident(tables.tombstones)} WHERE id = ANY(?::uuid[])`,
+  const { rows: gone } = await trx.raw<{ rows: { id: string; revision: number; created_at: Date | null }[] }>(
+    `SELECT id, revision, created_at FROM ${ident(tables.tombstones)} WHERE id = ANY(?::uuid[])`,
     [arrayParam(ids)],
   );
   return new Map([
-    ...gone.map((row) => [row.id, tombstone(row.id, row.revision)] as const),
+    ...gone.map((row) => [row.id, tombstone(row.id, row.revision, row.created_at)] as const),
     ...rows.map((row) => [row.id, fromRow(row)] as const),
   ]);
 };
@@ -92,8 +95,16 @@ const toRow = ({ state, createdAt, updatedAt, revision }: IssueRecord) => ({
   revision,
 });
 
-/** Two statements at most for the whole batch: one upsert of live issues, one deletion (with tombstones). */
-export const saveIssues = async (trx: Knex.Transaction, tables: Tables, records: readonly IssueRecord[]) => {
+/**
+ * Two statements for the whole batch: one upsert of live issues, one deletion (with tombstones); a third when the
+ * batch restored issues (their tombstones go).
+ */
+export const saveIssues = async (
+  trx: Knex.Transaction,
+  tables: Tables,
+  records: readonly IssueRecord[],
+  restored: readonly string[] = [],
+) => {
   const live = records.filter((r) => !r.state.deleted);
   const deleted = records.filter((r) => r.state.deleted);
   if (live.length > 0) {
@@ -114,13 +125,29 @@ export const saveIssues = async (trx: Knex.Transaction, tables: Tables, records:
   }
   if (deleted.length > 0) {
     await trx.raw(
-      `WITH gone AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, revision integer)),
+      `WITH gone AS (
+         SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, revision integer, created_at timestamptz)
+       ),
        kept AS (
-         INSERT INTO ${ident(tables.tombstones)} AS t (id, revision) SELECT id, revision FROM gone
-         ON CONFLICT (id) DO UPDATE SET revision = excluded.revision WHERE t.revision < excluded.revision
+         INSERT INTO ${ident(tables.tombstones)} AS t (id, revision, created_at)
+         SELECT id, revision, created_at FROM gone
+         ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, created_at = excluded.created_at
+           WHERE t.revision < excluded.revision
        )
        DELETE FROM ${ident(tables.issues)} WHERE id IN (SELECT id FROM gone)`,
-      [recordset(deleted.map((r) => ({ id: r.state.issueId, revision: r.revision })))],
+      [
+        recordset(
+          deleted.map((r) => ({
+            id: r.state.issueId,
+            revision: r.revision,
+            created_at: r.createdAt || null,
+          })),
+        ),
+      ],
     );
+  }
+  const back = restored.filter((id) => live.some((r) => r.state.issueId === id));
+  if (back.length > 0) {
+    await trx.raw(`DELETE FROM ${ident(tables.tombstones)} WHERE id = ANY(?::uuid[])`, [arrayParam(back)]);
   }
 };

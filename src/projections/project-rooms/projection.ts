@@ -69,6 +69,7 @@ export const projectRoomsProjection: Projection = {
     const { projects, issues, usernames } = await loadBatch(ctx, relevant);
     const touchedProjects = new Set<string>();
     const touchedIssues = new Set<string>();
+    const restoredIssues: string[] = [];
     const entries: ActivityEntry[] = [];
     for (const recorded of relevant) {
       if (isIssueEvent(recorded.type)) {
@@ -77,6 +78,7 @@ export const projectRoomsProjection: Projection = {
         const after = step<IssueRecord, IssueEvent>(issues, id, issueEvent, recorded, evolveIssue);
         if (after === undefined) continue;
         touchedIssues.add(id);
+        if (issueEvent.type === 'IssueRestored') restoredIssues.push(id);
         entries.push(issueActivity(issueEvent, recorded, after, usernames));
       } else {
         const projectEvent = { type: recorded.type, data: recorded.data } as ProjectEvent;
@@ -97,6 +99,7 @@ export const projectRoomsProjection: Projection = {
       ctx.trx,
       { issues: ctx.table('issues'), tombstones: ctx.table('issue_tombstones') },
       [...touchedIssues].map((id) => issues.get(id)!),
+      restoredIssues,
     );
     await saveActivity(ctx.trx, ctx.table('project_activity'), entries);
     if (!ctx.rebuilding) for (const entry of entries) ctx.emit(roomMessage(entry));
