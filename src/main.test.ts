@@ -72,6 +72,16 @@ const call = async (base: string, method: string, url: string, body?: unknown, t
   };
 };
 
+/** Registers a user (expecting 201) and logs them in; returns the access token. */
+const registerAndLogIn = async (base: string, username: string, email: string): Promise<string> => {
+  const password = 'a long password';
+  expect((await call(base, 'POST', '/api/v1/auth/register/', { username, email, password })).status).toBe(
+    201,
+  );
+  const login = await call(base, 'POST', '/api/v1/auth/login/', { username, password });
+  return login.body.access as string;
+};
+
 describe('npm start, the embedded default', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tt-embedded-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -79,20 +89,7 @@ describe('npm start, the embedded default', () => {
   it('runs the flow, stops cleanly on SIGTERM, and finds its data after a restart', async () => {
     const first = await boot(dataDir);
     const { base } = first;
-    expect(
-      (
-        await call(base, 'POST', '/api/v1/auth/register/', {
-          username: 'newcomer',
-          email: 'n@example.com',
-          password: 'a long password',
-        })
-      ).status,
-    ).toBe(201);
-    const login = await call(base, 'POST', '/api/v1/auth/login/', {
-      username: 'newcomer',
-      password: 'a long password',
-    });
-    const token = login.body.access as string;
+    const token = await registerAndLogIn(base, 'newcomer', 'n@example.com');
     const org = await call(base, 'POST', '/api/v1/organizations/', { name: 'First' }, token);
     const project = await call(
       base,
@@ -175,26 +172,8 @@ describe('npm start in a checkout inside a folder only root may enter', () => {
     const first = await start();
     const cluster = clusterOf();
     const { base } = first;
-    expect(
-      (
-        await call(base, 'POST', '/api/v1/auth/register/', {
-          username: 'private',
-          email: 'p@example.com',
-          password: 'a long password',
-        })
-      ).status,
-    ).toBe(201);
-    const login = await call(base, 'POST', '/api/v1/auth/login/', {
-      username: 'private',
-      password: 'a long password',
-    });
-    const org = await call(
-      base,
-      'POST',
-      '/api/v1/organizations/',
-      { name: 'Kept' },
-      login.body.access as string,
-    );
+    const token = await registerAndLogIn(base, 'private', 'p@example.com');
+    const org = await call(base, 'POST', '/api/v1/organizations/', { name: 'Kept' }, token);
     expect(org.status).toBe(201);
 
     first.child.kill('SIGTERM');

@@ -8,7 +8,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
-import { createOperationsApp } from './api/app';
+import type { Knex } from 'knex';
+import type { Pool } from 'pg';
+import { createOperationsApp, type Operations } from './api/app';
 import { postgresRateLimitStores, type RateLimitStores, redisRateLimitStores } from './api/rate-limits';
 import { UPCASTERS } from './domain/upcasters';
 import { connectEsdb } from './eventstore/esdb/esdb-event-store';
@@ -20,7 +22,7 @@ import { migrations } from './migrations';
 import { type Config, loadConfig, loadDotEnv } from './platform/config';
 import { startEmbeddedPostgres } from './platform/embedded-postgres';
 import { createLogger, type Logger } from './platform/logger';
-import { createMetrics } from './platform/metrics';
+import { createMetrics, type Metrics } from './platform/metrics';
 import { migrateToLatest } from './platform/migrator';
 import { createPostgresClients } from './platform/postgres';
 import { createReadiness, postgresCheck } from './platform/readiness';
@@ -30,7 +32,7 @@ import type { Bus } from './realtime/bus/bus';
 import { createInProcessBus } from './realtime/bus/in-process-bus';
 import { RedisBus } from './realtime/bus/redis-bus';
 import { createRealtimeServer } from './realtime/server';
-import { buildSystem } from './system';
+import { buildSystem, type System } from './system';
 
 const listen = (server: Server, host: string, port: number): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -99,9 +101,55 @@ const createBus = (config: Config, logger: Logger): Bus =>
         onListenerError: (error) => logger.error({ err: error }, 'realtime listener failed'),
       });
 
-const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise<void> => {
-  process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
+/** What every role shares: the database, the event log, the bus, metrics, and the system built on them. */
+interface Runtime {
+  config: Config;
+  logger: Logger;
+  shutdown: Shutdown;
+  knex: Knex;
+  bus: Bus;
+  metrics: Metrics;
+  operations: Operations;
+  system: System;
+}
 
+const connectEventStore = (config: Config, pool: Pool, metrics: Metrics): EventStore => {
+  const upcast = upcasterChain(UPCASTERS);
+  return config.eventStoreConnectionString
+    ? connectEsdb(config.eventStoreConnectionString, {
+        upcast,
+        onSubscriptionDropped: (reason) => metrics.eventStoreSubscriptionDrops.inc({ reason }),
+      })
+    : new PgEventStore({ pool, upcast });
+};
+
+/** `/readyz` and `/metrics`: every dependency by name and state, the reasons in the log. */
+const operationsOf = (
+  runtime: Pick<Runtime, 'config' | 'logger' | 'shutdown' | 'metrics' | 'bus'>,
+  checks: { pool: Pool; store: EventStore },
+): Operations => {
+  const { config, logger, shutdown, metrics, bus } = runtime;
+  const readiness = createReadiness(
+    {
+      postgres: postgresCheck(checks.pool),
+      eventstore: () => checks.store.ping(),
+      ...(bus instanceof RedisBus ? { redis: () => bus.ready(900) } : {}),
+      shutdown: async () => {
+        if (shutdown.isShuttingDown()) throw new Error('shutting down');
+      },
+    },
+    { onFailure: (dependency, error) => logger.warn({ dependency, err: error }, 'readiness check failed') },
+  );
+  return {
+    readiness: () => readiness.check(),
+    metrics,
+    metricsToken: config.metricsToken,
+    observe: metrics.observeHttp,
+  };
+};
+
+/** Connects what every role needs (migrating the database first) and builds the system on it. */
+const prepare = async (config: Config, logger: Logger, shutdown: Shutdown): Promise<Runtime> => {
   const url = await databaseUrl(config, logger, shutdown);
   const postgres = createPostgresClients(url, {
     poolSize: config.databasePoolSize,
@@ -111,36 +159,16 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
   await migrateToLatest(postgres.knex, migrations);
 
   const metrics = createMetrics();
-  const upcast = upcasterChain(UPCASTERS);
-  const raw: EventStore = config.eventStoreConnectionString
-    ? connectEsdb(config.eventStoreConnectionString, {
-        upcast,
-        onSubscriptionDropped: (reason) => metrics.eventStoreSubscriptionDrops.inc({ reason }),
-      })
-    : new PgEventStore({ pool: postgres.pool, upcast });
+  const raw = connectEventStore(config, postgres.pool, metrics);
   const store = instrumentStore(raw, (outcome, seconds) =>
     metrics.eventStoreAppendDuration.observe({ outcome }, seconds),
   );
   const bus = createBus(config, logger);
   shutdown.register('bus', () => bus.close(), { phase: 'close-pools' });
-
-  const readiness = createReadiness(
-    {
-      postgres: postgresCheck(postgres.pool),
-      eventstore: () => raw.ping(),
-      ...(bus instanceof RedisBus ? { redis: () => bus.ready(900) } : {}),
-      shutdown: async () => {
-        if (shutdown.isShuttingDown()) throw new Error('shutting down');
-      },
-    },
-    { onFailure: (dependency, error) => logger.warn({ dependency, err: error }, 'readiness check failed') },
+  const operations = operationsOf(
+    { config, logger, shutdown, metrics, bus },
+    { pool: postgres.pool, store: raw },
   );
-  const operations = {
-    readiness: () => readiness.check(),
-    metrics,
-    metricsToken: config.metricsToken,
-    observe: metrics.observeHttp,
-  };
   const system = buildSystem({
     knex: postgres.knex,
     pool: postgres.pool,
@@ -167,36 +195,41 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
   metrics.setProjectionLagSource(async () =>
     (await system.projector.status()).map((s) => ({ projection: s.name, events: s.lagEvents, ms: s.lagMs })),
   );
+  return { config, logger, shutdown, knex: postgres.knex, bus, metrics, operations, system };
+};
 
-  const serveApi = config.role === 'all' || config.role === 'api';
-  const server = createServer(serveApi ? system.app : createOperationsApp(operations));
-  shutdown.register('http server', () => new Promise<void>((resolve) => server.close(() => resolve())), {
-    phase: 'stop-accepting',
+/** The REST API and the WebSocket rooms on the process's HTTP server. */
+const startApi = (runtime: Runtime, server: Server): void => {
+  const { config, logger, shutdown, metrics, system, bus } = runtime;
+  const realtime = createRealtimeServer({
+    server,
+    bus,
+    db: runtime.knex,
+    verifyToken: (token) => system.tokens.verify(token),
+    isSessionActive: (sessionId) => system.sessions.isActive(sessionId),
+    maxSocketsPerUser: config.socketsPerUser,
+    logger,
+    metrics: {
+      socketOpened: (route) => metrics.websocketOpenSockets.inc({ route }),
+      socketClosed: (route) => metrics.websocketOpenSockets.dec({ route }),
+      messagesSent: (route, count) => metrics.websocketMessagesSent.inc({ route }, count),
+      slowSocketDropped: (route) => metrics.websocketDroppedSlowSockets.inc({ route }),
+    },
   });
-  if (serveApi) {
-    const realtime = createRealtimeServer({
-      server,
-      bus,
-      db: postgres.knex,
-      verifyToken: (token) => system.tokens.verify(token),
-      isSessionActive: (sessionId) => system.sessions.isActive(sessionId),
-      maxSocketsPerUser: config.socketsPerUser,
-      logger,
-      metrics: {
-        socketOpened: (route) => metrics.websocketOpenSockets.inc({ route }),
-        socketClosed: (route) => metrics.websocketOpenSockets.dec({ route }),
-        messagesSent: (route, count) => metrics.websocketMessagesSent.inc({ route }, count),
-        slowSocketDropped: (route) => metrics.websocketDroppedSlowSockets.inc({ route }),
-      },
-    });
-    shutdown.register('websockets', () => realtime.close(), { phase: 'close-connections' });
-  }
-  if (config.role === 'all' || config.role === 'projector') {
-    system.projector.start();
-    shutdown.register('projector', () => system.projector.stop(), { phase: 'drain' });
-  }
+  shutdown.register('websockets', () => realtime.close(), { phase: 'close-connections' });
+};
 
-  const port = await listen(server, config.host, config.port);
+/** The projector: active, or on standby while another process holds the lock. */
+const startProjector = (runtime: Runtime): void => {
+  runtime.system.projector.start();
+  runtime.shutdown.register('projector', () => runtime.system.projector.stop(), { phase: 'drain' });
+};
+
+const servesApi = (config: Config): boolean => config.role === 'all' || config.role === 'api';
+
+/** Prints where to reach what this process serves. */
+const announce = (runtime: Runtime, port: number): void => {
+  const { config, logger } = runtime;
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info(
     {
@@ -206,7 +239,7 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
     },
     'team tracker started',
   );
-  const lines = serveApi
+  const lines = servesApi(config)
     ? [
         `Team Tracker (${config.role}) is running`,
         `  API        ${base}/api/v1/`,
@@ -216,6 +249,21 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
       ]
     : [`Team Tracker (projector) is running; health at ${base}/healthz, metrics at ${base}/metrics`];
   process.stdout.write(`${lines.join('\n')}\n`);
+};
+
+const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise<void> => {
+  process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
+  const runtime = await prepare(config, logger, shutdown);
+  // Every role serves HTTP: the API, or the operations endpoints alone.
+  const server = createServer(
+    servesApi(config) ? runtime.system.app : createOperationsApp(runtime.operations),
+  );
+  shutdown.register('http server', () => new Promise<void>((resolve) => server.close(() => resolve())), {
+    phase: 'stop-accepting',
+  });
+  if (servesApi(config)) startApi(runtime, server);
+  if (config.role === 'all' || config.role === 'projector') startProjector(runtime);
+  announce(runtime, await listen(server, config.host, config.port));
 };
 
 const start = (): void => {

@@ -1,21 +1,18 @@
-import { idempotencyLeasesMigration, idempotencyMigration } from './api/idempotency';
-import { rateLimitsMigration } from './api/rate-limits';
-import { credentialsMigration } from './commands/users/pg-credential-store';
-import { sessionsMigration } from './commands/users/sessions';
-import { eventStoreMigration } from './eventstore/postgres/schema';
+import { apiMigrations } from './api/migrations';
+import { accountMigrations } from './accounts';
+import { eventStoreMigrations } from './eventstore/postgres/schema';
 import type { MigrationList } from './platform/migrator';
 import { readModelMigrations } from './projections/read-models';
-import { checkpointStoreMigration, checkpointsMigration } from './projections/runner/schema';
+import { projectorMigrations } from './projections/runner/schema';
 
-/** Every part's schema, in the order it must be applied. */
+/**
+ * Every part's tables, in the order they must be applied. Each part lists its own migrations; only their order
+ * across parts is decided here (names are numbered so the order is also the names' order).
+ */
 export const migrations: MigrationList = [
-  ['0001_event_store', eventStoreMigration],
-  ['0002_user_credentials', credentialsMigration],
-  ['0003_refresh_tokens', sessionsMigration],
-  ['0004_idempotency_keys', idempotencyMigration],
-  ['0005_idempotency_leases', idempotencyLeasesMigration],
-  ['0006_rate_limits', rateLimitsMigration],
-  ['0100_projector_checkpoints', checkpointsMigration],
-  ['0101_projector_checkpoint_store', checkpointStoreMigration],
+  ...eventStoreMigrations,
+  ...accountMigrations,
+  ...apiMigrations,
+  ...projectorMigrations,
   ...readModelMigrations,
 ];

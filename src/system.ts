@@ -11,26 +11,22 @@ import { createApp, type Operations } from './api/app';
 import { createTokenService, type TokenService } from './api/auth/tokens';
 import type { CommandResponseDeps } from './api/command-response';
 import { createIdempotency } from './api/idempotency';
-import {
-  DEFAULT_RATE_LIMITS,
-  postgresRateLimitStores,
-  type RateLimits,
-  type RateLimitStores,
-} from './api/rate-limits';
+import { postgresRateLimitStores, type RateLimits, type RateLimitStores } from './api/rate-limits';
 import { issueRoutes } from './api/routes/issues';
 import { organizationRoutes } from './api/routes/organizations';
 import { projectRoutes } from './api/routes/projects';
 import type { ResourceDeps } from './api/routes/shared';
 import { type Commands, createCommands } from './commands';
-import type { CredentialStore } from './commands/users/credentials';
-import { scryptHasher } from './commands/users/password';
-import { pgCredentialStore } from './commands/users/pg-credential-store';
-import { pgSessionStore, type SessionStore } from './commands/users/sessions';
+import type { CredentialStore } from './accounts/credentials';
+import { scryptHasher } from './accounts/password';
+import { pgCredentialStore } from './accounts/pg-credential-store';
+import { pgSessionStore, type SessionStore } from './accounts/sessions';
 import { UPCASTERS } from './domain/upcasters';
 import type { EventStore } from './eventstore/port';
 import { PgEventStore } from './eventstore/postgres/pg-event-store';
 import { upcasterChain } from './eventstore/upcasting';
-import type { Publisher } from './projections/projection';
+import type { Publisher } from './realtime/bus/bus';
+import { DEFAULTS } from './platform/config';
 import { membershipCount } from './projections/organizations/queries';
 import { readModels } from './projections/read-models';
 import { sessionRevokedMessage } from './realtime/protocol';
@@ -80,59 +76,62 @@ export interface System {
   close(): Promise<void>;
 }
 
-export const buildSystem = (settings: SystemSettings): System => {
-  const store = settings.store ?? new PgEventStore({ pool: settings.pool, upcast: upcasterChain(UPCASTERS) });
+/** The write side: commands over the event log, and the accounts they and the API share. */
+const writeSide = (settings: SystemSettings, store: EventStore) => {
   const credentials = pgCredentialStore(settings.knex);
-  const hasher = scryptHasher(settings.passwordHashCost ?? 15);
+  const hasher = scryptHasher(settings.passwordHashCost ?? DEFAULTS.passwordHashCost);
   const commands = createCommands({
     store,
     credentials,
     hasher,
     memberships: {
       count: (userId) => membershipCount(settings.knex, userId),
-      limit: settings.membershipLimit ?? 1000,
+      limit: settings.membershipLimit ?? DEFAULTS.membershipLimit,
     },
-    options: { maxRetries: settings.commandRetries ?? 5, observe: settings.observeCommand },
+    options: {
+      maxRetries: settings.commandRetries ?? DEFAULTS.commandRetries,
+      observe: settings.observeCommand,
+    },
   });
   const sessions = pgSessionStore(settings.knex, {
-    ttlSeconds: settings.refreshTokenTtlSeconds ?? 14 * 24 * 3600,
+    ttlSeconds: settings.refreshTokenTtlSeconds ?? DEFAULTS.refreshTokenTtlSeconds,
   });
   const tokens = createTokenService({
     secret: settings.jwtSecret,
-    accessTtlSeconds: settings.accessTokenTtlSeconds,
+    accessTtlSeconds: settings.accessTokenTtlSeconds ?? DEFAULTS.accessTokenTtlSeconds,
   });
-  const waiter = createPositionWaiter({ knex: settings.knex, projections: readModels.map((p) => p.name) });
-  const projector = createProjector({
-    store,
-    knex: settings.knex,
-    projections: readModels,
-    publisher: settings.publisher,
-    logger: settings.logger,
-  });
+  return { credentials, hasher, commands, sessions, tokens };
+};
+
+/** The HTTP app over the write side, the read models, and single streams of the log. */
+const httpApp = (
+  settings: SystemSettings,
+  store: EventStore,
+  write: ReturnType<typeof writeSide>,
+  waiter: PositionWaiter,
+): Express => {
+  const readYourWritesTimeoutMs = settings.readYourWritesTimeoutMs ?? DEFAULTS.readYourWritesTimeoutMs;
   const responses: CommandResponseDeps = {
     waiter,
     head: () => store.headPosition(),
-    timeoutMs: settings.readYourWritesTimeoutMs ?? 5000,
+    timeoutMs: readYourWritesTimeoutMs,
   };
   const resources: ResourceDeps = {
-    commands,
+    commands: write.commands,
     db: settings.knex,
-    store,
+    // Only what history and as_of need: the API never gets append or the whole log through here.
+    streams: { readStream: (streamId, options) => store.readStream(streamId, options) },
     responses,
-    minPositionTimeoutMs: settings.readYourWritesTimeoutMs ?? 5000,
+    minPositionTimeoutMs: readYourWritesTimeoutMs,
   };
-  const app = createApp({
+  return createApp({
+    ...write,
     logger: settings.logger,
-    commands,
-    credentials,
-    hasher,
-    sessions,
-    tokens,
     responses,
     routes: () => [...organizationRoutes(resources), ...projectRoutes(resources), ...issueRoutes(resources)],
     idempotency: createIdempotency(settings.knex, {
       ttlSeconds: settings.idempotencyTtlSeconds ?? 24 * 3600,
-      waitMs: (settings.readYourWritesTimeoutMs ?? 5000) + 5000,
+      waitMs: readYourWritesTimeoutMs + 5000,
       secret: settings.jwtSecret,
       leaseMs: settings.idempotencyLeaseMs,
     }),
@@ -143,11 +142,25 @@ export const buildSystem = (settings: SystemSettings): System => {
         settings.logger.warn({ err: error }, 'could not announce a revoked login to the WebSocket servers'),
       );
     },
-    rateLimits: settings.rateLimits ?? DEFAULT_RATE_LIMITS,
+    rateLimits: settings.rateLimits ?? DEFAULTS.rateLimits,
     rateLimitStores: settings.rateLimitStores ?? postgresRateLimitStores(settings.knex),
     trustProxy: settings.trustProxy,
     operations: settings.operations,
   });
+};
+
+export const buildSystem = (settings: SystemSettings): System => {
+  const store = settings.store ?? new PgEventStore({ pool: settings.pool, upcast: upcasterChain(UPCASTERS) });
+  const write = writeSide(settings, store);
+  const waiter = createPositionWaiter({ knex: settings.knex, projections: readModels.map((p) => p.name) });
+  const projector = createProjector({
+    store,
+    knex: settings.knex,
+    projections: readModels,
+    publisher: settings.publisher,
+    logger: settings.logger,
+  });
+  const { credentials, commands, sessions, tokens } = write;
   return {
     store,
     commands,
@@ -156,7 +169,7 @@ export const buildSystem = (settings: SystemSettings): System => {
     tokens,
     waiter,
     projector,
-    app,
+    app: httpApp(settings, store, write, waiter),
     async close() {
       await projector.stop();
       await waiter.close();

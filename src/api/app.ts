@@ -12,6 +12,7 @@ import { buildDocument, createRegistry } from './openapi';
 import { problemHandler, sendProblem } from './problem';
 import { authLimiters, type RateLimits, type RateLimitStores } from './rate-limits';
 import { requestId, requestIdMiddleware } from './request-id';
+import { describeRoutes } from './route-docs';
 import { methodNotAllowed, mountRoutes, type RouteSpec } from './routing';
 
 export interface Operations {
@@ -126,6 +127,81 @@ export const createOperationsApp = (operations: Operations): Express => {
   return app;
 };
 
+/** One short line per request: what was asked, by whom, the answer and how long it took; no headers. */
+const requestLog = (logger: Logger): RequestHandler =>
+  pinoHttp({
+    logger,
+    genReqId: (req) => requestId(req as express.Request),
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'),
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customProps: (req) => ({ userId: ((req as express.Request).user as { id?: string } | undefined)?.id }),
+    customLogLevel: (req, res, error) =>
+      PROBES.has((req.url ?? '').split('?')[0] ?? '')
+        ? 'debug'
+        : error || res.statusCode >= 500
+          ? 'error'
+          : 'info',
+  });
+
+/** Tells `observe` of every finished request, by route pattern (not path), for latency histograms. */
+const observeRequests =
+  (observe: NonNullable<Operations['observe']>): RequestHandler =>
+  (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (req.route?.path as string | undefined) ?? 'unmatched';
+      observe(
+        req.method,
+        `${req.baseUrl}${route}`,
+        res.statusCode,
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+    });
+    next();
+  };
+
+const corsFor = (origins: readonly string[]): RequestHandler =>
+  cors({
+    origin: origins.includes('*') ? true : [...origins],
+    exposedHeaders: ['ETag', 'Location', 'X-Position', 'X-Request-Id', 'Idempotent-Replayed'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'If-Match',
+      'Idempotency-Key',
+      'Prefer',
+      'X-Request-Id',
+      'X-Min-Position',
+    ],
+  });
+
+/** The routes, their OpenAPI document at /api/schema/ and Swagger UI at /api/docs/, and 405 for other methods. */
+const mountApi = (app: Express, deps: AppDeps): void => {
+  const authenticate = createAuthenticate(deps.tokens);
+  const specs = [
+    ...authRoutes({ ...deps, limiters: authLimiters(deps.rateLimits, deps.rateLimitStores) }),
+    ...deps.routes(authenticate),
+  ];
+  const router = Router({ strict: false });
+  mountRoutes(router, specs, authenticate, deps.idempotency);
+  app.use(router);
+
+  const registry = createRegistry();
+  describeRoutes(registry, specs);
+  const document = buildDocument(registry);
+  app.get(['/api/schema', '/api/schema/'], (_req, res) => {
+    res.json(document);
+  });
+  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(document as Parameters<typeof swaggerUi.setup>[0]));
+  app.use(methodNotAllowed(specs));
+};
+
 /** The express app, without `listen()`: tests drive it with supertest, main.ts gives it a server. */
 export const createApp = (deps: AppDeps): Express => {
   const app = express();
@@ -136,83 +212,16 @@ export const createApp = (deps: AppDeps): Express => {
   app.set('query parser', 'simple');
 
   app.use(requestIdMiddleware);
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req) => requestId(req as express.Request),
-      // One short line per request: what was asked, by whom, the answer and how long it took; no headers.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'),
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customProps: (req) => ({ userId: ((req as express.Request).user as { id?: string } | undefined)?.id }),
-      customLogLevel: (req, res, error) =>
-        PROBES.has((req.url ?? '').split('?')[0] ?? '')
-          ? 'debug'
-          : error || res.statusCode >= 500
-            ? 'error'
-            : 'info',
-    }),
-  );
-  if (deps.operations?.observe) {
-    const observe = deps.operations.observe;
-    app.use((req, res, next) => {
-      const started = process.hrtime.bigint();
-      res.on('finish', () => {
-        const route = (req.route?.path as string | undefined) ?? 'unmatched';
-        observe(
-          req.method,
-          `${req.baseUrl}${route}`,
-          res.statusCode,
-          Number(process.hrtime.bigint() - started) / 1e9,
-        );
-      });
-      next();
-    });
-  }
+  app.use(requestLog(deps.logger));
+  if (deps.operations?.observe) app.use(observeRequests(deps.operations.observe));
   app.use(securityHeaders());
-  app.use(
-    cors({
-      origin: deps.corsOrigins.includes('*') ? true : [...deps.corsOrigins],
-      exposedHeaders: ['ETag', 'Location', 'X-Position', 'X-Request-Id', 'Idempotent-Replayed'],
-      allowedHeaders: [
-        'Authorization',
-        'Content-Type',
-        'If-Match',
-        'Idempotency-Key',
-        'Prefer',
-        'X-Request-Id',
-        'X-Min-Position',
-      ],
-    }),
-  );
-
+  app.use(corsFor(deps.corsOrigins));
   mountOperations(app, deps.operations);
 
   app.use(requireJson);
   app.use(express.json({ limit: '1mb', type: JSON_TYPES }));
+  mountApi(app, deps);
 
-  const registry = createRegistry();
-  const authenticate = createAuthenticate(deps.tokens);
-  const router = Router({ strict: false });
-  const specs = [
-    ...authRoutes({ ...deps, limiters: authLimiters(deps.rateLimits, deps.rateLimitStores) }),
-    ...deps.routes(authenticate),
-  ];
-  mountRoutes(router, registry, specs, authenticate, deps.idempotency);
-  app.use(router);
-
-  const document = buildDocument(registry);
-  app.get(['/api/schema', '/api/schema/'], (_req, res) => {
-    res.json(document);
-  });
-  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(document as Parameters<typeof swaggerUi.setup>[0]));
-
-  app.use(methodNotAllowed(specs));
   app.use((req, res) => {
     sendProblem(res, 404, `no route for ${req.method} ${req.path}`);
   });

@@ -5,17 +5,11 @@
  * the event log as it was.
  */
 import type { Response } from 'supertest';
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
-import {
-  addMember,
-  buildWorld,
-  createIssue,
-  createProject,
-  expectProblem,
-  expectStatus,
-  type World,
-} from '../../test/support/http';
+import type { TestUser } from '../../test/support/api';
+import { addMember, createIssue, createProject, twoOrganizations } from '../../test/support/fixtures';
+import { expectProblem, expectStatus } from '../../test/support/http';
 import { routeKey, SERVED_ROUTES } from '../../test/support/routes';
+import { useFixture, useTestApi } from '../../test/support/suite';
 
 type Actor = 'owner' | 'manager' | 'member' | 'outsider' | 'anonymous';
 type Scope = 'own' | 'foreign';
@@ -46,10 +40,14 @@ interface Endpoint {
 }
 
 describe('authorization matrix over every endpoint', () => {
-  let api: TestApi;
-  let world: World;
+  const api = useTestApi();
+  const world = useFixture(() => twoOrganizations(api));
   /** A member of the home organization who creates the issues the delete rows act on (so nobody else is their creator). */
-  let reporter: TestUser;
+  const reporter = useFixture(async () => {
+    const user = await api.user('reporter');
+    await addMember(api, world.owner, world.org, user.id, 'member');
+    return user;
+  });
 
   const user = (actor: Actor): TestUser | null =>
     actor === 'anonymous'
@@ -57,6 +55,19 @@ describe('authorization matrix over every endpoint', () => {
       : { owner: world.owner, manager: world.manager, member: world.member, outsider: world.outsider }[actor];
   const orgOf = (scope: Scope) => (scope === 'own' ? world.org : world.foreignOrg);
   const ownerOf = (scope: Scope) => (scope === 'own' ? world.owner : world.foreignOwner);
+  const projectOf = (scope: Scope) => (scope === 'own' ? world.project : world.foreignProject);
+  const issueOf = (scope: Scope) => (scope === 'own' ? world.issue : world.foreignIssue);
+  /** A list filtered to the scope's organization: its own rows for a member, nothing for anyone else. */
+  const listsOwnOnly = (id: () => string) => (res: Response, actor: Actor, scope: Scope) => {
+    if (actor === 'outsider' || scope === 'foreign') expect(res.body.results).toEqual([]);
+    else expect(ids(res)).toContain(id());
+  };
+  /** An unfiltered list: never the foreign organization's rows, the own ones to members only. */
+  const listsMine = (own: () => string, foreign: () => string) => (res: Response, actor: Actor) => {
+    expect(ids(res)).not.toContain(foreign());
+    if (actor === 'outsider') expect(ids(res)).not.toContain(own());
+    else expect(ids(res)).toContain(own());
+  };
 
   const register = async (): Promise<{ id: string; username: string; password: string }> => {
     const username = `u${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
@@ -244,11 +255,10 @@ describe('authorization matrix over every endpoint', () => {
       scoped: false,
       success: 200,
       prepare: async () => ({ path: '/api/v1/projects/' }),
-      check: (res, actor) => {
-        expect(ids(res)).not.toContain(world.foreignProject);
-        if (actor === 'outsider') expect(ids(res)).not.toContain(world.project);
-        else expect(ids(res)).toContain(world.project);
-      },
+      check: listsMine(
+        () => world.project,
+        () => world.foreignProject,
+      ),
     },
     {
       method: 'get',
@@ -257,10 +267,7 @@ describe('authorization matrix over every endpoint', () => {
       scoped: false,
       success: 200,
       prepare: async (_, scope) => ({ path: `/api/v1/projects/?organization=${orgOf(scope)}` }),
-      check: (res, actor, scope) => {
-        if (actor === 'outsider' || scope === 'foreign') expect(res.body.results).toEqual([]);
-        else expect(ids(res)).toContain(world.project);
-      },
+      check: listsOwnOnly(() => world.project),
     },
     {
       method: 'get',
@@ -269,7 +276,7 @@ describe('authorization matrix over every endpoint', () => {
       allowed: ['owner', 'manager', 'member'],
       success: 200,
       prepare: async (_, scope) => ({
-        path: `/api/v1/projects/${scope === 'own' ? world.project : world.foreignProject}/`,
+        path: `/api/v1/projects/${projectOf(scope)}/`,
       }),
     },
     {
@@ -279,7 +286,7 @@ describe('authorization matrix over every endpoint', () => {
       allowed: ['owner', 'manager'],
       success: 200,
       prepare: async (_, scope) => ({
-        path: `/api/v1/projects/${scope === 'own' ? world.project : world.foreignProject}/`,
+        path: `/api/v1/projects/${projectOf(scope)}/`,
         body: { description: `described ${Math.random().toString(36).slice(2)}` },
       }),
     },
@@ -301,7 +308,7 @@ describe('authorization matrix over every endpoint', () => {
       success: 201,
       prepare: async (_, scope) => ({
         path: '/api/v1/issues/',
-        body: { project: scope === 'own' ? world.project : world.foreignProject, title: 'Reported' },
+        body: { project: projectOf(scope), title: 'Reported' },
       }),
     },
     {
@@ -310,11 +317,10 @@ describe('authorization matrix over every endpoint', () => {
       scoped: false,
       success: 200,
       prepare: async () => ({ path: '/api/v1/issues/' }),
-      check: (res, actor) => {
-        expect(ids(res)).not.toContain(world.foreignIssue);
-        if (actor === 'outsider') expect(ids(res)).not.toContain(world.issue);
-        else expect(ids(res)).toContain(world.issue);
-      },
+      check: listsMine(
+        () => world.issue,
+        () => world.foreignIssue,
+      ),
     },
     ...(['organization', 'project'] as const).map(
       (filter): Endpoint => ({
@@ -324,14 +330,10 @@ describe('authorization matrix over every endpoint', () => {
         scoped: false,
         success: 200,
         prepare: async (_, scope) => {
-          const value =
-            filter === 'organization' ? orgOf(scope) : scope === 'own' ? world.project : world.foreignProject;
+          const value = filter === 'organization' ? orgOf(scope) : projectOf(scope);
           return { path: `/api/v1/issues/?${filter}=${value}` };
         },
-        check: (res, actor, scope) => {
-          if (actor === 'outsider' || scope === 'foreign') expect(res.body.results).toEqual([]);
-          else expect(ids(res)).toContain(world.issue);
-        },
+        check: listsOwnOnly(() => world.issue),
       }),
     ),
     {
@@ -341,7 +343,7 @@ describe('authorization matrix over every endpoint', () => {
       allowed: ['owner', 'manager', 'member'],
       success: 200,
       prepare: async (_, scope) => ({
-        path: `/api/v1/issues/${scope === 'own' ? world.issue : world.foreignIssue}/`,
+        path: `/api/v1/issues/${issueOf(scope)}/`,
       }),
     },
     {
@@ -352,7 +354,7 @@ describe('authorization matrix over every endpoint', () => {
       allowed: ['owner', 'manager', 'member'],
       success: 200,
       prepare: async (_, scope) => ({
-        path: `/api/v1/issues/${scope === 'own' ? world.issue : world.foreignIssue}/?as_of=${new Date().toISOString()}`,
+        path: `/api/v1/issues/${issueOf(scope)}/?as_of=${new Date().toISOString()}`,
       }),
     },
     {
@@ -362,7 +364,7 @@ describe('authorization matrix over every endpoint', () => {
       allowed: ['owner', 'manager', 'member'],
       success: 200,
       prepare: async (_, scope) => ({
-        path: `/api/v1/issues/${scope === 'own' ? world.issue : world.foreignIssue}/`,
+        path: `/api/v1/issues/${issueOf(scope)}/`,
         body: { description: `seen ${Math.random().toString(36).slice(2)}` },
       }),
     },
@@ -376,7 +378,7 @@ describe('authorization matrix over every endpoint', () => {
         const issue = await createIssue(
           api,
           scope === 'own' ? reporter : world.foreignOwner,
-          scope === 'own' ? world.project : world.foreignProject,
+          projectOf(scope),
         );
         return { path: `/api/v1/issues/${issue.id}/` };
       },
@@ -389,7 +391,7 @@ describe('authorization matrix over every endpoint', () => {
       success: 200,
       prepare: async (_, scope) => {
         const by = scope === 'own' ? reporter : world.foreignOwner;
-        const issue = await createIssue(api, by, scope === 'own' ? world.project : world.foreignProject);
+        const issue = await createIssue(api, by, projectOf(scope));
         await api.http.delete(`/api/v1/issues/${issue.id}/`).set(by.auth).expect(204);
         return { path: `/api/v1/issues/${issue.id}/restore/` };
       },
@@ -401,7 +403,7 @@ describe('authorization matrix over every endpoint', () => {
       allowed: ['owner', 'manager', 'member'],
       success: 200,
       prepare: async (_, scope) => ({
-        path: `/api/v1/issues/${scope === 'own' ? world.issue : world.foreignIssue}/history/`,
+        path: `/api/v1/issues/${issueOf(scope)}/history/`,
       }),
     },
   ];
@@ -416,14 +418,6 @@ describe('authorization matrix over every endpoint', () => {
 
   const eventCount = async (): Promise<number> =>
     Number((await api.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events')).rows[0]!.n);
-
-  beforeAll(async () => {
-    api = await createTestApi();
-    world = await buildWorld(api);
-    reporter = await api.user('reporter');
-    await addMember(api, world.owner, world.org, reporter.id, 'member');
-  });
-  afterAll(() => api.teardown());
 
   it('covers every route the API serves', () => {
     const covered = new Set(ENDPOINTS.map((e) => routeKey({ method: e.method, path: e.route })));

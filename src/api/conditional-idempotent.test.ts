@@ -3,33 +3,24 @@
  * `Idempotency-Key` on POST (the first answer again, one append; 422 for another body), `Prefer: respond-async`
  * (202 with the position) and `min_position` / `X-Min-Position` on reads.
  */
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
 import {
   addMember,
+  anOrganization,
   createIssue,
   createOrganization,
   createProject,
-  expectProblem,
-  expectStatus,
-} from '../../test/support/http';
+} from '../../test/support/fixtures';
+import { expectProblem, expectStatus } from '../../test/support/http';
+import { useFixture, useTestApi } from '../../test/support/suite';
 
 const POSITION = /^[0-9a-f]{16}-[0-9a-f]{16}$/;
 
 describe('conditional and idempotent requests', () => {
-  let api: TestApi;
-  let owner: TestUser;
-  let member: TestUser;
-  let org: string;
-  let project: string;
-
-  beforeAll(async () => {
-    api = await createTestApi();
-    [owner, member] = await Promise.all([api.user('owner'), api.user('member')]);
-    org = await createOrganization(api, owner, 'Acme');
-    await addMember(api, owner, org, member.id);
-    project = await createProject(api, owner, org, 'Tracker');
-  });
-  afterAll(() => api.teardown());
+  const api = useTestApi();
+  /** Acme: its owner and a member, and its Tracker project. */
+  const acme = useFixture(() =>
+    anOrganization(api, 'Acme').withMember('member').withProject('Tracker').build(),
+  );
 
   const streamLength = async (streamId: string): Promise<number> =>
     Number(
@@ -42,48 +33,52 @@ describe('conditional and idempotent requests', () => {
   const eventCount = async (): Promise<number> =>
     Number((await api.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events')).rows[0]!.n);
   const historyLength = async (issueId: string): Promise<number> => {
-    const res = await api.http.get(`/api/v1/issues/${issueId}/history/?limit=100`).set(owner.auth);
+    const res = await api.http.get(`/api/v1/issues/${issueId}/history/?limit=100`).set(acme.owner.auth);
     expectStatus(res, 200);
     return res.body.results.length;
   };
 
   describe('ETag and If-Match', () => {
     it('puts the stream revision as ETag on every single resource', async () => {
-      const issue = await createIssue(api, owner, project);
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker);
       await api.http
         .patch(`/api/v1/issues/${issue.id}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ title: 'Renamed' })
         .expect(200);
-      expect((await api.http.get(`/api/v1/issues/${issue.id}/`).set(owner.auth)).headers.etag).toBe('"1"');
-      expect((await api.http.get(`/api/v1/projects/${project}/`).set(owner.auth)).headers.etag).toBe('"0"');
-      expect((await api.http.get(`/api/v1/organizations/${org}/`).set(owner.auth)).headers.etag).toMatch(
-        /^"\d+"$/,
+      expect((await api.http.get(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth)).headers.etag).toBe(
+        '"1"',
       );
+      expect(
+        (await api.http.get(`/api/v1/projects/${acme.projects.Tracker}/`).set(acme.owner.auth)).headers.etag,
+      ).toBe('"0"');
+      expect(
+        (await api.http.get(`/api/v1/organizations/${acme.id}/`).set(acme.owner.auth)).headers.etag,
+      ).toMatch(/^"\d+"$/);
     });
 
     it('refuses a PATCH of an issue with a stale If-Match with 412 and changes nothing; the current one applies', async () => {
-      const issue = await createIssue(api, owner, project, { title: 'Original' });
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker, { title: 'Original' });
       await api.http
         .patch(`/api/v1/issues/${issue.id}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('If-Match', '"0"')
         .send({ priority: 'high' })
         .expect(200);
       const stale = await api.http
         .patch(`/api/v1/issues/${issue.id}/`)
-        .set(member.auth)
+        .set(acme.member.auth)
         .set('If-Match', '"0"')
         .send({ title: 'Lost update' });
       expectProblem(stale, 412);
-      const read = await api.http.get(`/api/v1/issues/${issue.id}/`).set(owner.auth);
+      const read = await api.http.get(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth);
       expect(read.body.title).toBe('Original');
       expect(read.headers.etag).toBe('"1"');
       expect(await historyLength(issue.id)).toBe(2);
 
       const current = await api.http
         .patch(`/api/v1/issues/${issue.id}/`)
-        .set(member.auth)
+        .set(acme.member.auth)
         .set('If-Match', read.headers.etag as string)
         .send({ title: 'Applied' });
       expectStatus(current, 200);
@@ -92,11 +87,11 @@ describe('conditional and idempotent requests', () => {
     });
 
     it('accepts weak and unquoted ETags and *, and refuses a malformed If-Match with 400 naming If-Match', async () => {
-      const issue = await createIssue(api, owner, project);
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker);
       expectStatus(
         await api.http
           .patch(`/api/v1/issues/${issue.id}/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('If-Match', 'W/"0"')
           .send({ title: 'a' }),
         200,
@@ -104,7 +99,7 @@ describe('conditional and idempotent requests', () => {
       expectStatus(
         await api.http
           .patch(`/api/v1/issues/${issue.id}/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('If-Match', '1')
           .send({ title: 'b' }),
         200,
@@ -112,7 +107,7 @@ describe('conditional and idempotent requests', () => {
       expectStatus(
         await api.http
           .patch(`/api/v1/issues/${issue.id}/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('If-Match', '*')
           .send({ title: 'c' }),
         200,
@@ -121,7 +116,7 @@ describe('conditional and idempotent requests', () => {
         expectProblem(
           await api.http
             .patch(`/api/v1/issues/${issue.id}/`)
-            .set(owner.auth)
+            .set(acme.owner.auth)
             .set('If-Match', bad)
             .send({ title: 'd' }),
           400,
@@ -132,64 +127,64 @@ describe('conditional and idempotent requests', () => {
     });
 
     it('refuses a DELETE of an issue with a stale If-Match with 412; the issue stays', async () => {
-      const issue = await createIssue(api, owner, project);
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker);
       await api.http
         .patch(`/api/v1/issues/${issue.id}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ status: 'done' })
         .expect(200);
       expectProblem(
-        await api.http.delete(`/api/v1/issues/${issue.id}/`).set(owner.auth).set('If-Match', '"0"'),
+        await api.http.delete(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth).set('If-Match', '"0"'),
         412,
       );
-      expectStatus(await api.http.get(`/api/v1/issues/${issue.id}/`).set(owner.auth), 200);
+      expectStatus(await api.http.get(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth), 200);
       expectStatus(
-        await api.http.delete(`/api/v1/issues/${issue.id}/`).set(owner.auth).set('If-Match', '"1"'),
+        await api.http.delete(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth).set('If-Match', '"1"'),
         204,
       );
-      expectProblem(await api.http.get(`/api/v1/issues/${issue.id}/`).set(owner.auth), 404);
+      expectProblem(await api.http.get(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth), 404);
     });
 
     it('refuses stale PATCH and DELETE of a project with 412, changing nothing', async () => {
-      const id = await createProject(api, owner, org, 'Conditional');
+      const id = await createProject(api, acme.owner, acme.id, 'Conditional');
       await api.http
         .patch(`/api/v1/projects/${id}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('If-Match', '"0"')
         .send({ description: 'one' })
         .expect(200);
       expectProblem(
         await api.http
           .patch(`/api/v1/projects/${id}/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('If-Match', '"0"')
           .send({ name: 'Two' }),
         412,
       );
       expectProblem(
-        await api.http.delete(`/api/v1/projects/${id}/`).set(owner.auth).set('If-Match', '"0"'),
+        await api.http.delete(`/api/v1/projects/${id}/`).set(acme.owner.auth).set('If-Match', '"0"'),
         412,
       );
-      const read = await api.http.get(`/api/v1/projects/${id}/`).set(owner.auth);
+      const read = await api.http.get(`/api/v1/projects/${id}/`).set(acme.owner.auth);
       expect(read.body).toMatchObject({ name: 'Conditional', description: 'one', archived: false });
       expect(read.headers.etag).toBe('"1"');
       expectStatus(
-        await api.http.delete(`/api/v1/projects/${id}/`).set(owner.auth).set('If-Match', '"1"'),
+        await api.http.delete(`/api/v1/projects/${id}/`).set(acme.owner.auth).set('If-Match', '"1"'),
         204,
       );
     });
 
     it('refuses stale changes to an organization and its members with 412, changing nothing', async () => {
-      const club = await createOrganization(api, owner, 'Club');
+      const club = await createOrganization(api, acme.owner, 'Club');
       const guest = await api.user('guest');
-      await addMember(api, owner, club, guest.id);
-      const etag = (await api.http.get(`/api/v1/organizations/${club}/`).set(owner.auth)).headers
+      await addMember(api, acme.owner, club, guest.id);
+      const etag = (await api.http.get(`/api/v1/organizations/${club}/`).set(acme.owner.auth)).headers
         .etag as string;
       expect(etag).toBe('"1"');
       expectProblem(
         await api.http
           .patch(`/api/v1/organizations/${club}/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('If-Match', '"0"')
           .send({ name: 'X' }),
         412,
@@ -197,7 +192,7 @@ describe('conditional and idempotent requests', () => {
       expectProblem(
         await api.http
           .patch(`/api/v1/organizations/${club}/members/${guest.id}/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('If-Match', '"0"')
           .send({ role: 'manager' }),
         412,
@@ -205,7 +200,7 @@ describe('conditional and idempotent requests', () => {
       expectProblem(
         await api.http
           .delete(`/api/v1/organizations/${club}/members/${guest.id}/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('If-Match', '"0"'),
         412,
       );
@@ -214,7 +209,7 @@ describe('conditional and idempotent requests', () => {
       expect(read.headers.etag).toBe(etag);
       const renamed = await api.http
         .patch(`/api/v1/organizations/${club}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('If-Match', etag)
         .send({ name: 'Club 2' });
       expectStatus(renamed, 200);
@@ -222,12 +217,12 @@ describe('conditional and idempotent requests', () => {
     });
 
     it('lets exactly one of 100 concurrent PATCHes with the same If-Match apply; the others get 412', async () => {
-      const issue = await createIssue(api, owner, project, { title: 'Contested' });
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker, { title: 'Contested' });
       const responses = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
           api.http
             .patch(`/api/v1/issues/${issue.id}/`)
-            .set(i % 2 ? owner.auth : member.auth)
+            .set(i % 2 ? acme.owner.auth : acme.member.auth)
             .set('If-Match', '"0"')
             .send({ title: `Writer ${i}` }),
         ),
@@ -236,25 +231,25 @@ describe('conditional and idempotent requests', () => {
       expect(statuses.filter((s) => s === 200)).toHaveLength(1);
       expect(statuses.filter((s) => s === 412)).toHaveLength(99);
       const winner = responses.find((r) => r.status === 200)!;
-      const read = await api.http.get(`/api/v1/issues/${issue.id}/`).set(owner.auth);
+      const read = await api.http.get(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth);
       expect(read.body.title).toBe(winner.body.title);
       expect(read.headers.etag).toBe('"1"');
       expect(await streamLength(`issue-${issue.id}`)).toBe(2);
     });
 
     it('applies all of 20 concurrent PATCHes without If-Match, one after another', async () => {
-      const issue = await createIssue(api, owner, project, { title: 'Busy' });
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker, { title: 'Busy' });
       const responses = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           api.http
             .patch(`/api/v1/issues/${issue.id}/`)
-            .set(member.auth)
+            .set(acme.member.auth)
             .send({ title: `Edit ${i}` }),
         ),
       );
       expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect(await historyLength(issue.id)).toBe(21);
-      const res = await api.http.get(`/api/v1/issues/${issue.id}/history/?limit=100`).set(owner.auth);
+      const res = await api.http.get(`/api/v1/issues/${issue.id}/history/?limit=100`).set(acme.owner.auth);
       const titles = res.body.results
         .slice(1)
         .map((e: { changes: { title: [string, string] } }) => e.changes.title[1]);
@@ -264,24 +259,26 @@ describe('conditional and idempotent requests', () => {
         .slice(1)
         .map((e: { changes: { title: [string, string] } }) => e.changes.title[0]);
       expect(froms).toEqual(['Busy', ...titles.slice(0, -1)]);
-      expect((await api.http.get(`/api/v1/issues/${issue.id}/`).set(owner.auth)).headers.etag).toBe('"20"');
+      expect((await api.http.get(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth)).headers.etag).toBe(
+        '"20"',
+      );
     });
   });
 
   describe('Idempotency-Key', () => {
     it('answers a retry with the same key and body with the first answer, appending once', async () => {
       const key = `create-${Date.now()}`;
-      const body = { project, title: 'Exactly once', priority: 'high' };
+      const body = { project: acme.projects.Tracker, title: 'Exactly once', priority: 'high' };
       const first = await api.http
         .post('/api/v1/issues/')
-        .set(member.auth)
+        .set(acme.member.auth)
         .set('Idempotency-Key', key)
         .send(body);
       expectStatus(first, 201);
       const before = await eventCount();
       const retry = await api.http
         .post('/api/v1/issues')
-        .set(member.auth)
+        .set(acme.member.auth)
         .set('Idempotency-Key', key)
         .send(body);
       expect(retry.status).toBe(201);
@@ -300,15 +297,15 @@ describe('conditional and idempotent requests', () => {
     it('answers a retry sent right after the first answer with the first answer, every time', async () => {
       for (let i = 0; i < 10; i++) {
         const key = `quick-${i}-${Date.now()}`;
-        const body = { project, title: `Quick ${i}` };
+        const body = { project: acme.projects.Tracker, title: `Quick ${i}` };
         const first = await api.http
           .post('/api/v1/issues/')
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Idempotency-Key', key)
           .send(body);
         const retry = await api.http
           .post('/api/v1/issues/')
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Idempotency-Key', key)
           .send(body);
         expectStatus(first, 201);
@@ -321,27 +318,27 @@ describe('conditional and idempotent requests', () => {
       expectStatus(
         await api.http
           .post('/api/v1/issues/')
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Idempotency-Key', key)
-          .send({ project, title: 'One' }),
+          .send({ project: acme.projects.Tracker, title: 'One' }),
         201,
       );
       const before = await eventCount();
       expectProblem(
         await api.http
           .post('/api/v1/issues/')
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Idempotency-Key', key)
-          .send({ project, title: 'Two' }),
+          .send({ project: acme.projects.Tracker, title: 'Two' }),
         422,
         ['Idempotency-Key'],
       );
       expectProblem(
         await api.http
           .post('/api/v1/projects/')
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Idempotency-Key', key)
-          .send({ organization: org, name: 'One' }),
+          .send({ organization: acme.id, name: 'One' }),
         422,
       );
       expect(await eventCount()).toBe(before);
@@ -349,29 +346,29 @@ describe('conditional and idempotent requests', () => {
 
     it('keeps keys per caller: another user with the same key and body runs their own command', async () => {
       const key = `shared-${Date.now()}`;
-      const body = { project, title: 'Same key, two people' };
+      const body = { project: acme.projects.Tracker, title: 'Same key, two people' };
       const mine = await api.http
         .post('/api/v1/issues/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Idempotency-Key', key)
         .send(body);
       const theirs = await api.http
         .post('/api/v1/issues/')
-        .set(member.auth)
+        .set(acme.member.auth)
         .set('Idempotency-Key', key)
         .send(body);
       expectStatus(mine, 201);
       expectStatus(theirs, 201);
       expect(theirs.body.id).not.toBe(mine.body.id);
-      expect(theirs.body.created_by).toBe(member.id);
+      expect(theirs.body.created_by).toBe(acme.member.id);
     });
 
     it('appends once when retries with the same key race each other', async () => {
       const key = `race-${Date.now()}`;
-      const body = { project, title: 'Raced' };
+      const body = { project: acme.projects.Tracker, title: 'Raced' };
       const responses = await Promise.all(
         Array.from({ length: 8 }, () =>
-          api.http.post('/api/v1/issues/').set(owner.auth).set('Idempotency-Key', key).send(body),
+          api.http.post('/api/v1/issues/').set(acme.owner.auth).set('Idempotency-Key', key).send(body),
         ),
       );
       for (const r of responses) expect([201, 409]).toContain(r.status);
@@ -387,12 +384,12 @@ describe('conditional and idempotent requests', () => {
       const orgKey = `org-${Date.now()}`;
       const a = await api.http
         .post('/api/v1/organizations/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Idempotency-Key', orgKey)
         .send({ name: 'Once' });
       const b = await api.http
         .post('/api/v1/organizations/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Idempotency-Key', orgKey)
         .send({ name: 'Once' });
       expectStatus(b, 201);
@@ -400,12 +397,12 @@ describe('conditional and idempotent requests', () => {
       const projectKey = `project-${Date.now()}`;
       const p = await api.http
         .post('/api/v1/projects/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Idempotency-Key', projectKey)
         .send({ organization: a.body.id, name: 'P' });
       const q = await api.http
         .post('/api/v1/projects/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Idempotency-Key', projectKey)
         .send({ organization: a.body.id, name: 'P' });
       expect(q.body).toEqual(p.body);
@@ -414,7 +411,7 @@ describe('conditional and idempotent requests', () => {
       const add = () =>
         api.http
           .post(`/api/v1/organizations/${a.body.id}/members/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Idempotency-Key', memberKey)
           .send({ user_id: guest.id });
       const added = await add();
@@ -423,7 +420,7 @@ describe('conditional and idempotent requests', () => {
       expectStatus(again, 201);
       expect(again.body).toEqual(added.body);
       expect(
-        (await api.http.get('/api/v1/organizations/').set(owner.auth)).body.results.filter(
+        (await api.http.get('/api/v1/organizations/').set(acme.owner.auth)).body.results.filter(
           (o: { name: string }) => o.name === 'Once',
         ),
       ).toHaveLength(1);
@@ -433,15 +430,15 @@ describe('conditional and idempotent requests', () => {
       const key = `refused-${Date.now()}`;
       const first = await api.http
         .post('/api/v1/issues/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Idempotency-Key', key)
-        .send({ project, title: '' });
+        .send({ project: acme.projects.Tracker, title: '' });
       expectProblem(first, 400, ['title']);
       const again = await api.http
         .post('/api/v1/issues/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Idempotency-Key', key)
-        .send({ project, title: '' });
+        .send({ project: acme.projects.Tracker, title: '' });
       expectProblem(again, 400, ['title']);
       expect(again.body).toEqual(first.body);
     });
@@ -451,9 +448,9 @@ describe('conditional and idempotent requests', () => {
       async (key) => {
         const res = await api.http
           .post('/api/v1/issues/')
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Idempotency-Key', key)
-          .send({ project, title: 'x' });
+          .send({ project: acme.projects.Tracker, title: 'x' });
         expectProblem(res, 400, ['Idempotency-Key']);
       },
     );
@@ -463,9 +460,9 @@ describe('conditional and idempotent requests', () => {
     it('answers a creation with 202, the position, a Location and X-Position; a read at that position sees it', async () => {
       const res = await api.http
         .post('/api/v1/issues/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Prefer', 'respond-async')
-        .send({ project, title: 'Later' });
+        .send({ project: acme.projects.Tracker, title: 'Later' });
       expectStatus(res, 202);
       expect(res.body).toEqual({ position: expect.stringMatching(POSITION) });
       expect(res.headers['x-position']).toBe(res.body.position);
@@ -473,16 +470,16 @@ describe('conditional and idempotent requests', () => {
       expect(res.headers['preference-applied']).toBe('respond-async');
       const read = await api.http
         .get(`${res.headers.location}?min_position=${res.body.position}`)
-        .set(owner.auth);
+        .set(acme.owner.auth);
       expectStatus(read, 200);
       expect(read.body.title).toBe('Later');
     });
 
     it('answers PATCH and DELETE with 202, the position and a Location too', async () => {
-      const issue = await createIssue(api, owner, project);
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker);
       const patched = await api.http
         .patch(`/api/v1/issues/${issue.id}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Prefer', 'return=minimal, respond-async')
         .send({ status: 'blocked' });
       expectStatus(patched, 202);
@@ -490,13 +487,13 @@ describe('conditional and idempotent requests', () => {
       expect(patched.headers.location).toBe(`/api/v1/issues/${issue.id}/`);
       const read = await api.http
         .get(`/api/v1/issues/${issue.id}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('X-Min-Position', patched.body.position);
       expect(read.body.status).toBe('blocked');
 
       const deleted = await api.http
         .delete(`/api/v1/issues/${issue.id}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Prefer', 'respond-async');
       expectStatus(deleted, 202);
       expect(deleted.body.position).toMatch(POSITION);
@@ -504,7 +501,7 @@ describe('conditional and idempotent requests', () => {
       expectProblem(
         await api.http
           .get(`/api/v1/issues/${issue.id}/?min_position=${deleted.body.position}`)
-          .set(owner.auth),
+          .set(acme.owner.auth),
         404,
       );
     });
@@ -514,10 +511,10 @@ describe('conditional and idempotent requests', () => {
       const send = () =>
         api.http
           .post('/api/v1/issues/')
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Prefer', 'respond-async')
           .set('Idempotency-Key', key)
-          .send({ project, title: 'Async once' });
+          .send({ project: acme.projects.Tracker, title: 'Async once' });
       const first = await send();
       const again = await send();
       expectStatus(first, 202);
@@ -533,31 +530,31 @@ describe('conditional and idempotent requests', () => {
     it('waits for a position it is given and answers, on single resources and lists', async () => {
       const res = await api.http
         .post('/api/v1/issues/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Prefer', 'respond-async')
-        .send({ project, title: 'Waited for' });
+        .send({ project: acme.projects.Tracker, title: 'Waited for' });
       const position = res.body.position as string;
       const list = await api.http
-        .get(`/api/v1/issues/?project=${project}&min_position=${position}&limit=1`)
-        .set(owner.auth);
+        .get(`/api/v1/issues/?project=${acme.projects.Tracker}&min_position=${position}&limit=1`)
+        .set(acme.owner.auth);
       expectStatus(list, 200);
       expect(list.body.results[0].title).toBe('Waited for');
       // The next page does not wait again.
       expect(new URL(list.body.next).searchParams.has('min_position')).toBe(false);
       for (const path of [
         `/api/v1/organizations/?min_position=${position}`,
-        `/api/v1/organizations/${org}/?min_position=${position}`,
-        `/api/v1/organizations/${org}/members/?min_position=${position}`,
+        `/api/v1/organizations/${acme.id}/?min_position=${position}`,
+        `/api/v1/organizations/${acme.id}/members/?min_position=${position}`,
         `/api/v1/memberships/?min_position=${position}`,
         `/api/v1/projects/?min_position=${position}`,
-        `/api/v1/projects/${project}/?min_position=${position}`,
+        `/api/v1/projects/${acme.projects.Tracker}/?min_position=${position}`,
         `${res.headers.location}history/?min_position=${position}`,
       ]) {
-        expectStatus(await api.http.get(path).set(owner.auth), 200);
+        expectStatus(await api.http.get(path).set(acme.owner.auth), 200);
         expectStatus(
           await api.http
             .get(path.replace(/[?&]min_position=.*$/, ''))
-            .set(owner.auth)
+            .set(acme.owner.auth)
             .set('X-Min-Position', position),
           200,
         );
@@ -567,11 +564,14 @@ describe('conditional and idempotent requests', () => {
     it.each(['yesterday', '42', '0000000000000000', 'FFFFFFFFFFFFFFFF-0000000000000000'])(
       'refuses min_position=%s with 400 naming min_position, and the same header with 400 naming X-Min-Position',
       async (value) => {
-        expectProblem(await api.http.get(`/api/v1/issues/?min_position=${value}`).set(owner.auth), 400, [
+        expectProblem(await api.http.get(`/api/v1/issues/?min_position=${value}`).set(acme.owner.auth), 400, [
           'min_position',
         ]);
         expectProblem(
-          await api.http.get(`/api/v1/projects/${project}/`).set(owner.auth).set('X-Min-Position', value),
+          await api.http
+            .get(`/api/v1/projects/${acme.projects.Tracker}/`)
+            .set(acme.owner.auth)
+            .set('X-Min-Position', value),
           400,
           ['X-Min-Position'],
         );
@@ -581,7 +581,7 @@ describe('conditional and idempotent requests', () => {
     it('answers 503 with Retry-After when the read models do not reach the position in time', async () => {
       const res = await api.http
         .get('/api/v1/issues/?min_position=7fffffffffffffff-0000000000000000')
-        .set(owner.auth);
+        .set(acme.owner.auth);
       expectProblem(res, 503);
       expect(res.headers['retry-after']).toBe('1');
     }, 20_000);

@@ -1,11 +1,7 @@
-import { createTestApi, type TestApi } from '../../test/support/api';
+import { useTestApi } from '../../test/support/suite';
 
 describe('the original design flow over HTTP', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await createTestApi();
-  });
-  afterAll(() => api.teardown());
+  const api = useTestApi();
 
   it('creates an organization, a project and an issue, and the list contains it at once', async () => {
     const alice = await api.user('alice');

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import type { Response } from 'supertest';
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
-import { addMember, createIssue, createOrganization, createProject } from '../../test/support/http';
+import { addMember, anOrganization, createIssue, createProject } from '../../test/support/fixtures';
 import { type HttpMethod, SERVED_ROUTES, type ServedRoute } from '../../test/support/routes';
+import { useFixture, useTestApi } from '../../test/support/suite';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
 
@@ -133,37 +133,22 @@ const headerText = fc.oneof(
 );
 
 describe('fuzzing every route: no input gives a 5xx', () => {
-  let api: TestApi;
-  let owner: TestUser;
-  let member: TestUser;
-  let org: string;
-  let project: string;
-  let issue: string;
-  let position: string;
-  let refresh: string;
-
-  beforeAll(async () => {
-    api = await createTestApi();
-    [owner, member] = await Promise.all([api.user('owner'), api.user('member')]);
-    org = await createOrganization(api, owner, 'Fuzzed');
-    await addMember(api, owner, org, member.id);
-    project = await createProject(api, owner, org, 'Fuzzed');
-    const created = await createIssue(api, owner, project, { title: 'Fuzzed' });
-    issue = created.id;
-    position = created.position;
-    refresh = owner.refresh;
-  });
-  afterAll(() => api.teardown());
+  const api = useTestApi();
+  /** Fuzzed: its owner and a member, a project and an issue in it. */
+  const fuzzed = useFixture(() =>
+    anOrganization(api, 'Fuzzed').withMember('member').withProject('Fuzzed').build(),
+  );
+  const issue = useFixture(() => createIssue(api, fuzzed.owner, fuzzed.projects.Fuzzed, { title: 'Fuzzed' }));
 
   /** Values that reach deep into the handlers: real ids, and plausible ones. */
   const plausible = () =>
     fc.constantFrom(
-      org,
-      project,
-      issue,
-      owner.id,
-      member.id,
-      position,
+      fuzzed.id,
+      fuzzed.projects.Fuzzed,
+      issue.id,
+      fuzzed.owner.id,
+      fuzzed.member.id,
+      issue.position,
       'me',
       'none',
       'open',
@@ -178,11 +163,11 @@ describe('fuzzing every route: no input gives a 5xx', () => {
   /** Mostly the right id for id fields (so the commands run), and mostly text for the others. */
   const fieldValue = (key: string): fc.Arbitrary<unknown> => {
     const real: Record<string, string> = {
-      project,
-      organization: org,
-      user_id: member.id,
-      assigned_to_id: member.id,
-      refresh,
+      project: fuzzed.projects.Fuzzed,
+      organization: fuzzed.id,
+      user_id: fuzzed.member.id,
+      assigned_to_id: fuzzed.member.id,
+      refresh: fuzzed.owner.refresh,
     };
     const right = real[key];
     return right === undefined
@@ -250,12 +235,12 @@ describe('fuzzing every route: no input gives a 5xx', () => {
         '{id}',
         id ??
           (route.path.startsWith('/api/v1/organizations')
-            ? org
+            ? fuzzed.id
             : route.path.startsWith('/api/v1/projects')
-              ? project
-              : issue),
+              ? fuzzed.projects.Fuzzed
+              : issue.id),
       )
-      .replace('{user_id}', member.id);
+      .replace('{user_id}', fuzzed.member.id);
 
   const send = async (sent: Sent): Promise<Response> => {
     let request = api.http[sent.method](expand(sent.path));
@@ -282,7 +267,7 @@ describe('fuzzing every route: no input gives a 5xx', () => {
   };
 
   const settings = { numRuns: RUNS, endOnFailure: true } as const;
-  const auth = () => owner.auth as Record<string, string>;
+  const auth = () => fuzzed.owner.auth as Record<string, string>;
   const bodyRoutes = SERVED_ROUTES.filter((r) => r.method === 'post' || r.method === 'patch');
   const getRoutes = SERVED_ROUTES.filter((r) => r.method === 'get');
 
@@ -317,7 +302,7 @@ describe('fuzzing every route: no input gives a 5xx', () => {
         await expectNo5xx({
           method: route.method,
           path: pathOf(route),
-          headers: asMember ? (member.auth as Record<string, string>) : auth(),
+          headers: asMember ? (fuzzed.member.auth as Record<string, string>) : auth(),
           body: { json: body },
         });
       }),
@@ -426,7 +411,7 @@ describe('fuzzing every route: no input gives a 5xx', () => {
           // real member, so no DELETE here removes one).
           const path =
             onUser && route.path.includes('{user_id}')
-              ? route.path.replace('{id}', org).replace('{user_id}', pathId)
+              ? route.path.replace('{id}', fuzzed.id).replace('{user_id}', pathId)
               : pathOf(route, pathId);
           await expectNo5xx({
             method: route.method,
@@ -461,7 +446,7 @@ describe('fuzzing every route: no input gives a 5xx', () => {
         title: fc.string({ minLength: 1, maxLength: 20 }),
         priority: fc.constantFrom('low', 'high'),
       }),
-      '/api/v1/issues/': fc.constant({ project, title: 'from the header fuzzer' }),
+      '/api/v1/issues/': fc.constant({ project: fuzzed.projects.Fuzzed, title: 'from the header fuzzer' }),
       '/api/v1/projects/{id}/': fc.record({ description: fc.string({ maxLength: 20 }) }),
       '/api/v1/organizations/{id}/': fc.constantFrom({ name: 'Fuzzed' }, { name: 'Fuzzed again' }),
       '/api/v1/organizations/': fc.constant({ name: 'Header fuzz' }),
@@ -469,8 +454,8 @@ describe('fuzzing every route: no input gives a 5xx', () => {
         { role: 'member' },
         { role: 'manager' },
       ),
-      '/api/v1/organizations/{id}/members/': fc.constant({ user_id: member.id }),
-      '/api/v1/projects/': fc.constant({ organization: org, name: 'Header fuzz' }),
+      '/api/v1/organizations/{id}/members/': fc.constant({ user_id: fuzzed.member.id }),
+      '/api/v1/projects/': fc.constant({ organization: fuzzed.id, name: 'Header fuzz' }),
       '/api/v1/auth/register/': fc.stringMatching(/^[a-z]{12}$/).map((name) => ({
         username: name,
         email: `${name}@example.com`,
@@ -514,17 +499,18 @@ describe('fuzzing every route: no input gives a 5xx', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('issue', 'project', 'member'), headers, async (kind, extra) => {
         let path: string;
-        if (kind === 'issue') path = `/api/v1/issues/${(await createIssue(api, owner, project)).id}/`;
+        if (kind === 'issue')
+          path = `/api/v1/issues/${(await createIssue(api, fuzzed.owner, fuzzed.projects.Fuzzed)).id}/`;
         else if (kind === 'project')
-          path = `/api/v1/projects/${await createProject(api, owner, org, 'Doomed')}/`;
+          path = `/api/v1/projects/${await createProject(api, fuzzed.owner, fuzzed.id, 'Doomed')}/`;
         else {
           const res = await api.http.post('/api/v1/auth/register/').send({
             username: `f${Math.random().toString(36).slice(2)}`,
             email: `${Math.random().toString(36).slice(2)}@example.com`,
             password: 'correct horse battery staple',
           });
-          await addMember(api, owner, org, res.body.id);
-          path = `/api/v1/organizations/${org}/members/${res.body.id}/`;
+          await addMember(api, fuzzed.owner, fuzzed.id, res.body.id);
+          path = `/api/v1/organizations/${fuzzed.id}/members/${res.body.id}/`;
         }
         await expectNo5xx({ method: 'delete', path, headers: { ...auth(), ...extra } });
       }),

@@ -3,23 +3,15 @@
  * not JSON (415), unknown routes (404), malformed ids and paging parameters (400 naming them). Every one is
  * problem+json.
  */
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
-import { createOrganization, createProject, expectProblem, expectStatus } from '../../test/support/http';
+import { anOrganization, createOrganization } from '../../test/support/fixtures';
+import { expectProblem, expectStatus } from '../../test/support/http';
 import { SERVED_ROUTES } from '../../test/support/routes';
+import { useFixture, useTestApi } from '../../test/support/suite';
 
 describe('HTTP-level refusals', () => {
-  let api: TestApi;
-  let owner: TestUser;
-  let org: string;
-  let project: string;
-
-  beforeAll(async () => {
-    api = await createTestApi();
-    owner = await api.user('owner');
-    org = await createOrganization(api, owner, 'Acme');
-    project = await createProject(api, owner, org);
-  });
-  afterAll(() => api.teardown());
+  const api = useTestApi();
+  /** Acme: its owner and a project. */
+  const acme = useFixture(() => anOrganization(api, 'Acme').withProject('Project').build());
 
   const UUID = '0190a5b8-0000-7000-8000-000000000000';
   const concrete = (path: string) => path.replace(/\{id\}/g, UUID).replace(/\{user_id\}/g, UUID);
@@ -30,7 +22,7 @@ describe('HTTP-level refusals', () => {
       'refuses malformed JSON on %s %s with 400 naming body',
       async (_, path, method) => {
         const res = await api.http[method](concrete(path))
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Content-Type', 'application/json')
           .send('{"name": "unclosed');
         expectProblem(res, 400, ['body']);
@@ -42,7 +34,7 @@ describe('HTTP-level refusals', () => {
       async (body) => {
         const res = await api.http
           .post('/api/v1/organizations/')
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Content-Type', 'application/json')
           .send(body);
         expectProblem(res, 400);
@@ -54,7 +46,7 @@ describe('HTTP-level refusals', () => {
       async (_, path, method) => {
         const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) });
         const res = await api.http[method](concrete(path))
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Content-Type', 'application/json')
           .send(big);
         expectProblem(res, 413);
@@ -62,10 +54,14 @@ describe('HTTP-level refusals', () => {
     );
 
     it('accepts a body just under 1 MiB as far as the parser goes (the field limits answer)', async () => {
-      const body = JSON.stringify({ project, title: 'x', description: 'd'.repeat(1024 * 1024 - 200) });
+      const body = JSON.stringify({
+        project: acme.projects.Project,
+        title: 'x',
+        description: 'd'.repeat(1024 * 1024 - 200),
+      });
       const res = await api.http
         .post('/api/v1/issues/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Content-Type', 'application/json')
         .send(body);
       expectProblem(res, 400, ['description']);
@@ -82,7 +78,7 @@ describe('HTTP-level refusals', () => {
     ])('refuses a %s body with 415', async (type, body) => {
       const res = await api.http
         .post('/api/v1/organizations/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Content-Type', type)
         .send(body);
       expectProblem(res, 415);
@@ -91,7 +87,7 @@ describe('HTTP-level refusals', () => {
     it('refuses a body without a content type with 415', async () => {
       const res = await api.http
         .post('/api/v1/organizations/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Content-Length', '2')
         .send(Buffer.from('{}'));
       expect([400, 415]).toContain(res.status);
@@ -102,7 +98,7 @@ describe('HTTP-level refusals', () => {
       expectStatus(
         await api.http
           .post('/api/v1/organizations/')
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Content-Type', 'application/json; charset=utf-8')
           .send(JSON.stringify({ name: 'Charset' })),
         201,
@@ -110,7 +106,7 @@ describe('HTTP-level refusals', () => {
       expectStatus(
         await api.http
           .post('/api/v1/organizations/')
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Content-Type', 'application/merge-patch+json')
           .send(JSON.stringify({ name: 'Plus' })),
         201,
@@ -120,7 +116,7 @@ describe('HTTP-level refusals', () => {
     it('refuses an unsupported charset with 415', async () => {
       const res = await api.http
         .post('/api/v1/organizations/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Content-Type', 'application/json; charset=klingon')
         .send(JSON.stringify({ name: 'x' }));
       expectProblem(res, 415);
@@ -134,7 +130,7 @@ describe('HTTP-level refusals', () => {
     ])('refuses %s where an object is expected with 400', async (_, body) => {
       const res = await api.http
         .post('/api/v1/organizations/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Content-Type', 'application/json')
         .send(JSON.stringify(body));
       expectProblem(res, 400);
@@ -146,7 +142,10 @@ describe('HTTP-level refusals', () => {
       ['an unpaired low surrogate', '\udfffy'],
     ])('refuses text with %s in every text field with 400 naming the field, never a 500', async (_, bad) => {
       const issue = (
-        await api.http.post('/api/v1/issues/').set(owner.auth).send({ project, title: 'Target' })
+        await api.http
+          .post('/api/v1/issues/')
+          .set(acme.owner.auth)
+          .send({ project: acme.projects.Project, title: 'Target' })
       ).body.id as string;
       const cases: [string, 'post' | 'patch', string, Record<string, unknown>][] = [
         [
@@ -164,18 +163,23 @@ describe('HTTP-level refusals', () => {
         ['password', 'post', '/api/v1/auth/login/', { username: 'someone', password: bad }],
         ['refresh', 'post', '/api/v1/auth/refresh/', { refresh: bad }],
         ['name', 'post', '/api/v1/organizations/', { name: bad }],
-        ['name', 'patch', `/api/v1/organizations/${org}/`, { name: bad }],
-        ['username', 'post', `/api/v1/organizations/${org}/members/`, { username: bad }],
-        ['name', 'post', '/api/v1/projects/', { organization: org, name: bad }],
-        ['description', 'patch', `/api/v1/projects/${project}/`, { description: bad }],
-        ['title', 'post', '/api/v1/issues/', { project, title: bad }],
-        ['description', 'post', '/api/v1/issues/', { project, title: 'ok', description: bad }],
+        ['name', 'patch', `/api/v1/organizations/${acme.id}/`, { name: bad }],
+        ['username', 'post', `/api/v1/organizations/${acme.id}/members/`, { username: bad }],
+        ['name', 'post', '/api/v1/projects/', { organization: acme.id, name: bad }],
+        ['description', 'patch', `/api/v1/projects/${acme.projects.Project}/`, { description: bad }],
+        ['title', 'post', '/api/v1/issues/', { project: acme.projects.Project, title: bad }],
+        [
+          'description',
+          'post',
+          '/api/v1/issues/',
+          { project: acme.projects.Project, title: 'ok', description: bad },
+        ],
         ['title', 'patch', `/api/v1/issues/${issue}/`, { title: bad }],
         ['description', 'patch', `/api/v1/issues/${issue}/`, { description: bad }],
       ];
       for (const [field, method, path, body] of cases) {
         const res = await api.http[method](path)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .set('Content-Type', 'application/json')
           .send(JSON.stringify(body));
         expectProblem(res, 400, [field]);
@@ -185,7 +189,7 @@ describe('HTTP-level refusals', () => {
     it('accepts astral characters written as surrogate pairs', async () => {
       const res = await api.http
         .post('/api/v1/organizations/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('Content-Type', 'application/json')
         .send('{"name":"Rocket \\ud83d\\ude80"}');
       expectStatus(res, 201);
@@ -193,7 +197,7 @@ describe('HTTP-level refusals', () => {
     });
 
     it('refuses a POST without a body with 400 naming each required field as required', async () => {
-      const res = await api.http.post('/api/v1/issues/').set(owner.auth);
+      const res = await api.http.post('/api/v1/issues/').set(acme.owner.auth);
       expectProblem(res, 400, ['project', 'title']);
       expect(res.body.errors).toEqual(
         expect.arrayContaining([
@@ -201,7 +205,7 @@ describe('HTTP-level refusals', () => {
           { path: 'title', message: 'required' },
         ]),
       );
-      const logout = await api.http.post('/api/v1/auth/logout/').set(owner.auth);
+      const logout = await api.http.post('/api/v1/auth/logout/').set(acme.owner.auth);
       expectProblem(logout, 400, ['refresh']);
       expect(logout.body.errors).toEqual([{ path: 'refresh', message: 'required' }]);
     });
@@ -215,7 +219,7 @@ describe('HTTP-level refusals', () => {
       ['GET', '/'],
     ])('answers %s %s with a 404 problem', async (method, path) => {
       const res = await api.http[method.toLowerCase() as 'get' | 'put' | 'delete' | 'post'](path).set(
-        owner.auth,
+        acme.owner.auth,
       );
       expectProblem(res, 404);
     });
@@ -226,7 +230,9 @@ describe('HTTP-level refusals', () => {
       ['POST', `/api/v1/issues/${UUID}/history/`, 'GET, HEAD'],
       ['PUT', `/api/v1/issues/${UUID}`, 'DELETE, GET, HEAD, PATCH'],
     ])('answers %s %s, a path with other methods, with 405 and Allow: %s', async (method, path, allow) => {
-      const res = await api.http[method.toLowerCase() as 'put' | 'delete' | 'post'](path).set(owner.auth);
+      const res = await api.http[method.toLowerCase() as 'put' | 'delete' | 'post'](path).set(
+        acme.owner.auth,
+      );
       expectProblem(res, 405);
       expect(res.headers.allow).toBe(allow);
     });
@@ -241,7 +247,7 @@ describe('HTTP-level refusals', () => {
       ),
     )('refuses a malformed id in %s %s with 400 naming id', async (_, path, method) => {
       const res = await api.http[method](path.replace('{id}', 'not-a-uuid').replace('{user_id}', UUID))
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({});
       expectProblem(res, 400, ['id']);
     });
@@ -249,8 +255,8 @@ describe('HTTP-level refusals', () => {
     it.each(['patch', 'delete'] as const)(
       'refuses a malformed user_id in %s members/{user_id} with 400 naming user_id',
       async (method) => {
-        const res = await api.http[method](`/api/v1/organizations/${org}/members/123/`)
-          .set(owner.auth)
+        const res = await api.http[method](`/api/v1/organizations/${acme.id}/members/123/`)
+          .set(acme.owner.auth)
           .send({ role: 'member' });
         expectProblem(res, 400, ['user_id']);
       },
@@ -259,7 +265,7 @@ describe('HTTP-level refusals', () => {
     it.each(['%E0%A4%A', '%', '%00', '..', '%2e%2e'])(
       'answers the id %s with a 4xx problem, never a 5xx',
       async (id) => {
-        const res = await api.http.get(`/api/v1/issues/${id}/`).set(owner.auth);
+        const res = await api.http.get(`/api/v1/issues/${id}/`).set(acme.owner.auth);
         expect(res.status).toBeGreaterThanOrEqual(400);
         expect(res.status).toBeLessThan(500);
         expectProblem(res, res.status);
@@ -270,16 +276,16 @@ describe('HTTP-level refusals', () => {
       for (const path of [
         '/api/v1/me',
         '/api/v1/organizations',
-        `/api/v1/organizations/${org}`,
-        `/api/v1/organizations/${org}/members`,
+        `/api/v1/organizations/${acme.id}`,
+        `/api/v1/organizations/${acme.id}/members`,
         '/api/v1/memberships',
         '/api/v1/projects',
-        `/api/v1/projects/${project}`,
+        `/api/v1/projects/${acme.projects.Project}`,
         '/api/v1/issues',
       ]) {
         const [bare, slashed] = await Promise.all([
-          api.http.get(path).set(owner.auth),
-          api.http.get(`${path}/`).set(owner.auth),
+          api.http.get(path).set(acme.owner.auth),
+          api.http.get(`${path}/`).set(acme.owner.auth),
         ]);
         expectStatus(bare, 200);
         expectStatus(slashed, 200);
@@ -291,7 +297,7 @@ describe('HTTP-level refusals', () => {
   describe('paging parameters', () => {
     const lists = () => [
       '/api/v1/organizations/',
-      `/api/v1/organizations/${org}/members/`,
+      `/api/v1/organizations/${acme.id}/members/`,
       '/api/v1/memberships/',
       '/api/v1/projects/',
       '/api/v1/issues/',
@@ -301,14 +307,14 @@ describe('HTTP-level refusals', () => {
       'refuses limit=%s with 400 naming limit on every list',
       async (limit) => {
         for (const path of lists())
-          expectProblem(await api.http.get(`${path}?limit=${limit}`).set(owner.auth), 400, ['limit']);
+          expectProblem(await api.http.get(`${path}?limit=${limit}`).set(acme.owner.auth), 400, ['limit']);
       },
     );
 
     it('accepts limit=1 and limit=100', async () => {
       for (const path of lists()) {
-        expectStatus(await api.http.get(`${path}?limit=1`).set(owner.auth), 200);
-        expectStatus(await api.http.get(`${path}?limit=100`).set(owner.auth), 200);
+        expectStatus(await api.http.get(`${path}?limit=1`).set(acme.owner.auth), 200);
+        expectStatus(await api.http.get(`${path}?limit=100`).set(acme.owner.auth), 200);
       }
     });
 
@@ -322,17 +328,17 @@ describe('HTTP-level refusals', () => {
       '%00',
     ])('refuses the cursor %s with 400 naming cursor on every list', async (cursor) => {
       for (const path of lists())
-        expectProblem(await api.http.get(`${path}?cursor=${cursor}`).set(owner.auth), 400, ['cursor']);
+        expectProblem(await api.http.get(`${path}?cursor=${cursor}`).set(acme.owner.auth), 400, ['cursor']);
     });
 
     it('refuses a cursor of one list on another with 400', async () => {
-      await createOrganization(api, owner, 'Second');
-      const orgs = await api.http.get('/api/v1/organizations/?limit=1').set(owner.auth);
+      await createOrganization(api, acme.owner, 'Second');
+      const orgs = await api.http.get('/api/v1/organizations/?limit=1').set(acme.owner.auth);
       const cursor = new URL(orgs.body.next).searchParams.get('cursor');
-      expectProblem(await api.http.get(`/api/v1/memberships/?cursor=${cursor}`).set(owner.auth), 400, [
+      expectProblem(await api.http.get(`/api/v1/memberships/?cursor=${cursor}`).set(acme.owner.auth), 400, [
         'cursor',
       ]);
-      expectProblem(await api.http.get(`/api/v1/projects/?cursor=${cursor}`).set(owner.auth), 400, [
+      expectProblem(await api.http.get(`/api/v1/projects/?cursor=${cursor}`).set(acme.owner.auth), 400, [
         'cursor',
       ]);
     });
@@ -342,7 +348,7 @@ describe('HTTP-level refusals', () => {
     it("echoes a sane X-Request-Id and stores it as the events' correlation id", async () => {
       const res = await api.http
         .post('/api/v1/organizations/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('X-Request-Id', 'trace-123.abc')
         .send({ name: 'Traced' });
       expectStatus(res, 201);
@@ -356,10 +362,10 @@ describe('HTTP-level refusals', () => {
     it('replaces an unusable X-Request-Id with a generated one, and makes one when none is given', async () => {
       const bad = await api.http
         .get('/api/v1/me/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .set('X-Request-Id', 'has spaces and {braces}');
       expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-      const none = await api.http.get('/api/v1/me/').set(owner.auth);
+      const none = await api.http.get('/api/v1/me/').set(acme.owner.auth);
       expect(none.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(none.headers['x-request-id']).not.toBe(bad.headers['x-request-id']);
     });

@@ -5,8 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
-import { createOrganization, createProject } from '../../test/support/http';
+import { anOrganization } from '../../test/support/fixtures';
+import { useFixture, useTestApi } from '../../test/support/suite';
 
 jest.setTimeout(90_000);
 
@@ -51,16 +51,9 @@ const until = async (check: () => Promise<boolean>, what: string): Promise<void>
 };
 
 describe('an Idempotency-Key held by a process that was killed', () => {
-  let api: TestApi;
-  let user: TestUser;
-  let project: string;
-
-  beforeAll(async () => {
-    api = await createTestApi({ jwtSecret: JWT_SECRET });
-    user = await api.user('crasher');
-    project = await createProject(api, user, await createOrganization(api, user, 'Crashes'));
-  });
-  afterAll(() => api.teardown());
+  const api = useTestApi({ jwtSecret: JWT_SECRET });
+  /** One user, owner of an organization with a project. */
+  const crashes = useFixture(() => anOrganization(api, 'Crashes').withProject('Project').build());
 
   const createdWithTitle = async (title: string): Promise<{ issueId: string }[]> =>
     (
@@ -81,15 +74,15 @@ describe('an Idempotency-Key held by a process that was killed', () => {
   const sendTo = (child: Child, key: string, body: object): void => {
     fetch(`${child.base}/api/v1/issues/`, {
       method: 'POST',
-      headers: { ...user.auth, 'content-type': 'application/json', 'idempotency-key': key },
+      headers: { ...crashes.owner.auth, 'content-type': 'application/json', 'idempotency-key': key },
       body: JSON.stringify(body),
     }).catch(() => undefined);
   };
   const retry = (key: string, body: object) =>
-    api.http.post('/api/v1/issues/').set(user.auth).set('Idempotency-Key', key).send(body);
+    api.http.post('/api/v1/issues/').set(crashes.owner.auth).set('Idempotency-Key', key).send(body);
 
   it('is taken over by a retry that finds the append the dead process made, and creates nothing more', async () => {
-    const body = { project, title: 'Appended before the crash' };
+    const body = { project: crashes.projects.Project, title: 'Appended before the crash' };
     // Without a projector anywhere, the doomed process appends, then waits for the read models until it dies.
     await api.system.projector.stop();
     const child = await startApiProcess(api.database.url);
@@ -113,7 +106,7 @@ describe('an Idempotency-Key held by a process that was killed', () => {
   });
 
   it('is taken over by a retry that makes the append the dead process never made, once', async () => {
-    const body = { project, title: 'Killed before the append' };
+    const body = { project: crashes.projects.Project, title: 'Killed before the append' };
     const child = await startApiProcess(api.database.url);
     // The doomed process claims the key, then blocks on the event log until it is killed.
     const lock = await api.pool.connect();
@@ -139,7 +132,7 @@ describe('an Idempotency-Key held by a process that was killed', () => {
   });
 
   it('still makes a retry wait while the process holding the key is alive and renewing its lease', async () => {
-    const body = { project, title: 'Slow but alive' };
+    const body = { project: crashes.projects.Project, title: 'Slow but alive' };
     await api.system.projector.stop();
     const child = await startApiProcess(api.database.url);
     try {
@@ -149,7 +142,7 @@ describe('an Idempotency-Key held by a process that was killed', () => {
       const started = Date.now();
       const res = await api.http
         .post('/api/v1/issues/')
-        .set(user.auth)
+        .set(crashes.owner.auth)
         .set('Idempotency-Key', 'alive-holder')
         .send(body);
       expect(Date.now() - started).toBeGreaterThanOrEqual(3000);

@@ -3,6 +3,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
 import { ValidationError } from '../domain/shared/errors';
 import { sendProblem } from './problem';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sqlMigration } from '../shared/sql-migration';
 
 /**
  * `Idempotency-Key` on POST: the first response is stored (PostgreSQL, with an expiry) and a retry with the
@@ -14,9 +16,8 @@ import { sendProblem } from './problem';
  * renewing it: once the lease has run out, a retry takes the key over and runs the command again under the same
  * command id, so an append that did happen is recognised and one that did not is made.
  */
-export const idempotencyMigration: Knex.Migration = {
-  async up(knex) {
-    await knex.raw(`
+export const idempotencyMigration = sqlMigration(
+  `
       CREATE TABLE idempotency_keys (
         scope text NOT NULL,
         key text NOT NULL,
@@ -29,12 +30,9 @@ export const idempotencyMigration: Knex.Migration = {
         PRIMARY KEY (scope, key)
       );
       CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
-    `);
-  },
-  async down(knex) {
-    await knex.raw('DROP TABLE IF EXISTS idempotency_keys');
-  },
-};
+    `,
+  'DROP TABLE IF EXISTS idempotency_keys',
+);
 
 /**
  * Leases for in-flight keys, and keyed fingerprints. The rows written before held unsalted SHA-256 digests of
@@ -76,8 +74,6 @@ const canonical = (value: unknown, depth = 0): string => {
   return JSON.stringify(value ?? null);
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const scopeOf = (req: Request): string => (req.user as { id?: string } | undefined)?.id ?? 'anonymous';
 
 /** The command id that a request with an Idempotency-Key runs its command under, if any. */
@@ -113,46 +109,71 @@ type Claim =
   | { kind: 'mismatch' }
   | { kind: 'busy' };
 
-export const createIdempotency = (knex: Knex, options: IdempotencyOptions): RequestHandler => {
-  const leaseMs = options.leaseMs ?? 5000;
-  const maxHoldMs = options.maxHoldMs ?? 120_000;
-  const fingerprintKey = createHmac('sha256', options.secret).update('team-tracker:idempotency').digest();
-  const lease = () => knex.raw(`now() + ?::int * interval '1 millisecond'`, [leaseMs]);
+/** The `idempotency_keys` table: claims, leases and recorded answers. */
+class KeyTable {
+  private readonly leaseMs: number;
+  private readonly maxHoldMs: number;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly options: IdempotencyOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 5000;
+    this.maxHoldMs = options.maxHoldMs ?? 120_000;
+  }
+
+  private lease() {
+    return this.knex.raw(`now() + ?::int * interval '1 millisecond'`, [this.leaseMs]);
+  }
+
+  /** Claims the key, or replays its answer, or waits (bounded) for it, or takes it over once its lease ran out. */
+  async claim(scope: string, key: string, fingerprint: string): Promise<Claim> {
+    const owner = randomBytes(16).toString('hex');
+    if (await this.claimFresh(scope, key, fingerprint, owner)) return { kind: 'run', owner };
+    for (let waited = 0; ; waited += 50) {
+      const row = await this.read(scope, key);
+      if (row === undefined) {
+        if (await this.claimFresh(scope, key, fingerprint, owner)) return { kind: 'run', owner };
+        continue;
+      }
+      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (row.status !== null) return { kind: 'replay', row };
+      if (row.lease_expired && (await this.takeOver(scope, key, fingerprint, owner)))
+        return { kind: 'run', owner };
+      if (waited >= this.options.waitMs) return { kind: 'busy' };
+      await sleep(50);
+    }
+  }
 
   /** A new key, or an expired one taken over as if it were new. */
-  const claimFresh = async (scope: string, key: string, fingerprint: string, owner: string) => {
-    const expiresAt = new Date(Date.now() + options.ttlSeconds * 1000);
+  private async claimFresh(scope: string, key: string, fingerprint: string, owner: string): Promise<boolean> {
+    const { knex } = this;
+    const expiresAt = new Date(Date.now() + this.options.ttlSeconds * 1000);
+    const fresh = { fingerprint, expires_at: expiresAt, owner, lease_expires_at: this.lease() };
     const claimed = await knex('idempotency_keys')
-      .insert({ scope, key, fingerprint, expires_at: expiresAt, owner, lease_expires_at: lease() })
+      .insert({ scope, key, ...fresh })
       .onConflict(['scope', 'key'])
-      .merge({
-        fingerprint,
-        expires_at: expiresAt,
-        status: null,
-        headers: null,
-        body: null,
-        created_at: knex.fn.now(),
-        owner,
-        lease_expires_at: lease(),
-      })
+      .merge({ ...fresh, status: null, headers: null, body: null, created_at: knex.fn.now() })
       .where('idempotency_keys.expires_at', '<', knex.fn.now())
       .returning('key');
     return claimed.length > 0;
-  };
+  }
 
   /** A key whose holder stopped renewing its lease (it died, or freed the key after a 5xx). */
-  const takeOver = async (scope: string, key: string, fingerprint: string, owner: string) => {
+  private async takeOver(scope: string, key: string, fingerprint: string, owner: string): Promise<boolean> {
+    const { knex } = this;
     const taken = await knex('idempotency_keys')
       .where({ scope, key, fingerprint })
       .whereNull('status')
       .where((q) => q.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', knex.fn.now()))
-      .update({ owner, lease_expires_at: lease() })
+      .update({ owner, lease_expires_at: this.lease() })
       .returning('key');
     return taken.length > 0;
-  };
+  }
 
-  const read = async (scope: string, key: string): Promise<Row | undefined> =>
-    (await knex('idempotency_keys')
+  private async read(scope: string, key: string): Promise<Row | undefined> {
+    const { knex } = this;
+    return (await knex('idempotency_keys')
       .select(
         'fingerprint',
         'status',
@@ -162,43 +183,98 @@ export const createIdempotency = (knex: Knex, options: IdempotencyOptions): Requ
       )
       .where({ scope, key })
       .first()) as Row | undefined;
-
-  const claim = async (scope: string, key: string, fingerprint: string): Promise<Claim> => {
-    const owner = randomBytes(16).toString('hex');
-    if (await claimFresh(scope, key, fingerprint, owner)) return { kind: 'run', owner };
-    // Someone has the key: replay its answer, or wait (bounded) for it, or take it over once its lease is gone.
-    for (let waited = 0; ; waited += 50) {
-      const row = await read(scope, key);
-      if (row === undefined) {
-        if (await claimFresh(scope, key, fingerprint, owner)) return { kind: 'run', owner };
-        continue;
-      }
-      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
-      if (row.status !== null) return { kind: 'replay', row };
-      if (row.lease_expired && (await takeOver(scope, key, fingerprint, owner)))
-        return { kind: 'run', owner };
-      if (waited >= options.waitMs) return { kind: 'busy' };
-      await sleep(50);
-    }
-  };
+  }
 
   /** Keeps the lease alive while the request runs; stops when it is answered or has held the key too long. */
-  const holdLease = (scope: string, key: string, owner: string): (() => void) => {
+  holdLease(scope: string, key: string, owner: string): () => void {
     const started = Date.now();
     const timer = setInterval(
       () => {
-        if (Date.now() - started > maxHoldMs) return clearInterval(timer);
-        knex('idempotency_keys')
+        if (Date.now() - started > this.maxHoldMs) return clearInterval(timer);
+        this.knex('idempotency_keys')
           .where({ scope, key, owner })
           .whereNull('status')
-          .update({ lease_expires_at: lease() })
+          .update({ lease_expires_at: this.lease() })
           .catch(() => undefined); // a missed renewal only lets a retry take over early: still exactly once
       },
-      Math.max(10, Math.floor(leaseMs / 3)),
+      Math.max(10, Math.floor(this.leaseMs / 3)),
     );
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  /** Stores the answer for retries; a 5xx frees the key instead (the command id still prevents a second append). */
+  async record(scope: string, key: string, owner: string, answer: Answer): Promise<void> {
+    const mine = this.knex('idempotency_keys').where({ scope, key, owner });
+    if (answer.status >= 500) await mine.update({ owner: null, lease_expires_at: null });
+    else
+      await mine.update({
+        status: answer.status,
+        body: answer.body ?? null,
+        headers: JSON.stringify(answer.headers),
+      });
+  }
+}
+
+interface Answer {
+  status: number;
+  body: string | undefined;
+  headers: Record<string, string>;
+}
+
+/**
+ * Calls `onAnswer` once, when the handler writes its answer (not when the client receives it: a client that gave up
+ * waiting gets it on its retry).
+ */
+const interceptAnswer = (res: Response, onAnswer: (answer: Answer) => void): void => {
+  let answered = false;
+  const answer = (body: string | undefined) => {
+    if (answered) return;
+    answered = true;
+    const headers = Object.fromEntries(
+      REPLAYED_HEADERS.filter((h) => res.getHeader(h) !== undefined).map((h) => [
+        h,
+        String(res.getHeader(h)),
+      ]),
+    );
+    onAnswer({ status: res.statusCode, body, headers });
   };
+  const send = res.send.bind(res);
+  res.send = ((chunk?: unknown) => {
+    answer(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined);
+    return send(chunk as never);
+  }) as typeof res.send;
+  const end = res.end.bind(res);
+  res.end = ((...args: unknown[]) => {
+    answer(undefined);
+    return (end as (...a: unknown[]) => typeof res)(...args);
+  }) as typeof res.end;
+};
+
+/** Answers a request whose key was not claimed: a mismatch, a key still in progress, or the recorded answer. */
+const answerUnclaimed = (res: Response, claimed: Exclude<Claim, { kind: 'run' }>): void => {
+  if (claimed.kind === 'mismatch') {
+    sendProblem(res, 422, 'this Idempotency-Key was used with a different request', {
+      errors: [{ path: 'Idempotency-Key', message: 'reused with a different body' }],
+    });
+  } else if (claimed.kind === 'busy') {
+    sendProblem(res, 409, 'a request with this Idempotency-Key is still in progress', {
+      headers: { 'Retry-After': '1' },
+    });
+  } else {
+    for (const [name, value] of Object.entries(claimed.row.headers ?? {})) res.setHeader(name, value);
+    res.setHeader('Idempotent-Replayed', 'true');
+    res.status(claimed.row.status ?? 200).send(claimed.row.body ?? undefined);
+  }
+};
+
+export const createIdempotency = (knex: Knex, options: IdempotencyOptions): RequestHandler => {
+  const keys = new KeyTable(knex, options);
+  const fingerprintKey = createHmac('sha256', options.secret).update('team-tracker:idempotency').digest();
+  const fingerprintOf = (req: Request): string =>
+    createHmac('sha256', fingerprintKey)
+      .update(`${req.method} ${req.baseUrl}${req.path.replace(/\/$/, '')}\n${canonical(req.body)}`)
+      .digest('hex');
 
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
@@ -210,67 +286,14 @@ export const createIdempotency = (knex: Knex, options: IdempotencyOptions): Requ
       return;
     }
     const scope = scopeOf(req);
-    const fingerprint = createHmac('sha256', fingerprintKey)
-      .update(`${req.method} ${req.baseUrl}${req.path.replace(/\/$/, '')}\n${canonical(req.body)}`)
-      .digest('hex');
-    const claimed = await claim(scope, key, fingerprint);
-    if (claimed.kind === 'mismatch') {
-      sendProblem(res, 422, 'this Idempotency-Key was used with a different request', {
-        errors: [{ path: 'Idempotency-Key', message: 'reused with a different body' }],
-      });
-      return;
-    }
-    if (claimed.kind === 'busy') {
-      sendProblem(res, 409, 'a request with this Idempotency-Key is still in progress', {
-        headers: { 'Retry-After': '1' },
-      });
-      return;
-    }
-    if (claimed.kind === 'replay') {
-      const { row } = claimed;
-      for (const [name, value] of Object.entries(row.headers ?? {})) res.setHeader(name, value);
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.status(row.status ?? 200).send(row.body ?? undefined);
-      return;
-    }
-    const { owner } = claimed;
-    const release = holdLease(scope, key, owner);
+    const claimed = await keys.claim(scope, key, fingerprintOf(req));
+    if (claimed.kind !== 'run') return answerUnclaimed(res, claimed);
+    const release = keys.holdLease(scope, key, claimed.owner);
     res.locals.idempotentCommandId = `idempotency:${scope}:${key}`;
-    // The answer is recorded when the handler writes it, not when the client receives it: a client that gave
-    // up waiting gets it on its retry. A 5xx frees the key (the command id still prevents a second append).
-    let recorded = false;
-    const record = (body: string | undefined): void => {
-      if (recorded) return;
-      recorded = true;
+    interceptAnswer(res, (answer) => {
       release();
-      const mine = knex('idempotency_keys').where({ scope, key, owner });
-      const done =
-        res.statusCode >= 500
-          ? mine.update({ owner: null, lease_expires_at: null })
-          : mine.update({
-              status: res.statusCode,
-              body: body ?? null,
-              headers: JSON.stringify(
-                Object.fromEntries(
-                  REPLAYED_HEADERS.filter((h) => res.getHeader(h) !== undefined).map((h) => [
-                    h,
-                    String(res.getHeader(h)),
-                  ]),
-                ),
-              ),
-            });
-      done.catch(() => undefined);
-    };
-    const send = res.send.bind(res);
-    res.send = ((chunk?: unknown) => {
-      record(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined);
-      return send(chunk as never);
-    }) as typeof res.send;
-    const end = res.end.bind(res);
-    res.end = ((...args: unknown[]) => {
-      record(undefined);
-      return (end as (...a: unknown[]) => typeof res)(...args);
-    }) as typeof res.end;
+      keys.record(scope, key, claimed.owner, answer).catch(() => undefined);
+    });
     next();
   };
 };

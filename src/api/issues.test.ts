@@ -2,16 +2,10 @@
  * Issues over HTTP: create, read, update, delete, history and `as_of`, and the list with every filter, the full-text
  * search, every ordering and keyset paging.
  */
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
-import {
-  addMember,
-  allPages,
-  createIssue,
-  createOrganization,
-  createProject,
-  expectProblem,
-  expectStatus,
-} from '../../test/support/http';
+import type { TestUser } from '../../test/support/api';
+import { anOrganization, createIssue } from '../../test/support/fixtures';
+import { allPages, expectProblem, expectStatus } from '../../test/support/http';
+import { useFixture, useTestApi } from '../../test/support/suite';
 
 interface Issue {
   id: string;
@@ -30,31 +24,20 @@ interface Issue {
 const POSITION = /^[0-9a-f]{16}-[0-9a-f]{16}$/;
 
 describe('issues over HTTP', () => {
-  let api: TestApi;
-  let owner: TestUser;
-  let manager: TestUser;
-  let member: TestUser;
-  let outsider: TestUser;
-  let org: string;
-  let project: string;
+  const api = useTestApi();
+  /** Acme: its owner, a manager and a member, and its Tracker project. */
+  const acme = useFixture(() =>
+    anOrganization(api, 'Acme')
+      .withMember('manager', 'manager')
+      .withMember('member')
+      .withProject('Tracker')
+      .build(),
+  );
+  /** Who belongs to no organization. */
+  const outsider = useFixture(() => api.user('outsider'));
 
-  beforeAll(async () => {
-    api = await createTestApi();
-    [owner, manager, member, outsider] = await Promise.all([
-      api.user('owner'),
-      api.user('manager'),
-      api.user('member'),
-      api.user('outsider'),
-    ]);
-    org = await createOrganization(api, owner, 'Acme');
-    await addMember(api, owner, org, manager.id, 'manager');
-    await addMember(api, owner, org, member.id, 'member');
-    project = await createProject(api, owner, org, 'Tracker');
-  });
-  afterAll(() => api.teardown());
-
-  const get = (id: string, by: TestUser = owner) => api.http.get(`/api/v1/issues/${id}/`).set(by.auth);
-  const history = async (id: string, by: TestUser = owner) =>
+  const get = (id: string, by: TestUser = acme.owner) => api.http.get(`/api/v1/issues/${id}/`).set(by.auth);
+  const history = async (id: string, by: TestUser = acme.owner) =>
     (
       await allPages<{
         position: string;
@@ -69,19 +52,19 @@ describe('issues over HTTP', () => {
     it('creates an issue with the defaults, Location, ETag and X-Position', async () => {
       const res = await api.http
         .post('/api/v1/issues/')
-        .set(member.auth)
-        .send({ project, title: '  Broken link  ' });
+        .set(acme.member.auth)
+        .send({ project: acme.projects.Tracker, title: '  Broken link  ' });
       expectStatus(res, 201);
       expect(res.body).toEqual({
         id: expect.any(String),
-        project,
+        project: acme.projects.Tracker,
         title: 'Broken link',
         description: '',
         status: 'open',
         priority: 'medium',
         due_date: null,
         assigned_to: null,
-        created_by: member.id,
+        created_by: acme.member.id,
         created_at: expect.any(String),
         updated_at: expect.any(String),
       });
@@ -89,21 +72,21 @@ describe('issues over HTTP', () => {
       expect(res.headers.location).toBe(`/api/v1/issues/${res.body.id}/`);
       expect(res.headers.etag).toBe('"0"');
       expect(res.headers['x-position']).toMatch(POSITION);
-      const read = await get(res.body.id, manager);
+      const read = await get(res.body.id, acme.manager);
       expectStatus(read, 200);
       expect(read.body).toEqual(res.body);
       expect(read.headers.etag).toBe('"0"');
     });
 
     it('takes every writable field, without the trailing slash too', async () => {
-      const res = await api.http.post('/api/v1/issues').set(owner.auth).send({
-        project,
+      const res = await api.http.post('/api/v1/issues').set(acme.owner.auth).send({
+        project: acme.projects.Tracker,
         title: 'All fields',
         description: 'Described',
         status: 'blocked',
         priority: 'critical',
         due_date: '2030-02-28',
-        assigned_to_id: member.id,
+        assigned_to_id: acme.member.id,
       });
       expectStatus(res, 201);
       expect(res.body).toMatchObject({
@@ -111,15 +94,20 @@ describe('issues over HTTP', () => {
         status: 'blocked',
         priority: 'critical',
         due_date: '2030-02-28',
-        assigned_to: { id: member.id, username: member.username },
+        assigned_to: { id: acme.member.id, username: acme.member.username },
       });
     });
 
     it('accepts a title of 255 characters after trimming and null for the optional fields', async () => {
       const res = await api.http
         .post('/api/v1/issues/')
-        .set(owner.auth)
-        .send({ project, title: ` ${'t'.repeat(255)} `, due_date: null, assigned_to_id: null });
+        .set(acme.owner.auth)
+        .send({
+          project: acme.projects.Tracker,
+          title: ` ${'t'.repeat(255)} `,
+          due_date: null,
+          assigned_to_id: null,
+        });
       expectStatus(res, 201);
       expect(res.body.title).toHaveLength(255);
     });
@@ -148,22 +136,22 @@ describe('issues over HTTP', () => {
         ['title', 'status', 'priority'],
       ],
     ])('refuses %s with 400 naming the fields', async (_, body, fields) => {
-      const sent = { ...body, ...(body.project === 'P' ? { project } : {}) };
-      expectProblem(await api.http.post('/api/v1/issues/').set(owner.auth).send(sent), 400, fields);
+      const sent = { ...body, ...(body.project === 'P' ? { project: acme.projects.Tracker } : {}) };
+      expectProblem(await api.http.post('/api/v1/issues/').set(acme.owner.auth).send(sent), 400, fields);
     });
 
     it('refuses an assignee who is not a member of the organization with 400 naming assigned_to_id', async () => {
       const res = await api.http
         .post('/api/v1/issues/')
-        .set(owner.auth)
-        .send({ project, title: 'x', assigned_to_id: outsider.id });
+        .set(acme.owner.auth)
+        .send({ project: acme.projects.Tracker, title: 'x', assigned_to_id: outsider.id });
       expectProblem(res, 400, ['assigned_to_id']);
     });
 
     it('answers 404 for a project that does not exist', async () => {
       const res = await api.http
         .post('/api/v1/issues/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ project: '0190a5b8-0000-7000-8000-000000000000', title: 'x' });
       expectProblem(res, 404);
     });
@@ -175,14 +163,14 @@ describe('issues over HTTP', () => {
     });
 
     it('applies a PATCH as one event per changed field and answers the new issue and ETag', async () => {
-      const issue = await createIssue(api, member, project, { title: 'Patch me' });
-      const res = await api.http.patch(`/api/v1/issues/${issue.id}/`).set(member.auth).send({
+      const issue = await createIssue(api, acme.member, acme.projects.Tracker, { title: 'Patch me' });
+      const res = await api.http.patch(`/api/v1/issues/${issue.id}/`).set(acme.member.auth).send({
         title: 'Patched',
         description: 'Now described',
         status: 'in_progress',
         priority: 'high',
         due_date: '2031-01-01',
-        assigned_to_id: manager.id,
+        assigned_to_id: acme.manager.id,
       });
       expectStatus(res, 200);
       expect(res.body).toMatchObject({
@@ -192,13 +180,13 @@ describe('issues over HTTP', () => {
         status: 'in_progress',
         priority: 'high',
         due_date: '2031-01-01',
-        assigned_to: { id: manager.id, username: manager.username },
-        created_by: member.id,
+        assigned_to: { id: acme.manager.id, username: acme.manager.username },
+        created_by: acme.member.id,
       });
       expect(res.headers.etag).toBe('"6"');
       expect(res.headers['x-position']).toMatch(POSITION);
       expect(Date.parse(res.body.updated_at)).toBeGreaterThan(Date.parse(res.body.created_at) - 1);
-      const entries = await history(issue.id, member);
+      const entries = await history(issue.id, acme.member);
       expect(entries.map((e) => e.type)).toEqual([
         'IssueCreated',
         'IssueTitleChanged',
@@ -214,40 +202,40 @@ describe('issues over HTTP', () => {
         { status: ['open', 'in_progress'] },
         { priority: ['medium', 'high'] },
         { due_date: [null, '2031-01-01'] },
-        { assigned_to: [null, { id: manager.id, username: manager.username }] },
+        { assigned_to: [null, { id: acme.manager.id, username: acme.manager.username }] },
       ]);
     });
 
     it('appends nothing when nothing changed', async () => {
-      const issue = await createIssue(api, owner, project, {
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker, {
         title: 'Same',
         priority: 'low',
-        assigned_to_id: member.id,
+        assigned_to_id: acme.member.id,
       });
-      const res = await api.http.patch(`/api/v1/issues/${issue.id}`).set(owner.auth).send({
+      const res = await api.http.patch(`/api/v1/issues/${issue.id}`).set(acme.owner.auth).send({
         title: ' Same ',
         priority: 'low',
         status: 'open',
-        assigned_to_id: member.id,
+        assigned_to_id: acme.member.id,
         due_date: null,
       });
       expectStatus(res, 200);
       expect(res.headers.etag).toBe('"0"');
       expect(res.headers['x-position']).toMatch(POSITION);
-      const empty = await api.http.patch(`/api/v1/issues/${issue.id}/`).set(owner.auth).send({});
+      const empty = await api.http.patch(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth).send({});
       expectStatus(empty, 200);
       expect(empty.headers.etag).toBe('"0"');
       expect(await history(issue.id)).toHaveLength(1);
     });
 
     it('unassigns with assigned_to_id: null and clears the due date with due_date: null', async () => {
-      const issue = await createIssue(api, owner, project, {
-        assigned_to_id: member.id,
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker, {
+        assigned_to_id: acme.member.id,
         due_date: '2030-05-05',
       });
       const res = await api.http
         .patch(`/api/v1/issues/${issue.id}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ assigned_to_id: null, due_date: null });
       expectStatus(res, 200);
       expect(res.body).toMatchObject({ assigned_to: null, due_date: null });
@@ -258,21 +246,21 @@ describe('issues over HTTP', () => {
       });
       expect(entries.at(-1)).toMatchObject({
         type: 'IssueUnassigned',
-        changes: { assigned_to: [{ id: member.id, username: member.username }, null] },
+        changes: { assigned_to: [{ id: acme.member.id, username: acme.member.username }, null] },
       });
     });
 
     it('refuses a PATCH with bad fields (400 naming them) or a non-member assignee (400), changing nothing', async () => {
-      const issue = await createIssue(api, owner, project);
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker);
       expectProblem(
-        await api.http.patch(`/api/v1/issues/${issue.id}/`).set(owner.auth).send({ title: '' }),
+        await api.http.patch(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth).send({ title: '' }),
         400,
         ['title'],
       );
       expectProblem(
         await api.http
           .patch(`/api/v1/issues/${issue.id}/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .send({ status: 'nope', due_date: 'soon' }),
         400,
         ['status', 'due_date'],
@@ -280,7 +268,7 @@ describe('issues over HTTP', () => {
       expectProblem(
         await api.http
           .patch(`/api/v1/issues/${issue.id}/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .send({ title: 'fine', assigned_to_id: outsider.id }),
         400,
         ['assigned_to_id'],
@@ -288,7 +276,7 @@ describe('issues over HTTP', () => {
       expectProblem(
         await api.http
           .patch(`/api/v1/issues/${issue.id}/`)
-          .set(owner.auth)
+          .set(acme.owner.auth)
           .send({ description: 'd'.repeat(10_001) }),
         400,
         ['description'],
@@ -297,47 +285,52 @@ describe('issues over HTTP', () => {
     });
 
     it('lets the creator delete their issue; it is then 404, and keeps its history', async () => {
-      const issue = await createIssue(api, member, project, { title: 'Mine to delete' });
-      const res = await api.http.delete(`/api/v1/issues/${issue.id}/`).set(member.auth);
+      const issue = await createIssue(api, acme.member, acme.projects.Tracker, { title: 'Mine to delete' });
+      const res = await api.http.delete(`/api/v1/issues/${issue.id}/`).set(acme.member.auth);
       expectStatus(res, 204);
       expect(res.text).toBe('');
       expect(res.headers['x-position']).toMatch(POSITION);
       expectProblem(await get(issue.id), 404);
       expectProblem(
-        await api.http.patch(`/api/v1/issues/${issue.id}/`).set(owner.auth).send({ title: 'x' }),
+        await api.http.patch(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth).send({ title: 'x' }),
         404,
       );
-      expectProblem(await api.http.delete(`/api/v1/issues/${issue.id}`).set(owner.auth), 404);
+      expectProblem(await api.http.delete(`/api/v1/issues/${issue.id}`).set(acme.owner.auth), 404);
       const entries = await history(issue.id);
       expect(entries.map((e) => e.type)).toEqual(['IssueCreated', 'IssueDeleted']);
-      const list = await api.http.get(`/api/v1/issues/?project=${project}&limit=100`).set(owner.auth);
+      const list = await api.http
+        .get(`/api/v1/issues/?project=${acme.projects.Tracker}&limit=100`)
+        .set(acme.owner.auth);
       expect(list.body.results.map((i: Issue) => i.id)).not.toContain(issue.id);
     });
 
     it("refuses a member deleting someone else's issue with 403; an owner and a manager may", async () => {
-      const a = await createIssue(api, owner, project);
-      const b = await createIssue(api, member, project);
-      expectProblem(await api.http.delete(`/api/v1/issues/${a.id}/`).set(member.auth), 403);
+      const a = await createIssue(api, acme.owner, acme.projects.Tracker);
+      const b = await createIssue(api, acme.member, acme.projects.Tracker);
+      expectProblem(await api.http.delete(`/api/v1/issues/${a.id}/`).set(acme.member.auth), 403);
       expectStatus(await get(a.id), 200);
-      expectStatus(await api.http.delete(`/api/v1/issues/${a.id}/`).set(manager.auth), 204);
-      expectStatus(await api.http.delete(`/api/v1/issues/${b.id}/`).set(owner.auth), 204);
+      expectStatus(await api.http.delete(`/api/v1/issues/${a.id}/`).set(acme.manager.auth), 204);
+      expectStatus(await api.http.delete(`/api/v1/issues/${b.id}/`).set(acme.owner.auth), 204);
     });
   });
 
   describe('history and as_of', () => {
     it('lists the events in order with position, type, time, actor and changes, paged', async () => {
-      const issue = await createIssue(api, owner, project, { title: 'History', assigned_to_id: member.id });
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker, {
+        title: 'History',
+        assigned_to_id: acme.member.id,
+      });
       await api.http
         .patch(`/api/v1/issues/${issue.id}/`)
-        .set(member.auth)
+        .set(acme.member.auth)
         .send({ status: 'in_progress' })
         .expect(200);
       await api.http
         .patch(`/api/v1/issues/${issue.id}/`)
-        .set(manager.auth)
+        .set(acme.manager.auth)
         .send({ priority: 'critical' })
         .expect(200);
-      const res = await api.http.get(`/api/v1/issues/${issue.id}/history`).set(member.auth);
+      const res = await api.http.get(`/api/v1/issues/${issue.id}/history`).set(acme.member.auth);
       expectStatus(res, 200);
       expect(res.body.next).toBeNull();
       expect(res.body.results).toEqual([
@@ -345,38 +338,38 @@ describe('issues over HTTP', () => {
           position: issue.position,
           type: 'IssueCreated',
           occurred_at: issue.body.created_at,
-          actor: { id: owner.id, username: owner.username },
+          actor: { id: acme.owner.id, username: acme.owner.username },
           changes: {
             title: [null, 'History'],
             description: [null, ''],
             status: [null, 'open'],
             priority: [null, 'medium'],
             due_date: [null, null],
-            assigned_to: [null, { id: member.id, username: member.username }],
+            assigned_to: [null, { id: acme.member.id, username: acme.member.username }],
           },
         },
         {
           position: expect.stringMatching(POSITION),
           type: 'IssueStatusChanged',
           occurred_at: expect.any(String),
-          actor: { id: member.id, username: member.username },
+          actor: { id: acme.member.id, username: acme.member.username },
           changes: { status: ['open', 'in_progress'] },
         },
         {
           position: expect.stringMatching(POSITION),
           type: 'IssuePriorityChanged',
           occurred_at: expect.any(String),
-          actor: { id: manager.id, username: manager.username },
+          actor: { id: acme.manager.id, username: acme.manager.username },
           changes: { priority: ['medium', 'critical'] },
         },
       ]);
       const positions = res.body.results.map((e: { position: string }) => e.position);
       expect([...positions].sort()).toEqual(positions);
-      const paged = await allPages(api, member, `/api/v1/issues/${issue.id}/history/?limit=1`);
+      const paged = await allPages(api, acme.member, `/api/v1/issues/${issue.id}/history/?limit=1`);
       expect(paged.pages).toBe(3);
       expect(paged.results).toEqual(res.body.results);
       expectProblem(
-        await api.http.get(`/api/v1/issues/${issue.id}/history/?cursor=bogus`).set(member.auth),
+        await api.http.get(`/api/v1/issues/${issue.id}/history/?cursor=bogus`).set(acme.member.auth),
         400,
         ['cursor'],
       );
@@ -384,29 +377,33 @@ describe('issues over HTTP', () => {
 
     it('answers 404 for the history of an issue that does not exist', async () => {
       expectProblem(
-        await api.http.get('/api/v1/issues/0190a5b8-0000-7000-8000-000000000000/history/').set(owner.auth),
+        await api.http
+          .get('/api/v1/issues/0190a5b8-0000-7000-8000-000000000000/history/')
+          .set(acme.owner.auth),
         404,
       );
     });
 
     it('shows the issue as it was at a position or a time, with that revision as ETag', async () => {
-      const created = await createIssue(api, owner, project, { title: 'v1' });
+      const created = await createIssue(api, acme.owner, acme.projects.Tracker, { title: 'v1' });
       await new Promise((resolve) => setTimeout(resolve, 5));
       const between = new Date().toISOString();
       await new Promise((resolve) => setTimeout(resolve, 5));
       const retitled = await api.http
         .patch(`/api/v1/issues/${created.id}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ title: 'v2' });
       expectStatus(retitled, 200);
       const done = await api.http
         .patch(`/api/v1/issues/${created.id}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ status: 'done' });
       expectStatus(done, 200);
 
       const asOf = (value: string) =>
-        api.http.get(`/api/v1/issues/${created.id}/?as_of=${encodeURIComponent(value)}`).set(member.auth);
+        api.http
+          .get(`/api/v1/issues/${created.id}/?as_of=${encodeURIComponent(value)}`)
+          .set(acme.member.auth);
       const atCreation = await asOf(created.position);
       expectStatus(atCreation, 200);
       expect(atCreation.body).toEqual(created.body);
@@ -429,18 +426,18 @@ describe('issues over HTTP', () => {
     });
 
     it('shows a deleted issue as it was before its deletion', async () => {
-      const issue = await createIssue(api, owner, project, { title: 'Gone later' });
-      const deleted = await api.http.delete(`/api/v1/issues/${issue.id}/`).set(owner.auth);
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker, { title: 'Gone later' });
+      const deleted = await api.http.delete(`/api/v1/issues/${issue.id}/`).set(acme.owner.auth);
       expectStatus(deleted, 204);
       const before = await api.http
         .get(`/api/v1/issues/${issue.id}/?as_of=${issue.position}`)
-        .set(owner.auth);
+        .set(acme.owner.auth);
       expectStatus(before, 200);
       expect(before.body.title).toBe('Gone later');
       expectProblem(
         await api.http
           .get(`/api/v1/issues/${issue.id}/?as_of=${deleted.headers['x-position']}`)
-          .set(owner.auth),
+          .set(acme.owner.auth),
         404,
       );
     });
@@ -448,11 +445,11 @@ describe('issues over HTTP', () => {
     it.each(['yesterday', '2024-13-01', '2024-02-30T00:00:00Z', '2024-01-01T10:00:00', '123', 'ffff-ffff'])(
       'refuses as_of=%s with 400 naming as_of',
       async (value) => {
-        const issue = await createIssue(api, owner, project);
+        const issue = await createIssue(api, acme.owner, acme.projects.Tracker);
         expectProblem(
           await api.http
             .get(`/api/v1/issues/${issue.id}/?as_of=${encodeURIComponent(value)}`)
-            .set(owner.auth),
+            .set(acme.owner.auth),
           400,
           ['as_of'],
         );
@@ -460,7 +457,7 @@ describe('issues over HTTP', () => {
     );
 
     it('hides the past of an issue from a non-member (404)', async () => {
-      const issue = await createIssue(api, owner, project);
+      const issue = await createIssue(api, acme.owner, acme.projects.Tracker);
       expectProblem(
         await api.http.get(`/api/v1/issues/${issue.id}/?as_of=${issue.position}`).set(outsider.auth),
         404,
@@ -470,88 +467,81 @@ describe('issues over HTTP', () => {
   });
 
   describe('GET /issues/: filters, search, ordering and paging', () => {
-    let lead: TestUser;
-    let dev: TestUser;
-    let orgA: string;
-    let orgB: string;
-    let p1: string;
-    let p2: string;
-    let p3: string;
+    /** A lead who owns A (projects P1 and P2) and B (project P3); a dev who works in both. */
+    const a = useFixture(() =>
+      anOrganization(api, 'A').withMember('dev').withProject('P1').withProject('P2').build(),
+    );
+    const b = useFixture(() =>
+      anOrganization(api, 'B').ownedBy(a.owner).withMember('dev', 'member', a.dev).withProject('P3').build(),
+    );
     let issues: Issue[];
 
-    const list = async (query: string, by: TestUser = lead): Promise<Issue[]> =>
+    const list = async (query: string, by: TestUser = a.owner): Promise<Issue[]> =>
       (await allPages<Issue>(api, by, `/api/v1/issues/?${query}`)).results;
     const idsOf = (items: Issue[]) => items.map((i) => i.id);
     const titled = (...titles: string[]) => issues.filter((i) => titles.includes(i.title)).map((i) => i.id);
     const setOf = (items: Issue[]) => new Set(idsOf(items));
 
     beforeAll(async () => {
-      [lead, dev] = await Promise.all([api.user('lead'), api.user('dev')]);
-      orgA = await createOrganization(api, lead, 'A');
-      orgB = await createOrganization(api, lead, 'B');
-      await addMember(api, lead, orgA, dev.id);
-      await addMember(api, lead, orgB, dev.id);
-      [p1, p2] = [await createProject(api, lead, orgA, 'P1'), await createProject(api, lead, orgA, 'P2')];
-      p3 = await createProject(api, lead, orgB, 'P3');
       const specs: [string, string, Record<string, unknown>][] = [
         [
-          p1,
+          a.projects.P1,
           'Login page crashes',
           {
             description: 'Users see a crash after submitting the form',
             priority: 'critical',
             due_date: '2030-01-10',
-            assigned_to_id: dev.id,
+            assigned_to_id: a.dev.id,
           },
         ],
         [
-          p1,
+          a.projects.P1,
           'Database migration slow',
           {
             description: 'The nightly migration takes hours',
             status: 'in_progress',
             priority: 'high',
             due_date: '2030-01-05',
-            assigned_to_id: lead.id,
+            assigned_to_id: a.owner.id,
           },
         ],
-        [p1, 'Update documentation', { status: 'blocked', priority: 'low' }],
+        [a.projects.P1, 'Update documentation', { status: 'blocked', priority: 'low' }],
         [
-          p2,
+          a.projects.P2,
           'Crash reporter uploads twice',
           {
             description: 'duplicate reports',
             status: 'done',
             due_date: '2030-01-10',
-            assigned_to_id: dev.id,
+            assigned_to_id: a.dev.id,
           },
         ],
-        [p2, 'Dark mode', { description: 'A theme for the night owls', due_date: '2030-02-01' }],
+        [a.projects.P2, 'Dark mode', { description: 'A theme for the night owls', due_date: '2030-02-01' }],
         [
-          p3,
+          b.projects.P3,
           'Billing export',
-          { description: 'CSV export of invoices crashes', priority: 'high', assigned_to_id: dev.id },
+          { description: 'CSV export of invoices crashes', priority: 'high', assigned_to_id: a.dev.id },
         ],
         [
-          p3,
+          b.projects.P3,
           'Onboarding emails',
           {
             description: 'welcome email sequence',
             status: 'in_progress',
             priority: 'low',
             due_date: '2029-12-31',
-            assigned_to_id: lead.id,
+            assigned_to_id: a.owner.id,
           },
         ],
       ];
       for (const [projectId, title, fields] of specs)
-        await createIssue(api, lead, projectId, { title, ...fields });
+        await createIssue(api, a.owner, projectId, { title, ...fields });
       // Touch some, so updated_at orders differently from created_at.
       for (const title of ['Update documentation', 'Login page crashes']) {
         const [found] = (await list(`search=${encodeURIComponent(title)}`)).filter((i) => i.title === title);
         await api.http
           .patch(`/api/v1/issues/${found!.id}/`)
-          .set(dev.auth)
+          .set(a.dev.auth)
           .send({ description: `${found!.description} (seen)` })
           .expect(200);
       }
@@ -560,23 +550,23 @@ describe('issues over HTTP', () => {
     });
 
     it('lists the issues of every organization of the caller, newest first by default', async () => {
-      const res = await api.http.get('/api/v1/issues/').set(lead.auth);
+      const res = await api.http.get('/api/v1/issues/').set(a.owner.auth);
       expectStatus(res, 200);
       expect(res.body.next).toBeNull();
       const created = [...issues].sort((a, b) =>
         a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1,
       );
       expect(idsOf(res.body.results)).toEqual(idsOf(created));
-      expect(setOf(await list('', member))).not.toContain(issues[0]!.id);
+      expect(setOf(await list('', acme.member))).not.toContain(issues[0]!.id);
     });
 
     it.each([
       [
         'project=P1',
-        () => `project=${p1}`,
+        () => `project=${a.projects.P1}`,
         () => titled('Login page crashes', 'Database migration slow', 'Update documentation'),
       ],
-      ['organization=B', () => `organization=${orgB}`, () => titled('Billing export', 'Onboarding emails')],
+      ['organization=B', () => `organization=${b.id}`, () => titled('Billing export', 'Onboarding emails')],
       ['status=open', () => 'status=open', () => titled('Login page crashes', 'Dark mode', 'Billing export')],
       [
         'status=in_progress&status=blocked',
@@ -586,7 +576,7 @@ describe('issues over HTTP', () => {
       ['priority=high', () => 'priority=high', () => titled('Database migration slow', 'Billing export')],
       [
         'assigned_to=<dev id>',
-        () => `assigned_to=${dev.id}`,
+        () => `assigned_to=${a.dev.id}`,
         () => titled('Login page crashes', 'Crash reporter uploads twice', 'Billing export'),
       ],
       [
@@ -633,12 +623,12 @@ describe('issues over HTTP', () => {
       ['search=<blank>', () => 'search=%20', () => idsOf(issues)],
       [
         'project=P1&status=open&search=crash',
-        () => `project=${p1}&status=open&search=crash`,
+        () => `project=${a.projects.P1}&status=open&search=crash`,
         () => titled('Login page crashes'),
       ],
       [
         'organization=A&assigned_to=<dev id>&due_after=2030-01-01&priority=medium',
-        () => `organization=${orgA}&assigned_to=${dev.id}&due_after=2030-01-01&priority=medium`,
+        () => `organization=${a.id}&assigned_to=${a.dev.id}&due_after=2030-01-01&priority=medium`,
         () => titled('Crash reporter uploads twice'),
       ],
     ])('filters by %s', async (_, query, expected) => {
@@ -646,8 +636,8 @@ describe('issues over HTTP', () => {
     });
 
     it('finds nothing for another organization or a project the caller cannot see', async () => {
-      expect(await list(`organization=${org}`)).toEqual([]);
-      expect(await list(`project=${project}`)).toEqual([]);
+      expect(await list(`organization=${acme.id}`)).toEqual([]);
+      expect(await list(`project=${acme.projects.Tracker}`)).toEqual([]);
       expect(await list('project=0190a5b8-0000-7000-8000-000000000000')).toEqual([]);
     });
 
@@ -662,20 +652,10 @@ describe('issues over HTTP', () => {
       title: (i) => i.title.toLowerCase(),
     };
 
-    it.each([
-      'created_at',
-      '-created_at',
-      'updated_at',
-      '-updated_at',
-      'due_date',
-      '-due_date',
-      'priority',
-      '-priority',
-      'status',
-      '-status',
-      'title',
-      '-title',
-    ])(
+    const orderings = ['created_at', 'updated_at', 'due_date', 'priority', 'status', 'title'].flatMap(
+      (field) => [field, `-${field}`],
+    );
+    it.each(orderings)(
       'orders by %s (ties by created_at, then id, in the same direction) across pages of 2',
       async (ordering) => {
         const key = keyOf[ordering.replace('-', '')]!;
@@ -690,7 +670,7 @@ describe('issues over HTTP', () => {
         );
         const { results, pages } = await allPages<Issue>(
           api,
-          lead,
+          a.owner,
           `/api/v1/issues/?ordering=${ordering}&limit=2`,
         );
         expect(pages).toBe(4);
@@ -701,7 +681,7 @@ describe('issues over HTTP', () => {
     it('pages filtered and ordered lists with cursors whose next URL keeps the filters', async () => {
       const first = await api.http
         .get(`/api/v1/issues?status=open&status=in_progress&ordering=priority&limit=1`)
-        .set(lead.auth);
+        .set(a.owner.auth);
       expectStatus(first, 200);
       const next = new URL(first.body.next);
       expect(next.searchParams.getAll('status')).toEqual(['open', 'in_progress']);
@@ -711,11 +691,11 @@ describe('issues over HTTP', () => {
     });
 
     it('keeps paging stable when issues are created between pages', async () => {
-      const first = await api.http.get(`/api/v1/issues/?project=${p2}&limit=1`).set(lead.auth);
-      await createIssue(api, lead, p2, { title: 'Newest, after the first page' });
+      const first = await api.http.get(`/api/v1/issues/?project=${a.projects.P2}&limit=1`).set(a.owner.auth);
+      await createIssue(api, a.owner, a.projects.P2, { title: 'Newest, after the first page' });
       const second = await api.http
         .get(new URL(first.body.next).pathname + new URL(first.body.next).search)
-        .set(lead.auth);
+        .set(a.owner.auth);
       expectStatus(second, 200);
       expect([...idsOf(first.body.results), ...idsOf(second.body.results)]).toEqual(
         titled('Crash reporter uploads twice', 'Dark mode'),
@@ -738,14 +718,14 @@ describe('issues over HTTP', () => {
       [`search=${'w'.repeat(501)}`, 'search'],
       ['cursor=not-a-cursor', 'cursor'],
     ])('refuses %s with 400 naming %s', async (query, field) => {
-      expectProblem(await api.http.get(`/api/v1/issues/?${query}`).set(lead.auth), 400, [field]);
+      expectProblem(await api.http.get(`/api/v1/issues/?${query}`).set(a.owner.auth), 400, [field]);
     });
 
     it('refuses a cursor made for another ordering with 400 naming cursor', async () => {
-      const page = await api.http.get('/api/v1/issues/?limit=1&ordering=priority').set(lead.auth);
+      const page = await api.http.get('/api/v1/issues/?limit=1&ordering=priority').set(a.owner.auth);
       const cursor = new URL(page.body.next).searchParams.get('cursor');
       expectProblem(
-        await api.http.get(`/api/v1/issues/?limit=1&ordering=due_date&cursor=${cursor}`).set(lead.auth),
+        await api.http.get(`/api/v1/issues/?limit=1&ordering=due_date&cursor=${cursor}`).set(a.owner.auth),
         400,
         ['cursor'],
       );

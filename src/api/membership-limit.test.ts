@@ -1,17 +1,13 @@
 /** A user belongs to at most MEMBERSHIP_LIMIT organizations (1 000 by default; 3 here): 409 beyond it. */
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
-import { addMember, createOrganization, expectProblem, expectStatus } from '../../test/support/http';
+import { addMember, createOrganization } from '../../test/support/fixtures';
+import { expectProblem, expectStatus } from '../../test/support/http';
+import { useFixture, useTestApi } from '../../test/support/suite';
 
 describe('the membership limit', () => {
-  let api: TestApi;
-  let busy: TestUser;
-  let other: TestUser;
-
-  beforeAll(async () => {
-    api = await createTestApi({ membershipLimit: 3 });
-    [busy, other] = await Promise.all([api.user('busy'), api.user('other')]);
-  });
-  afterAll(() => api.teardown());
+  const api = useTestApi({ membershipLimit: 3 });
+  /** A user who will reach the limit, and one who adds them. */
+  const busy = useFixture(() => api.user('busy'));
+  const other = useFixture(() => api.user('other'));
 
   it('refuses adding a user who is at the limit, and creating a fourth organization, with 409', async () => {
     await createOrganization(api, busy, 'One');

@@ -4,9 +4,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { createTestApi, type TestApi } from '../../test/support/api';
 import { expectProblem } from '../../test/support/http';
 import { routeKey, SERVED_ROUTES } from '../../test/support/routes';
+import { useTestApi } from '../../test/support/suite';
 
 interface Operation {
   summary?: string;
@@ -71,17 +71,15 @@ const expressRoutes = (app: unknown): string[] => {
 };
 
 describe('OpenAPI document and Swagger UI', () => {
-  let api: TestApi;
+  const api = useTestApi();
   let document: Document;
 
   beforeAll(async () => {
-    api = await createTestApi();
     const res = await api.http.get('/api/schema/');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     document = res.body;
   });
-  afterAll(() => api.teardown());
 
   it('is a valid OpenAPI 3.1 document', () => {
     expect(document.openapi).toMatch(/^3\.1\./);

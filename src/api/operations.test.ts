@@ -1,29 +1,25 @@
 import { createMetrics } from '../platform/metrics';
 import { createReadiness } from '../platform/readiness';
-import { createTestApi, type TestApi } from '../../test/support/api';
+import { createTestApi } from '../../test/support/api';
+import { useTestApi } from '../../test/support/suite';
 
 describe('operations endpoints', () => {
-  let api: TestApi;
   let down = false;
   const metrics = createMetrics({ collectDefault: false });
-
-  beforeAll(async () => {
-    api = await createTestApi({
-      operations: {
-        readiness: () =>
-          createReadiness({
-            postgres: async () => undefined,
-            redis: async () => {
-              if (down) throw new Error('connect ECONNREFUSED 10.9.8.7:6379 (redis://admin:hunter2@cache)');
-            },
-          }).check(),
-        metrics,
-        observe: metrics.observeHttp,
-      },
-      observeCommand: (type, outcome) => metrics.commands.inc({ type, outcome }),
-    });
+  const api = useTestApi({
+    operations: {
+      readiness: () =>
+        createReadiness({
+          postgres: async () => undefined,
+          redis: async () => {
+            if (down) throw new Error('connect ECONNREFUSED 10.9.8.7:6379 (redis://admin:hunter2@cache)');
+          },
+        }).check(),
+      metrics,
+      observe: metrics.observeHttp,
+    },
+    observeCommand: (type, outcome) => metrics.commands.inc({ type, outcome }),
   });
-  afterAll(() => api.teardown());
 
   it('answers /healthz while the process is up', async () => {
     expect((await api.http.get('/healthz').expect(200)).body).toEqual({ status: 'ok' });

@@ -1,37 +1,23 @@
 /** Organizations, members and memberships over HTTP: every success and every refusal API.md lists. */
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
+import type { TestUser } from '../../test/support/api';
 import {
   addMember,
-  allPages,
+  anOrganization,
   createIssue,
   createOrganization,
   createProject,
-  expectProblem,
-  expectStatus,
-  relative,
-} from '../../test/support/http';
+} from '../../test/support/fixtures';
+import { allPages, expectProblem, expectStatus, relative } from '../../test/support/http';
+import { useFixture, useTestApi } from '../../test/support/suite';
 
 describe('organizations and members over HTTP', () => {
-  let api: TestApi;
-  let owner: TestUser;
-  let manager: TestUser;
-  let member: TestUser;
-  let org: string;
+  const api = useTestApi();
+  /** Acme: its owner, a manager and a member. */
+  const acme = useFixture(() =>
+    anOrganization(api, 'Acme').withMember('manager', 'manager').withMember('member').build(),
+  );
 
-  beforeAll(async () => {
-    api = await createTestApi();
-    [owner, manager, member] = await Promise.all([
-      api.user('owner'),
-      api.user('manager'),
-      api.user('member'),
-    ]);
-    org = await createOrganization(api, owner, 'Acme');
-    await addMember(api, owner, org, manager.id, 'manager');
-    await addMember(api, owner, org, member.id, 'member');
-  });
-  afterAll(() => api.teardown());
-
-  const members = async (organizationId: string, by: TestUser = owner) =>
+  const members = async (organizationId: string, by: TestUser = acme.owner) =>
     (
       await allPages<{
         user: { id: string; username: string };
@@ -42,7 +28,10 @@ describe('organizations and members over HTTP', () => {
 
   describe('POST /organizations/', () => {
     it('creates an organization whose creator is its owner, with Location, ETag and X-Position', async () => {
-      const res = await api.http.post('/api/v1/organizations/').set(owner.auth).send({ name: '  Initech  ' });
+      const res = await api.http
+        .post('/api/v1/organizations/')
+        .set(acme.owner.auth)
+        .send({ name: '  Initech  ' });
       expectStatus(res, 201);
       expect(res.body).toEqual({
         id: expect.any(String),
@@ -54,13 +43,16 @@ describe('organizations and members over HTTP', () => {
       expect(res.headers.location).toBe(`/api/v1/organizations/${res.body.id}/`);
       expect(res.headers.etag).toBe('"0"');
       expect(res.headers['x-position']).toMatch(/^[0-9a-f]{16}-[0-9a-f]{16}$/);
-      const read = await api.http.get(res.headers.location as string).set(owner.auth);
+      const read = await api.http.get(res.headers.location as string).set(acme.owner.auth);
       expectStatus(read, 200);
       expect(read.body).toEqual({ ...res.body, member_count: 1 });
     });
 
     it('answers without the trailing slash too', async () => {
-      const res = await api.http.post('/api/v1/organizations').set(member.auth).send({ name: 'No slash' });
+      const res = await api.http
+        .post('/api/v1/organizations')
+        .set(acme.member.auth)
+        .send({ name: 'No slash' });
       expectStatus(res, 201);
       expect(res.body.role).toBe('owner');
     });
@@ -72,14 +64,14 @@ describe('organizations and members over HTTP', () => {
       ['a name of 256 characters', { name: 'x'.repeat(256) }],
       ['a name that is not a string', { name: 42 }],
     ])('refuses %s with 400 naming name', async (_, body) => {
-      const res = await api.http.post('/api/v1/organizations/').set(owner.auth).send(body);
+      const res = await api.http.post('/api/v1/organizations/').set(acme.owner.auth).send(body);
       expectProblem(res, 400, ['name']);
     });
 
     it('accepts a name of 255 characters', async () => {
       const res = await api.http
         .post('/api/v1/organizations/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ name: 'y'.repeat(255) });
       expectStatus(res, 201);
     });
@@ -89,10 +81,10 @@ describe('organizations and members over HTTP', () => {
     it("lists the caller's organizations with the caller's role in each, and nobody else's", async () => {
       const other = await api.user('other');
       const theirs = await createOrganization(api, other, 'Theirs');
-      const res = await api.http.get('/api/v1/organizations/').set(manager.auth);
+      const res = await api.http.get('/api/v1/organizations/').set(acme.manager.auth);
       expectStatus(res, 200);
       expect(res.body).toEqual({
-        results: [{ id: org, name: expect.any(String), created_at: expect.any(String), role: 'manager' }],
+        results: [{ id: acme.id, name: expect.any(String), created_at: expect.any(String), role: 'manager' }],
         next: null,
       });
       const list = await api.http.get('/api/v1/organizations').set(other.auth);
@@ -117,13 +109,13 @@ describe('organizations and members over HTTP', () => {
     });
 
     it("lists the caller's memberships with role and joined_at", async () => {
-      const res = await api.http.get('/api/v1/memberships/').set(manager.auth);
+      const res = await api.http.get('/api/v1/memberships/').set(acme.manager.auth);
       expectStatus(res, 200);
       expect(res.body).toEqual({
-        results: [{ organization: org, role: 'manager', joined_at: expect.any(String) }],
+        results: [{ organization: acme.id, role: 'manager', joined_at: expect.any(String) }],
         next: null,
       });
-      const noSlash = await api.http.get('/api/v1/memberships').set(manager.auth);
+      const noSlash = await api.http.get('/api/v1/memberships').set(acme.manager.auth);
       expect(noSlash.body).toEqual(res.body);
     });
 
@@ -138,10 +130,10 @@ describe('organizations and members over HTTP', () => {
 
   describe('GET and PATCH /organizations/{id}/', () => {
     it('shows the organization with the role, member count and an ETag', async () => {
-      const res = await api.http.get(`/api/v1/organizations/${org}`).set(member.auth);
+      const res = await api.http.get(`/api/v1/organizations/${acme.id}`).set(acme.member.auth);
       expectStatus(res, 200);
       expect(res.body).toEqual({
-        id: org,
+        id: acme.id,
         name: 'Acme',
         created_at: expect.any(String),
         role: 'member',
@@ -153,30 +145,30 @@ describe('organizations and members over HTTP', () => {
     it('answers 404 for an organization that does not exist', async () => {
       const res = await api.http
         .get('/api/v1/organizations/0190a5b8-0000-7000-8000-000000000000/')
-        .set(owner.auth);
+        .set(acme.owner.auth);
       expectProblem(res, 404);
     });
 
     it('lets the owner rename it, and answers the new state with a new ETag', async () => {
-      const mine = await createOrganization(api, owner, 'Old name');
+      const mine = await createOrganization(api, acme.owner, 'Old name');
       const res = await api.http
         .patch(`/api/v1/organizations/${mine}/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ name: 'New name' });
       expectStatus(res, 200);
       expect(res.body).toMatchObject({ id: mine, name: 'New name', role: 'owner', member_count: 1 });
       expect(res.headers.etag).toBe('"1"');
       expect(res.headers['x-position']).toMatch(/^[0-9a-f]{16}-[0-9a-f]{16}$/);
-      const read = await api.http.get(`/api/v1/organizations/${mine}`).set(owner.auth);
+      const read = await api.http.get(`/api/v1/organizations/${mine}`).set(acme.owner.auth);
       expect(read.body.name).toBe('New name');
       expect(read.headers.etag).toBe('"1"');
     });
 
     it('changes nothing when the name is the same', async () => {
-      const mine = await createOrganization(api, owner, 'Same');
+      const mine = await createOrganization(api, acme.owner, 'Same');
       const res = await api.http
         .patch(`/api/v1/organizations/${mine}`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ name: 'Same' });
       expectStatus(res, 200);
       expect(res.headers.etag).toBe('"0"');
@@ -184,53 +176,62 @@ describe('organizations and members over HTTP', () => {
 
     it('refuses a manager with 403 and a bad name with 400 naming name', async () => {
       expectProblem(
-        await api.http.patch(`/api/v1/organizations/${org}/`).set(manager.auth).send({ name: 'Mine now' }),
+        await api.http
+          .patch(`/api/v1/organizations/${acme.id}/`)
+          .set(acme.manager.auth)
+          .send({ name: 'Mine now' }),
         403,
       );
       expectProblem(
-        await api.http.patch(`/api/v1/organizations/${org}/`).set(owner.auth).send({ name: '' }),
+        await api.http.patch(`/api/v1/organizations/${acme.id}/`).set(acme.owner.auth).send({ name: '' }),
         400,
         ['name'],
       );
-      expectProblem(await api.http.patch(`/api/v1/organizations/${org}/`).set(owner.auth).send({}), 400, [
-        'name',
-      ]);
+      expectProblem(
+        await api.http.patch(`/api/v1/organizations/${acme.id}/`).set(acme.owner.auth).send({}),
+        400,
+        ['name'],
+      );
     });
   });
 
   describe('members', () => {
     it('lists members with user, role and joined_at, in the order they joined', async () => {
-      const res = await api.http.get(`/api/v1/organizations/${org}/members`).set(member.auth);
+      const res = await api.http.get(`/api/v1/organizations/${acme.id}/members`).set(acme.member.auth);
       expectStatus(res, 200);
       expect(res.body.next).toBeNull();
       expect(res.body.results).toEqual([
         {
-          user: { id: owner.id, username: owner.username },
+          user: { id: acme.owner.id, username: acme.owner.username },
           role: 'owner',
           joined_at: expect.any(String),
         },
         {
-          user: { id: manager.id, username: manager.username },
+          user: { id: acme.manager.id, username: acme.manager.username },
           role: 'manager',
           joined_at: expect.any(String),
         },
         {
-          user: { id: member.id, username: member.username },
+          user: { id: acme.member.id, username: acme.member.username },
           role: 'member',
           joined_at: expect.any(String),
         },
       ]);
-      const { results, pages } = await allPages(api, member, `/api/v1/organizations/${org}/members/?limit=1`);
+      const { results, pages } = await allPages(
+        api,
+        acme.member,
+        `/api/v1/organizations/${acme.id}/members/?limit=1`,
+      );
       expect(results).toEqual(res.body.results);
       expect(pages).toBe(3);
     });
 
     it('adds a member by user_id with Location, by username, and with the default role member', async () => {
-      const team = await createOrganization(api, owner, 'Team');
+      const team = await createOrganization(api, acme.owner, 'Team');
       const [a, b] = await Promise.all([api.user('a'), api.user('b')]);
       const byId = await api.http
         .post(`/api/v1/organizations/${team}/members/`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ user_id: a.id, role: 'manager' });
       expectStatus(byId, 201);
       expect(byId.body).toEqual({
@@ -242,7 +243,7 @@ describe('organizations and members over HTTP', () => {
       expect(byId.headers['x-position']).toBeDefined();
       const byName = await api.http
         .post(`/api/v1/organizations/${team}/members`)
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ username: b.username });
       expectStatus(byName, 201);
       expect(byName.body).toMatchObject({ user: { id: b.id }, role: 'member' });
@@ -253,45 +254,48 @@ describe('organizations and members over HTTP', () => {
     it('lets a manager add members, and refuses a manager adding a manager or an owner with 403', async () => {
       const [c, d, e] = await Promise.all([api.user('c'), api.user('d'), api.user('e')]);
       const added = await api.http
-        .post(`/api/v1/organizations/${org}/members/`)
-        .set(manager.auth)
+        .post(`/api/v1/organizations/${acme.id}/members/`)
+        .set(acme.manager.auth)
         .send({ user_id: c.id, role: 'member' });
       expectStatus(added, 201);
       expectProblem(
         await api.http
-          .post(`/api/v1/organizations/${org}/members/`)
-          .set(manager.auth)
+          .post(`/api/v1/organizations/${acme.id}/members/`)
+          .set(acme.manager.auth)
           .send({ user_id: d.id, role: 'manager' }),
         403,
       );
       expectProblem(
         await api.http
-          .post(`/api/v1/organizations/${org}/members/`)
-          .set(manager.auth)
+          .post(`/api/v1/organizations/${acme.id}/members/`)
+          .set(acme.manager.auth)
           .send({ user_id: e.id, role: 'owner' }),
         403,
       );
-      expect((await members(org)).map((m) => m.user.id)).not.toEqual(expect.arrayContaining([d.id]));
+      expect((await members(acme.id)).map((m) => m.user.id)).not.toEqual(expect.arrayContaining([d.id]));
     });
 
     it('refuses a member adding anyone with 403', async () => {
       const f = await api.user('f');
       expectProblem(
-        await api.http.post(`/api/v1/organizations/${org}/members/`).set(member.auth).send({ user_id: f.id }),
+        await api.http
+          .post(`/api/v1/organizations/${acme.id}/members/`)
+          .set(acme.member.auth)
+          .send({ user_id: f.id }),
         403,
       );
     });
 
     it('refuses someone who is already a member with 409', async () => {
       const res = await api.http
-        .post(`/api/v1/organizations/${org}/members/`)
-        .set(owner.auth)
-        .send({ user_id: member.id, role: 'member' });
+        .post(`/api/v1/organizations/${acme.id}/members/`)
+        .set(acme.owner.auth)
+        .send({ user_id: acme.member.id, role: 'member' });
       expectProblem(res, 409);
       const byName = await api.http
-        .post(`/api/v1/organizations/${org}/members/`)
-        .set(owner.auth)
-        .send({ username: manager.username });
+        .post(`/api/v1/organizations/${acme.id}/members/`)
+        .set(acme.owner.auth)
+        .send({ username: acme.manager.username });
       expectProblem(byName, 409);
     });
 
@@ -303,23 +307,23 @@ describe('organizations and members over HTTP', () => {
       ['an unknown role', { username: 'whoever', role: 'admin' }, 'role'],
     ])('refuses %s with 400 naming %s', async (_, body, field) => {
       expectProblem(
-        await api.http.post(`/api/v1/organizations/${org}/members/`).set(owner.auth).send(body),
+        await api.http.post(`/api/v1/organizations/${acme.id}/members/`).set(acme.owner.auth).send(body),
         400,
         [field],
       );
     });
 
     it('shows members as { id, username }, never their email', async () => {
-      const res = await api.http.get(`/api/v1/organizations/${org}/members/`).set(member.auth);
+      const res = await api.http.get(`/api/v1/organizations/${acme.id}/members/`).set(acme.member.auth);
       expectStatus(res, 200);
       for (const m of res.body.results as { user: Record<string, unknown> }[]) {
         expect(Object.keys(m.user).sort()).toEqual(['id', 'username']);
       }
-      expect(res.text).not.toContain(owner.email);
+      expect(res.text).not.toContain(acme.owner.email);
       const stranger = await api.user('stranger');
       const added = await api.http
-        .post(`/api/v1/organizations/${await createOrganization(api, owner, 'Probe')}/members/`)
-        .set(owner.auth)
+        .post(`/api/v1/organizations/${await createOrganization(api, acme.owner, 'Probe')}/members/`)
+        .set(acme.owner.auth)
         .send({ username: stranger.username });
       expectStatus(added, 201);
       expect(added.body.user).toEqual({ id: stranger.id, username: stranger.username });
@@ -329,11 +333,11 @@ describe('organizations and members over HTTP', () => {
     it('answers a caller who cannot see the organization 404 alike for known and unknown usernames', async () => {
       const outsider = await api.user('outsider');
       const known = await api.http
-        .post(`/api/v1/organizations/${org}/members/`)
+        .post(`/api/v1/organizations/${acme.id}/members/`)
         .set(outsider.auth)
-        .send({ username: member.username });
+        .send({ username: acme.member.username });
       const unknown = await api.http
-        .post(`/api/v1/organizations/${org}/members/`)
+        .post(`/api/v1/organizations/${acme.id}/members/`)
         .set(outsider.auth)
         .send({ username: 'nobody-by-that-name' });
       expectProblem(known, 404);
@@ -343,22 +347,22 @@ describe('organizations and members over HTTP', () => {
       const nowhere = await api.http
         .post(`/api/v1/organizations/${missing}/members/`)
         .set(outsider.auth)
-        .send({ username: member.username });
+        .send({ username: acme.member.username });
       expect(nowhere.body).toEqual({ ...known.body });
       // A member who may not add anyone gets 403 before any lookup, known user or not.
       const byMember = await api.http
-        .post(`/api/v1/organizations/${org}/members/`)
-        .set(member.auth)
+        .post(`/api/v1/organizations/${acme.id}/members/`)
+        .set(acme.member.auth)
         .send({ username: 'nobody-by-that-name' });
       expectProblem(byMember, 403);
     });
 
     it("lets the owner change a member's role", async () => {
       const g = await api.user('g');
-      await addMember(api, owner, org, g.id);
+      await addMember(api, acme.owner, acme.id, g.id);
       const res = await api.http
-        .patch(`/api/v1/organizations/${org}/members/${g.id}/`)
-        .set(owner.auth)
+        .patch(`/api/v1/organizations/${acme.id}/members/${g.id}/`)
+        .set(acme.owner.auth)
         .send({ role: 'manager' });
       expectStatus(res, 200);
       expect(res.body).toEqual({
@@ -367,8 +371,8 @@ describe('organizations and members over HTTP', () => {
         joined_at: expect.any(String),
       });
       const noSlash = await api.http
-        .patch(`/api/v1/organizations/${org}/members/${g.id}`)
-        .set(owner.auth)
+        .patch(`/api/v1/organizations/${acme.id}/members/${g.id}`)
+        .set(acme.owner.auth)
         .send({ role: 'member' });
       expectStatus(noSlash, 200);
       expect(noSlash.body.role).toBe('member');
@@ -401,23 +405,23 @@ describe('organizations and members over HTTP', () => {
       const stranger = await api.user('stranger');
       expectProblem(
         await api.http
-          .patch(`/api/v1/organizations/${org}/members/${stranger.id}/`)
-          .set(owner.auth)
+          .patch(`/api/v1/organizations/${acme.id}/members/${stranger.id}/`)
+          .set(acme.owner.auth)
           .send({ role: 'manager' }),
         404,
       );
       expectProblem(
         await api.http
-          .patch(`/api/v1/organizations/${org}/members/${member.id}/`)
-          .set(owner.auth)
+          .patch(`/api/v1/organizations/${acme.id}/members/${acme.member.id}/`)
+          .set(acme.owner.auth)
           .send({ role: 'boss' }),
         400,
         ['role'],
       );
       expectProblem(
         await api.http
-          .patch(`/api/v1/organizations/${org}/members/not-a-uuid/`)
-          .set(owner.auth)
+          .patch(`/api/v1/organizations/${acme.id}/members/not-a-uuid/`)
+          .set(acme.owner.auth)
           .send({ role: 'member' }),
         400,
         ['user_id'],
@@ -426,40 +430,42 @@ describe('organizations and members over HTTP', () => {
 
     it('lets the owner remove a member, who then no longer sees the organization', async () => {
       const h = await api.user('h');
-      await addMember(api, owner, org, h.id);
-      const res = await api.http.delete(`/api/v1/organizations/${org}/members/${h.id}/`).set(owner.auth);
+      await addMember(api, acme.owner, acme.id, h.id);
+      const res = await api.http
+        .delete(`/api/v1/organizations/${acme.id}/members/${h.id}/`)
+        .set(acme.owner.auth);
       expectStatus(res, 204);
       expect(res.text).toBe('');
       expect(res.headers['x-position']).toMatch(/^[0-9a-f]{16}-[0-9a-f]{16}$/);
-      expect((await members(org)).map((m) => m.user.id)).not.toContain(h.id);
-      expectProblem(await api.http.get(`/api/v1/organizations/${org}/`).set(h.auth), 404);
+      expect((await members(acme.id)).map((m) => m.user.id)).not.toContain(h.id);
+      expectProblem(await api.http.get(`/api/v1/organizations/${acme.id}/`).set(h.auth), 404);
       expect((await api.http.get('/api/v1/memberships/').set(h.auth)).body.results).toEqual([]);
     });
 
     it('lets a member remove themself, without the trailing slash too', async () => {
       const leaver = await api.user('leaver');
-      await addMember(api, owner, org, leaver.id);
+      await addMember(api, acme.owner, acme.id, leaver.id);
       expectStatus(
-        await api.http.delete(`/api/v1/organizations/${org}/members/${leaver.id}`).set(leaver.auth),
+        await api.http.delete(`/api/v1/organizations/${acme.id}/members/${leaver.id}`).set(leaver.auth),
         204,
       );
-      expectProblem(await api.http.get(`/api/v1/organizations/${org}/members/`).set(leaver.auth), 404);
+      expectProblem(await api.http.get(`/api/v1/organizations/${acme.id}/members/`).set(leaver.auth), 404);
     });
 
     it('lets a manager remove themself but not another member (403)', async () => {
       const [boss, other] = await Promise.all([api.user('boss'), api.user('other')]);
-      await addMember(api, owner, org, boss.id, 'manager');
-      await addMember(api, owner, org, other.id, 'member');
+      await addMember(api, acme.owner, acme.id, boss.id, 'manager');
+      await addMember(api, acme.owner, acme.id, other.id, 'member');
       expectProblem(
-        await api.http.delete(`/api/v1/organizations/${org}/members/${other.id}/`).set(boss.auth),
+        await api.http.delete(`/api/v1/organizations/${acme.id}/members/${other.id}/`).set(boss.auth),
         403,
       );
       expectProblem(
-        await api.http.delete(`/api/v1/organizations/${org}/members/${other.id}/`).set(member.auth),
+        await api.http.delete(`/api/v1/organizations/${acme.id}/members/${other.id}/`).set(acme.member.auth),
         403,
       );
       expectStatus(
-        await api.http.delete(`/api/v1/organizations/${org}/members/${boss.id}/`).set(boss.auth),
+        await api.http.delete(`/api/v1/organizations/${acme.id}/members/${boss.id}/`).set(boss.auth),
         204,
       );
     });
@@ -549,11 +555,13 @@ describe('organizations and members over HTTP', () => {
     });
 
     it('gives the next URL of the members list as an absolute URL that keeps the limit', async () => {
-      const res = await api.http.get(`/api/v1/organizations/${org}/members/?limit=2`).set(owner.auth);
+      const res = await api.http
+        .get(`/api/v1/organizations/${acme.id}/members/?limit=2`)
+        .set(acme.owner.auth);
       expectStatus(res, 200);
       const next = relative(res.body.next);
       expect(next).toMatch(/limit=2/);
-      expectStatus(await api.http.get(next).set(owner.auth), 200);
+      expectStatus(await api.http.get(next).set(acme.owner.auth), 200);
     });
   });
 });

@@ -7,6 +7,7 @@ import {
   EventStoreUnavailableError,
   StreamDeletedError,
 } from '../eventstore/port';
+import { isPostgresUnavailable } from '../shared/postgres-errors';
 
 /** An error that already knows its HTTP answer. */
 export class HttpError extends Error {
@@ -63,17 +64,6 @@ const DOMAIN_STATUS: Record<DomainError['code'], number> = {
   forbidden: 403,
   illegal_state: 409,
   concurrency: 412,
-};
-
-const isDatabaseDown = (error: unknown): boolean => {
-  const e = error as { code?: string; message?: string } | null;
-  if (!e) return false;
-  if (typeof e.code === 'string' && /^(08|57P0[1-3]|53300)/.test(e.code)) return true;
-  if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e.code))
-    return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Knex: Timeout acquiring a connection/i.test(
-    e.message ?? '',
-  );
 };
 
 /** The one place errors become problem+json; nothing a client sends may end as a 500. */
@@ -146,7 +136,7 @@ export const problemHandler =
       });
       return;
     }
-    if (error instanceof EventStoreUnavailableError || isDatabaseDown(error)) {
+    if (error instanceof EventStoreUnavailableError || isPostgresUnavailable(error)) {
       sendProblem(res, 503, 'a dependency is unavailable; try again shortly', {
         headers: { 'Retry-After': '1' },
       });

@@ -1,33 +1,14 @@
 /** Projects over HTTP: create, list, read, update, archive, with every refusal API.md lists. */
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
-import {
-  addMember,
-  allPages,
-  createOrganization,
-  createProject,
-  expectProblem,
-  expectStatus,
-} from '../../test/support/http';
+import { anOrganization, createOrganization, createProject } from '../../test/support/fixtures';
+import { allPages, expectProblem, expectStatus } from '../../test/support/http';
+import { useFixture, useTestApi } from '../../test/support/suite';
 
 describe('projects over HTTP', () => {
-  let api: TestApi;
-  let owner: TestUser;
-  let manager: TestUser;
-  let member: TestUser;
-  let org: string;
-
-  beforeAll(async () => {
-    api = await createTestApi();
-    [owner, manager, member] = await Promise.all([
-      api.user('owner'),
-      api.user('manager'),
-      api.user('member'),
-    ]);
-    org = await createOrganization(api, owner, 'Acme');
-    await addMember(api, owner, org, manager.id, 'manager');
-    await addMember(api, owner, org, member.id, 'member');
-  });
-  afterAll(() => api.teardown());
+  const api = useTestApi();
+  /** Acme: its owner, a manager and a member. */
+  const acme = useFixture(() =>
+    anOrganization(api, 'Acme').withMember('manager', 'manager').withMember('member').build(),
+  );
 
   const projectShape = {
     id: expect.any(String),
@@ -42,12 +23,12 @@ describe('projects over HTTP', () => {
   it('creates a project with Location, ETag and X-Position; the description defaults to empty', async () => {
     const res = await api.http
       .post('/api/v1/projects/')
-      .set(manager.auth)
-      .send({ organization: org, name: ' Website ' });
+      .set(acme.manager.auth)
+      .send({ organization: acme.id, name: ' Website ' });
     expectStatus(res, 201);
     expect(res.body).toEqual({
       ...projectShape,
-      organization: org,
+      organization: acme.id,
       name: 'Website',
       description: '',
       archived: false,
@@ -55,7 +36,7 @@ describe('projects over HTTP', () => {
     expect(res.headers.location).toBe(`/api/v1/projects/${res.body.id}/`);
     expect(res.headers.etag).toBe('"0"');
     expect(res.headers['x-position']).toMatch(/^[0-9a-f]{16}-[0-9a-f]{16}$/);
-    const read = await api.http.get(`/api/v1/projects/${res.body.id}`).set(member.auth);
+    const read = await api.http.get(`/api/v1/projects/${res.body.id}`).set(acme.member.auth);
     expectStatus(read, 200);
     expect(read.body).toEqual(res.body);
     expect(read.headers.etag).toBe('"0"');
@@ -64,8 +45,8 @@ describe('projects over HTTP', () => {
   it('keeps a description as written, without the trailing slash too', async () => {
     const res = await api.http
       .post('/api/v1/projects')
-      .set(owner.auth)
-      .send({ organization: org, name: 'Docs', description: '  indented\n' });
+      .set(acme.owner.auth)
+      .send({ organization: acme.id, name: 'Docs', description: '  indented\n' });
     expectStatus(res, 201);
     expect(res.body.description).toBe('  indented\n');
   });
@@ -87,19 +68,22 @@ describe('projects over HTTP', () => {
       ['description'],
     ],
   ])('refuses %s with 400 naming the field', async (_, body, fields) => {
-    const sent = JSON.parse(JSON.stringify(body).replace('"ORG"', JSON.stringify(org)));
-    expectProblem(await api.http.post('/api/v1/projects/').set(owner.auth).send(sent), 400, fields);
+    const sent = JSON.parse(JSON.stringify(body).replace('"ORG"', JSON.stringify(acme.id)));
+    expectProblem(await api.http.post('/api/v1/projects/').set(acme.owner.auth).send(sent), 400, fields);
   });
 
   it('refuses a member with 403 and an organization that does not exist with 404', async () => {
     expectProblem(
-      await api.http.post('/api/v1/projects/').set(member.auth).send({ organization: org, name: 'Nope' }),
+      await api.http
+        .post('/api/v1/projects/')
+        .set(acme.member.auth)
+        .send({ organization: acme.id, name: 'Nope' }),
       403,
     );
     expectProblem(
       await api.http
         .post('/api/v1/projects/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ organization: '0190a5b8-0000-7000-8000-000000000000', name: 'Nope' }),
       404,
     );
@@ -134,107 +118,118 @@ describe('projects over HTTP', () => {
 
   it('answers 404 for a project that does not exist', async () => {
     expectProblem(
-      await api.http.get('/api/v1/projects/0190a5b8-0000-7000-8000-000000000000/').set(owner.auth),
+      await api.http.get('/api/v1/projects/0190a5b8-0000-7000-8000-000000000000/').set(acme.owner.auth),
       404,
     );
   });
 
   it('lets an owner or a manager update the name and description, one revision per change', async () => {
-    const id = await createProject(api, owner, org, 'Before', 'old');
+    const id = await createProject(api, acme.owner, acme.id, 'Before', 'old');
     const res = await api.http
       .patch(`/api/v1/projects/${id}/`)
-      .set(manager.auth)
+      .set(acme.manager.auth)
       .send({ name: 'After', description: 'new' });
     expectStatus(res, 200);
     expect(res.body).toMatchObject({ id, name: 'After', description: 'new', archived: false });
     expect(res.headers.etag).toBe('"1"');
-    const partial = await api.http.patch(`/api/v1/projects/${id}`).set(owner.auth).send({ description: '' });
+    const partial = await api.http
+      .patch(`/api/v1/projects/${id}`)
+      .set(acme.owner.auth)
+      .send({ description: '' });
     expectStatus(partial, 200);
     expect(partial.body).toMatchObject({ name: 'After', description: '' });
     expect(partial.headers.etag).toBe('"2"');
-    const read = await api.http.get(`/api/v1/projects/${id}/`).set(member.auth);
+    const read = await api.http.get(`/api/v1/projects/${id}/`).set(acme.member.auth);
     expect(read.body).toMatchObject({ name: 'After', description: '' });
     expect(read.headers.etag).toBe('"2"');
   });
 
   it('appends nothing when a PATCH changes nothing', async () => {
-    const id = await createProject(api, owner, org, 'Stable', 'same');
+    const id = await createProject(api, acme.owner, acme.id, 'Stable', 'same');
     const res = await api.http
       .patch(`/api/v1/projects/${id}/`)
-      .set(owner.auth)
+      .set(acme.owner.auth)
       .send({ name: 'Stable', description: 'same' });
     expectStatus(res, 200);
     expect(res.headers.etag).toBe('"0"');
-    const empty = await api.http.patch(`/api/v1/projects/${id}/`).set(owner.auth).send({});
+    const empty = await api.http.patch(`/api/v1/projects/${id}/`).set(acme.owner.auth).send({});
     expectStatus(empty, 200);
     expect(empty.headers.etag).toBe('"0"');
   });
 
   it('refuses a member updating with 403 and bad fields with 400 naming them', async () => {
-    const id = await createProject(api, owner, org, 'Guarded');
+    const id = await createProject(api, acme.owner, acme.id, 'Guarded');
     expectProblem(
-      await api.http.patch(`/api/v1/projects/${id}/`).set(member.auth).send({ name: 'Mine' }),
+      await api.http.patch(`/api/v1/projects/${id}/`).set(acme.member.auth).send({ name: 'Mine' }),
       403,
     );
-    expectProblem(await api.http.patch(`/api/v1/projects/${id}/`).set(owner.auth).send({ name: '' }), 400, [
-      'name',
-    ]);
     expectProblem(
-      await api.http.patch(`/api/v1/projects/${id}/`).set(owner.auth).send({ name: 1, description: false }),
+      await api.http.patch(`/api/v1/projects/${id}/`).set(acme.owner.auth).send({ name: '' }),
+      400,
+      ['name'],
+    );
+    expectProblem(
+      await api.http
+        .patch(`/api/v1/projects/${id}/`)
+        .set(acme.owner.auth)
+        .send({ name: 1, description: false }),
       400,
       ['name', 'description'],
     );
     expectProblem(
       await api.http
         .patch('/api/v1/projects/0190a5b8-0000-7000-8000-000000000000/')
-        .set(owner.auth)
+        .set(acme.owner.auth)
         .send({ name: 'x' }),
       404,
     );
   });
 
   it('archives on DELETE: the project leaves lists, stays readable, takes no new issues and no updates', async () => {
-    const id = await createProject(api, owner, org, 'Old');
+    const id = await createProject(api, acme.owner, acme.id, 'Old');
     const issue = await api.http
       .post('/api/v1/issues/')
-      .set(member.auth)
+      .set(acme.member.auth)
       .send({ project: id, title: 'Before archiving' });
     expectStatus(issue, 201);
 
-    const res = await api.http.delete(`/api/v1/projects/${id}/`).set(manager.auth);
+    const res = await api.http.delete(`/api/v1/projects/${id}/`).set(acme.manager.auth);
     expectStatus(res, 204);
     expect(res.text).toBe('');
     expect(res.headers['x-position']).toMatch(/^[0-9a-f]{16}-[0-9a-f]{16}$/);
 
-    const list = await api.http.get(`/api/v1/projects/?organization=${org}`).set(owner.auth);
+    const list = await api.http.get(`/api/v1/projects/?organization=${acme.id}`).set(acme.owner.auth);
     expect(list.body.results.map((p: { id: string }) => p.id)).not.toContain(id);
-    const read = await api.http.get(`/api/v1/projects/${id}/`).set(owner.auth);
+    const read = await api.http.get(`/api/v1/projects/${id}/`).set(acme.owner.auth);
     expectStatus(read, 200);
     expect(read.body).toMatchObject({ id, archived: true });
 
     expectProblem(
-      await api.http.post('/api/v1/issues/').set(owner.auth).send({ project: id, title: 'After archiving' }),
+      await api.http
+        .post('/api/v1/issues/')
+        .set(acme.owner.auth)
+        .send({ project: id, title: 'After archiving' }),
       409,
     );
     expectProblem(
-      await api.http.patch(`/api/v1/projects/${id}/`).set(owner.auth).send({ name: 'Revived' }),
+      await api.http.patch(`/api/v1/projects/${id}/`).set(acme.owner.auth).send({ name: 'Revived' }),
       409,
     );
     // Its issues stay readable.
-    expectStatus(await api.http.get(`/api/v1/issues/${issue.body.id}/`).set(member.auth), 200);
+    expectStatus(await api.http.get(`/api/v1/issues/${issue.body.id}/`).set(acme.member.auth), 200);
     // Archiving again changes nothing.
-    expectStatus(await api.http.delete(`/api/v1/projects/${id}`).set(owner.auth), 204);
-    expect((await api.http.get(`/api/v1/projects/${id}/`).set(owner.auth)).headers.etag).toBe(
+    expectStatus(await api.http.delete(`/api/v1/projects/${id}`).set(acme.owner.auth), 204);
+    expect((await api.http.get(`/api/v1/projects/${id}/`).set(acme.owner.auth)).headers.etag).toBe(
       read.headers.etag,
     );
   });
 
   it('refuses a member archiving with 403 and an unknown project with 404', async () => {
-    const id = await createProject(api, owner, org, 'Keep');
-    expectProblem(await api.http.delete(`/api/v1/projects/${id}/`).set(member.auth), 403);
-    expect((await api.http.get(`/api/v1/projects/${id}/`).set(owner.auth)).body.archived).toBe(false);
+    const id = await createProject(api, acme.owner, acme.id, 'Keep');
+    expectProblem(await api.http.delete(`/api/v1/projects/${id}/`).set(acme.member.auth), 403);
+    expect((await api.http.get(`/api/v1/projects/${id}/`).set(acme.owner.auth)).body.archived).toBe(false);
     expectProblem(
-      await api.http.delete('/api/v1/projects/0190a5b8-0000-7000-8000-000000000000/').set(owner.auth),
+      await api.http.delete('/api/v1/projects/0190a5b8-0000-7000-8000-000000000000/').set(acme.owner.auth),
       404,
     );
   });

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 /**
  * Throttling of sign-in and sign-up, shared by every API process: per account across addresses (password
  * spraying from many addresses at one account), per address across accounts (one address trying every account),
@@ -12,9 +13,9 @@ import {
   type Store,
 } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
-import type { Knex } from 'knex';
 import { RedisStore } from 'rate-limit-redis';
 import { sendProblem } from './problem';
+import { sqlMigration } from '../shared/sql-migration';
 
 export interface RateLimits {
   /** Failed logins per account (username, any address) per 15 minutes. */
@@ -25,30 +26,20 @@ export interface RateLimits {
   registerPerAddress: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = {
-  loginPerAccount: 10,
-  loginPerAddress: 50,
-  registerPerAddress: 10,
-};
-
 /** Makes the store of one limiter; `prefix` keeps the limiters' counters apart. */
 export type RateLimitStores = (prefix: string) => Store;
 
-export const rateLimitsMigration: Knex.Migration = {
-  async up(knex) {
-    await knex.raw(`
+export const rateLimitsMigration = sqlMigration(
+  `
       CREATE TABLE rate_limits (
         key text PRIMARY KEY,
         hits integer NOT NULL,
         reset_at timestamptz NOT NULL
       );
       CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
-    `);
-  },
-  async down(knex) {
-    await knex.raw('DROP TABLE IF EXISTS rate_limits');
-  },
-};
+    `,
+  'DROP TABLE IF EXISTS rate_limits',
+);
 
 /** Fixed windows in one table: a counter whose window ended starts again at 1. */
 class PostgresStore implements Store {

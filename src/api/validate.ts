@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type FieldError, ValidationError } from '../domain/shared/errors';
+import { UUID_PATTERN } from '../shared/uuid';
 
 /** A UTF-16 surrogate without its pair: no UTF-8 text, so no PostgreSQL text or jsonb, can hold it. */
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -18,8 +19,6 @@ const unstorable = (value: unknown, path: string[], found: FieldError[]): void =
   }
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * UUIDs are case-insensitive, but stream names are not: every UUID a client sends (ids, `project`,
  * `assigned_to_id`, …) is written in lower case before it goes further. Free text is left as it is.
@@ -30,7 +29,7 @@ const lowerUuids = <T>(value: T): T => {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   const entries = Object.entries(value).map(([key, item]) => [
     key,
-    ID_FIELDS.has(key) && typeof item === 'string' && UUID.test(item) ? item.toLowerCase() : item,
+    ID_FIELDS.has(key) && typeof item === 'string' && UUID_PATTERN.test(item) ? item.toLowerCase() : item,
   ]);
   return Object.fromEntries(entries) as T;
 };

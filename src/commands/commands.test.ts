@@ -36,7 +36,7 @@ describe('command handling against PostgreSQL', () => {
 
   const organizationWithProject = async () => {
     const { organizationId } = await commands.createOrganization({ actorId: owner }, { name: 'Acme' });
-    await commands.addMember({ actorId: owner }, organizationId, { userId: member, role: 'member' });
+    await commands.addMember({ actorId: owner }, { organizationId, userId: member, role: 'member' });
     const { projectId } = await commands.createProject(
       { actorId: owner },
       { organizationId, name: 'Tracker' },
@@ -104,19 +104,27 @@ describe('command handling against PostgreSQL', () => {
       const { rows } = await system.pool.query('SELECT username FROM user_credentials WHERE user_id = $1', [
         alice,
       ]);
-      const added = await commands.addMember({ actorId: owner }, organizationId, {
-        username: rows[0].username,
-        role: 'manager',
-      });
+      const added = await commands.addMember(
+        { actorId: owner },
+        {
+          organizationId,
+          username: rows[0].username,
+          role: 'manager',
+        },
+      );
       expect(added.userId).toBe(alice);
       await expect(
-        commands.addMember({ actorId: owner }, organizationId, {
-          userId: '0190d7a6-0000-7000-8000-000000000000',
-          role: 'member',
-        }),
-      ).rejects.toMatchObject({ errors: [{ path: 'user_id' }] });
+        commands.addMember(
+          { actorId: owner },
+          {
+            organizationId,
+            userId: '0190d7a6-0000-7000-8000-000000000000',
+            role: 'member',
+          },
+        ),
+      ).rejects.toMatchObject({ errors: [{ path: 'userId' }] });
       await expect(
-        commands.addMember({ actorId: owner }, organizationId, { username: 'nobody-here', role: 'member' }),
+        commands.addMember({ actorId: owner }, { organizationId, username: 'nobody-here', role: 'member' }),
       ).rejects.toMatchObject({
         errors: [{ path: 'username' }],
       });
@@ -125,7 +133,7 @@ describe('command handling against PostgreSQL', () => {
     it('keeps the organization to those who belong to it', async () => {
       const { organizationId } = await commands.createOrganization({ actorId: owner }, { name: 'Private' });
       await expect(
-        commands.renameOrganization({ actorId: outsider }, organizationId, 'Mine'),
+        commands.renameOrganization({ actorId: outsider }, { organizationId, name: 'Mine' }),
       ).rejects.toBeInstanceOf(NotFoundError);
     });
   });
@@ -145,7 +153,7 @@ describe('command handling against PostgreSQL', () => {
       await expect(
         commands.createIssue({ actorId: member }, { projectId, title: 'Bad', assigneeId: outsider }),
       ).rejects.toMatchObject({
-        errors: [{ path: 'assigned_to_id' }],
+        errors: [{ path: 'assigneeId' }],
       });
       const { issueId, events } = await commands.createIssue(
         { actorId: member },
@@ -167,7 +175,7 @@ describe('command handling against PostgreSQL', () => {
           { projectId: '0190d7a6-0000-7000-8000-00000000dead', title: 'T' },
         ),
       ).rejects.toBeInstanceOf(NotFoundError);
-      await commands.archiveProject({ actorId: owner }, projectId);
+      await commands.archiveProject({ actorId: owner }, { projectId });
       await expect(
         commands.createIssue({ actorId: owner }, { projectId, title: 'Late' }),
       ).rejects.toBeInstanceOf(IllegalStateError);
@@ -197,10 +205,14 @@ describe('command handling against PostgreSQL', () => {
     it('appends nothing for a command that changes nothing', async () => {
       const { projectId } = await organizationWithProject();
       const { issueId } = await commands.createIssue({ actorId: owner }, { projectId, title: 'Same' });
-      const result = await commands.updateIssue({ actorId: owner }, issueId, {
-        title: 'Same',
-        status: 'open',
-      });
+      const result = await commands.updateIssue(
+        { actorId: owner },
+        {
+          issueId,
+          title: 'Same',
+          status: 'open',
+        },
+      );
       expect(result).toMatchObject({ events: [], position: null, revision: 0 });
       expect(await system.store.readStream(issueStream(issueId))).toHaveLength(1);
     });
@@ -209,7 +221,7 @@ describe('command handling against PostgreSQL', () => {
       const { projectId } = await organizationWithProject();
       const { issueId } = await commands.createIssue({ actorId: owner }, { projectId, title: 'Busy' });
       const titles = Array.from({ length: 12 }, (_, i) => `Title ${i}`);
-      await Promise.all(titles.map((title) => commands.updateIssue({ actorId: member }, issueId, { title })));
+      await Promise.all(titles.map((title) => commands.updateIssue({ actorId: member }, { issueId, title })));
       const events = await system.store.readStream(issueStream(issueId));
       expect(events).toHaveLength(13);
       expect(new Set(events.slice(1).map((e) => (e.data as { title: string }).title))).toEqual(
@@ -226,9 +238,9 @@ describe('command handling against PostgreSQL', () => {
     it('raises ConcurrencyError when the caller named a revision that is no longer current', async () => {
       const { projectId } = await organizationWithProject();
       const { issueId } = await commands.createIssue({ actorId: owner }, { projectId, title: 'V0' });
-      await commands.updateIssue({ actorId: owner, expectedRevision: 0 }, issueId, { title: 'V1' });
+      await commands.updateIssue({ actorId: owner, expectedRevision: 0 }, { issueId, title: 'V1' });
       const error = await commands
-        .updateIssue({ actorId: owner, expectedRevision: 0 }, issueId, { title: 'V2' })
+        .updateIssue({ actorId: owner, expectedRevision: 0 }, { issueId, title: 'V2' })
         .catch((e) => e);
       expect(error).toBeInstanceOf(ConcurrencyError);
       expect(error).toMatchObject({ expectedRevision: 0, actualRevision: 1 });
@@ -240,7 +252,7 @@ describe('command handling against PostgreSQL', () => {
       const { issueId } = await commands.createIssue({ actorId: owner }, { projectId, title: 'Race' });
       const results = await Promise.allSettled(
         Array.from({ length: 10 }, (_, i) =>
-          commands.updateIssue({ actorId: owner, expectedRevision: 0 }, issueId, { title: `R${i}` }),
+          commands.updateIssue({ actorId: owner, expectedRevision: 0 }, { issueId, title: `R${i}` }),
         ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -256,15 +268,23 @@ describe('command handling against PostgreSQL', () => {
       );
       const { issueId } = first;
       const update = `update-${Math.random()}`;
-      const a = await commands.updateIssue({ actorId: owner, commandId: update }, issueId, {
-        title: 'Twice?',
-        priority: 'high',
-      });
-      await commands.updateIssue({ actorId: owner }, issueId, { status: 'done' });
-      const b = await commands.updateIssue({ actorId: owner, commandId: update }, issueId, {
-        title: 'Twice?',
-        priority: 'high',
-      });
+      const a = await commands.updateIssue(
+        { actorId: owner, commandId: update },
+        {
+          issueId,
+          title: 'Twice?',
+          priority: 'high',
+        },
+      );
+      await commands.updateIssue({ actorId: owner }, { issueId, status: 'done' });
+      const b = await commands.updateIssue(
+        { actorId: owner, commandId: update },
+        {
+          issueId,
+          title: 'Twice?',
+          priority: 'high',
+        },
+      );
       expect(b).toEqual(a);
       expect(b.events.map((e) => e.type)).toEqual(['IssueTitleChanged', 'IssuePriorityChanged']);
       expect(await system.store.readStream(issueStream(issueId))).toHaveLength(4);
@@ -279,10 +299,12 @@ describe('command handling against PostgreSQL', () => {
     it('lets the creator, an owner or a manager delete, and refuses another member', async () => {
       const { projectId } = await organizationWithProject();
       const { issueId } = await commands.createIssue({ actorId: owner }, { projectId, title: 'Doomed' });
-      await expect(commands.deleteIssue({ actorId: member }, issueId)).rejects.toBeInstanceOf(ForbiddenError);
-      await commands.deleteIssue({ actorId: owner }, issueId);
+      await expect(commands.deleteIssue({ actorId: member }, { issueId })).rejects.toBeInstanceOf(
+        ForbiddenError,
+      );
+      await commands.deleteIssue({ actorId: owner }, { issueId });
       await expect(
-        commands.updateIssue({ actorId: owner }, issueId, { title: 'Ghost' }),
+        commands.updateIssue({ actorId: owner }, { issueId, title: 'Ghost' }),
       ).rejects.toBeInstanceOf(NotFoundError);
     });
   });

@@ -1,4 +1,5 @@
-import { newAggregateId, UUID_PATTERN, uuidv7 } from './ids';
+import { UUID_PATTERN } from '../shared/uuid';
+import { newAggregateId, uuidv7 } from './ids';
 
 describe('uuidv7', () => {
   it('makes version 7, variant 1 UUIDs', () => {

@@ -1,17 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits; ids sort by creation time. */
-export const uuidv7 = (now: number = Date.now()): string => {
-  const bytes = randomBytes(16);
-  const ms = BigInt(now);
-  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+/** 16 bytes written as a UUID, with its version and the RFC 9562 variant set. */
+const asUuid = (bytes: Buffer, version: number): string => {
+  bytes[6] = (bytes[6]! & 0x0f) | (version << 4);
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 };
 
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits; ids sort by creation time. */
+export const uuidv7 = (now: number = Date.now()): string => {
+  const bytes = randomBytes(16);
+  const ms = BigInt(now);
+  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  return asUuid(bytes, 7);
+};
 
 /**
  * The id of the aggregate a creating command makes: new, or derived from the caller's command id, so that a
@@ -20,9 +23,8 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
  */
 export const newAggregateId = (commandId: string | undefined): string => {
   if (commandId === undefined) return uuidv7();
-  const bytes = createHash('sha256').update(`team-tracker:aggregate:${commandId}`).digest().subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return asUuid(
+    createHash('sha256').update(`team-tracker:aggregate:${commandId}`).digest().subarray(0, 16),
+    8,
+  );
 };

@@ -1,17 +1,18 @@
-import type { IssuePatch } from '../domain/issue/commands';
-import type { Role } from '../domain/shared/decider';
 import type { EventStore } from '../eventstore/port';
-import { CommandBus, type CommandContext, type HandlerOptions } from './handle';
+import { AggregateRunner, type RunnerOptions } from './aggregate-runner';
 import * as issues from './issues';
 import * as organizations from './organizations';
 import type { OrganizationCommandDeps } from './organizations';
 import * as projects from './projects';
-import type { CredentialStore } from './users/credentials';
-import type { PasswordHasher } from './users/password';
-import { type RegisterInput, registerUser } from './users/register';
+import type { CredentialStore } from '../accounts/credentials';
+import type { PasswordHasher } from '../accounts/password';
+import { registerUser } from './users/register';
 
-export type { CommandContext, CommandResult } from './handle';
-export { CommandBus } from './handle';
+export type { CommandContext, CommandResult, RunnerOptions } from './aggregate-runner';
+export { AggregateRunner } from './aggregate-runner';
+export type { CreateIssueInput } from './issues';
+export type { AddMemberInput } from './organizations';
+export type { RegisterInput } from './users/register';
 
 export interface CommandDeps {
   store: EventStore;
@@ -19,51 +20,37 @@ export interface CommandDeps {
   hasher: PasswordHasher;
   /** How many organizations a user belongs to, and how many they may. */
   memberships: OrganizationCommandDeps['memberships'];
-  options?: HandlerOptions;
+  options?: RunnerOptions;
 }
+
+/** A handler with its dependencies given: what callers see. */
+const given =
+  <D, A extends unknown[], R>(handler: (deps: D, ...args: A) => R, deps: D) =>
+  (...args: A): R =>
+    handler(deps, ...args);
 
 /** Every command the system accepts, bound to its dependencies; what the API and jobs call. */
 export const createCommands = (deps: CommandDeps) => {
-  const bus = new CommandBus(deps.store, deps.options);
-  const orgDeps: OrganizationCommandDeps = {
-    bus,
-    credentials: deps.credentials,
-    memberships: deps.memberships,
-  };
+  const runner = new AggregateRunner(deps.store, deps.options);
+  const { credentials, hasher, memberships } = deps;
+  const organizationDeps: OrganizationCommandDeps = { runner, credentials, memberships };
   return {
-    bus,
-    registerUser: (input: RegisterInput, context?: Omit<CommandContext, 'actorId' | 'expectedRevision'>) =>
-      registerUser({ bus, credentials: deps.credentials, hasher: deps.hasher }, input, context),
-    createOrganization: (c: CommandContext, input: { name: string }) =>
-      organizations.createOrganization(orgDeps, c, input),
-    renameOrganization: (c: CommandContext, organizationId: string, name: string) =>
-      organizations.renameOrganization(orgDeps, c, organizationId, name),
-    addMember: (
-      c: CommandContext,
-      organizationId: string,
-      input: { userId?: string; username?: string; role: Role },
-    ) => organizations.addMember(orgDeps, c, organizationId, input),
-    changeMemberRole: (c: CommandContext, organizationId: string, userId: string, role: Role) =>
-      organizations.changeMemberRole(orgDeps, c, organizationId, userId, role),
-    removeMember: (c: CommandContext, organizationId: string, userId: string) =>
-      organizations.removeMember(orgDeps, c, organizationId, userId),
-    createProject: (
-      c: CommandContext,
-      input: { organizationId: string; name: string; description?: string },
-    ) => projects.createProject(bus, c, input),
-    updateProject: (c: CommandContext, projectId: string, patch: { name?: string; description?: string }) =>
-      projects.updateProject(bus, c, projectId, patch),
-    archiveProject: (c: CommandContext, projectId: string) => projects.archiveProject(bus, c, projectId),
-    createIssue: (c: CommandContext, input: issues.CreateIssueInput) => issues.createIssue(bus, c, input),
-    updateIssue: (c: CommandContext, issueId: string, patch: IssuePatch) =>
-      issues.updateIssue(bus, c, issueId, patch),
-    assignIssue: (c: CommandContext, issueId: string, assigneeId: string) =>
-      issues.assignIssue(bus, c, issueId, assigneeId),
-    unassignIssue: (c: CommandContext, issueId: string) => issues.unassignIssue(bus, c, issueId),
-    deleteIssue: (c: CommandContext, issueId: string) => issues.deleteIssue(bus, c, issueId),
-    restoreIssue: (c: CommandContext, issueId: string) => issues.restoreIssue(bus, c, issueId),
-    releaseAssignment: (c: CommandContext, issueId: string, formerMemberId: string) =>
-      issues.releaseAssignment(bus, c, issueId, formerMemberId),
+    registerUser: given(registerUser, { runner, credentials, hasher }),
+    createOrganization: given(organizations.createOrganization, organizationDeps),
+    renameOrganization: given(organizations.renameOrganization, organizationDeps),
+    addMember: given(organizations.addMember, organizationDeps),
+    changeMemberRole: given(organizations.changeMemberRole, organizationDeps),
+    removeMember: given(organizations.removeMember, organizationDeps),
+    createProject: given(projects.createProject, runner),
+    updateProject: given(projects.updateProject, runner),
+    archiveProject: given(projects.archiveProject, runner),
+    createIssue: given(issues.createIssue, runner),
+    updateIssue: given(issues.updateIssue, runner),
+    assignIssue: given(issues.assignIssue, runner),
+    unassignIssue: given(issues.unassignIssue, runner),
+    deleteIssue: given(issues.deleteIssue, runner),
+    restoreIssue: given(issues.restoreIssue, runner),
+    releaseAssignment: given(issues.releaseAssignment, runner),
   };
 };
 

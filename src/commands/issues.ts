@@ -1,24 +1,24 @@
-import type { IssueCommand, IssuePatch } from '../domain/issue/commands';
+import type {
+  AssignIssue,
+  CreateIssue,
+  DeleteIssue,
+  IssueCommand,
+  RestoreIssue,
+  UnassignIssue,
+  UpdateIssue,
+} from '../domain/issue/commands';
 import { issueDecider } from '../domain/issue/decider';
-import { type IssueEvent, type IssuePriority, type IssueStatus, issueStream } from '../domain/issue/events';
+import { type IssueEvent, issueStream } from '../domain/issue/events';
 import { projectDecider } from '../domain/project/decider';
 import { projectStream } from '../domain/project/events';
-import type { CommandBus, CommandContext, CommandResult } from './handle';
+import type { AggregateRunner, CommandContext, CommandResult, Creating, Requested } from './aggregate-runner';
 import { newAggregateId } from './ids';
-import { loadMembership } from './membership';
+import { membershipContext } from './membership';
 
 type Result = CommandResult<IssueEvent>;
 
-export interface CreateIssueInput {
-  projectId: string;
-  title: string;
-  description?: string;
-  status?: IssueStatus;
-  priority?: IssuePriority;
-  dueDate?: string | null;
-  assigneeId?: string | null;
-  issueId?: string;
-}
+/** What a caller gives to create an issue: the organization is the project's, looked up here. */
+export type CreateIssueInput = Creating<Omit<CreateIssue['data'], 'organizationId'>, 'issueId'>;
 
 /**
  * The issue decider gets from here what it cannot know by itself: the project's organization and whether it
@@ -26,83 +26,81 @@ export interface CreateIssueInput {
  * organization stream). A project the actor cannot see looks like a project that does not exist.
  */
 export const createIssue = async (
-  bus: CommandBus,
+  runner: AggregateRunner,
   context: CommandContext,
   input: CreateIssueInput,
 ): Promise<Result & { issueId: string }> => {
   const issueId = input.issueId ?? newAggregateId(context.commandId);
-  const result = await bus.handle(issueDecider, issueStream(issueId), context, async (_, metadata) => {
-    const { state: project } = await bus.load(projectDecider, projectStream(input.projectId));
-    const membership = project.exists ? await loadMembership(bus, project.organizationId) : null;
-    const assigneeId = input.assigneeId ?? null;
-    return {
-      type: 'CreateIssue' as const,
-      data: {
-        issueId,
-        projectId: input.projectId,
-        organizationId: project.organizationId,
-        title: input.title,
-        description: input.description,
-        status: input.status,
-        priority: input.priority,
-        dueDate: input.dueDate,
-        assigneeId,
-      },
-      context: {
-        actorRole: membership?.roleOf(metadata.actorId) ?? null,
-        assigneeIsMember: assigneeId === null ? undefined : membership?.roleOf(assigneeId) != null,
-        projectArchived: project.archived,
-      },
-      metadata,
-    };
-  });
+  const result = await runner.run(
+    issueDecider,
+    issueStream(issueId),
+    context,
+    async (_, metadata): Promise<CreateIssue> => {
+      const { state: project } = await runner.load(projectDecider, projectStream(input.projectId));
+      const organizationId = project.exists ? project.organizationId : null;
+      const people = await membershipContext(runner, organizationId, metadata.actorId, input.assigneeId);
+      return {
+        type: 'CreateIssue',
+        data: { ...input, issueId, organizationId: project.organizationId },
+        context: { ...people, projectArchived: project.archived },
+        metadata,
+      };
+    },
+  );
   return { ...result, issueId };
 };
 
+/** The assignee a command names, whose membership the decider needs to know. */
+const assigneeOf = (request: Requested<IssueCommand>): string | null | undefined =>
+  'assigneeId' in request.data ? request.data.assigneeId : undefined;
+
+/** Commands on an existing issue learn its organization from the issue's own stream. */
 const onIssue = (
-  bus: CommandBus,
+  runner: AggregateRunner,
   context: CommandContext,
-  issueId: string,
-  command: Pick<IssueCommand, 'type' | 'data'>,
-  assigneeId?: string | null,
+  request: Requested<IssueCommand>,
 ): Promise<Result> =>
-  bus.handle(issueDecider, issueStream(issueId), context, async ({ state }, metadata) => {
-    const membership = state.exists ? await loadMembership(bus, state.organizationId) : null;
-    return {
-      ...command,
-      context: {
-        actorRole: membership?.roleOf(metadata.actorId) ?? null,
-        assigneeIsMember: typeof assigneeId === 'string' ? membership?.roleOf(assigneeId) != null : undefined,
-      },
-      metadata,
-    } as IssueCommand;
-  });
+  runner.run(issueDecider, issueStream(request.data.issueId), context, async ({ state }, metadata) => ({
+    ...request,
+    context: await membershipContext(
+      runner,
+      state.exists ? state.organizationId : null,
+      metadata.actorId,
+      assigneeOf(request),
+    ),
+    metadata,
+  }));
 
 /** A PATCH: one event per changed field, none when nothing changed. */
 export const updateIssue = (
-  bus: CommandBus,
+  runner: AggregateRunner,
   context: CommandContext,
-  issueId: string,
-  patch: IssuePatch,
-): Promise<Result> =>
-  onIssue(bus, context, issueId, { type: 'UpdateIssue', data: { issueId, ...patch } }, patch.assigneeId);
+  data: UpdateIssue['data'],
+): Promise<Result> => onIssue(runner, context, { type: 'UpdateIssue', data });
 
 export const assignIssue = (
-  bus: CommandBus,
+  runner: AggregateRunner,
   context: CommandContext,
-  issueId: string,
-  assigneeId: string,
-): Promise<Result> =>
-  onIssue(bus, context, issueId, { type: 'AssignIssue', data: { issueId, assigneeId } }, assigneeId);
+  data: AssignIssue['data'],
+): Promise<Result> => onIssue(runner, context, { type: 'AssignIssue', data });
 
-export const unassignIssue = (bus: CommandBus, context: CommandContext, issueId: string): Promise<Result> =>
-  onIssue(bus, context, issueId, { type: 'UnassignIssue', data: { issueId } });
+export const unassignIssue = (
+  runner: AggregateRunner,
+  context: CommandContext,
+  data: UnassignIssue['data'],
+): Promise<Result> => onIssue(runner, context, { type: 'UnassignIssue', data });
 
-export const deleteIssue = (bus: CommandBus, context: CommandContext, issueId: string): Promise<Result> =>
-  onIssue(bus, context, issueId, { type: 'DeleteIssue', data: { issueId } });
+export const deleteIssue = (
+  runner: AggregateRunner,
+  context: CommandContext,
+  data: DeleteIssue['data'],
+): Promise<Result> => onIssue(runner, context, { type: 'DeleteIssue', data });
 
-export const restoreIssue = (bus: CommandBus, context: CommandContext, issueId: string): Promise<Result> =>
-  onIssue(bus, context, issueId, { type: 'RestoreIssue', data: { issueId } });
+export const restoreIssue = (
+  runner: AggregateRunner,
+  context: CommandContext,
+  data: RestoreIssue['data'],
+): Promise<Result> => onIssue(runner, context, { type: 'RestoreIssue', data });
 
 /**
  * Releases an issue held by a user who left the organization. It runs on the organization's authority (the
@@ -110,14 +108,18 @@ export const restoreIssue = (bus: CommandBus, context: CommandContext, issueId: 
  * meanwhile been reassigned or released is left alone.
  */
 export const releaseAssignment = (
-  bus: CommandBus,
+  runner: AggregateRunner,
   context: CommandContext,
-  issueId: string,
-  formerMemberId: string,
+  { issueId, formerMemberId }: { issueId: string; formerMemberId: string },
 ): Promise<Result> =>
-  bus.handle(issueDecider, issueStream(issueId), context, ({ state }, metadata) => ({
-    type: 'UpdateIssue' as const,
-    data: { issueId, ...(state.assigneeId === formerMemberId ? { assigneeId: null } : {}) },
-    context: { actorRole: state.exists ? ('owner' as const) : null },
-    metadata,
-  }));
+  runner.run(
+    issueDecider,
+    issueStream(issueId),
+    context,
+    ({ state }, metadata): UpdateIssue => ({
+      type: 'UpdateIssue',
+      data: { issueId, ...(state.assigneeId === formerMemberId ? { assigneeId: null } : {}) },
+      context: { actorRole: state.exists ? 'owner' : null },
+      metadata,
+    }),
+  );

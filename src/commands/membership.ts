@@ -1,15 +1,27 @@
+import type { IssueContext } from '../domain/issue/commands';
+import type { MembershipContext } from '../domain/shared/access';
 import { organizationDecider } from '../domain/organization/decider';
 import { organizationStream } from '../domain/organization/events';
-import type { Role } from '../domain/shared/decider';
-import type { CommandBus } from './handle';
+import type { AggregateRunner } from './aggregate-runner';
 
-/** What the project and issue deciders need to know about the actor, read from the organization's own stream. */
-export interface Membership {
-  exists: boolean;
-  roleOf(userId: string): Role | null;
-}
-
-export const loadMembership = async (bus: CommandBus, organizationId: string): Promise<Membership> => {
-  const { state } = await bus.load(organizationDecider, organizationStream(organizationId));
-  return { exists: state.exists, roleOf: (userId) => state.members.get(userId) ?? null };
+/**
+ * What the project and issue deciders need to know about people, read from the organization's own stream (not a
+ * read model, so authorization never lags behind the projector): the actor's role, and whether a named assignee
+ * is a member. No organization (an unknown project or issue) means nobody's role.
+ */
+export const membershipContext = async (
+  runner: AggregateRunner,
+  organizationId: string | null,
+  actorId: string,
+  assigneeId?: string | null,
+): Promise<MembershipContext & Pick<IssueContext, 'assigneeIsMember'>> => {
+  const organization =
+    organizationId === null
+      ? null
+      : (await runner.load(organizationDecider, organizationStream(organizationId))).state;
+  const roleOf = (userId: string) => organization?.members.get(userId) ?? null;
+  return {
+    actorRole: roleOf(actorId),
+    ...(typeof assigneeId === 'string' ? { assigneeIsMember: roleOf(assigneeId) !== null } : {}),
+  };
 };

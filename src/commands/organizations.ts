@@ -1,17 +1,23 @@
-import type { OrganizationCommand } from '../domain/organization/commands';
+import type {
+  AddMember,
+  ChangeMemberRole,
+  CreateOrganization,
+  OrganizationCommand,
+  RemoveMember,
+  RenameOrganization,
+} from '../domain/organization/commands';
 import { authorizeAddMember, organizationDecider } from '../domain/organization/decider';
 import { type OrganizationEvent, organizationStream } from '../domain/organization/events';
-import type { Role } from '../domain/shared/decider';
 import { IllegalStateError, ValidationError } from '../domain/shared/errors';
-import type { CommandBus, CommandContext, CommandResult } from './handle';
+import type { AggregateRunner, CommandContext, CommandResult, Creating, Requested } from './aggregate-runner';
 import { newAggregateId } from './ids';
-import type { CredentialStore } from './users/credentials';
+import type { CredentialStore } from '../accounts/credentials';
 
 /** How many organizations a user belongs to (the memberships read model: a bound, not an invariant). */
 export type MembershipCount = (userId: string) => Promise<number>;
 
 export interface OrganizationCommandDeps {
-  bus: CommandBus;
+  runner: AggregateRunner;
   credentials: CredentialStore;
   memberships: {
     count: MembershipCount;
@@ -34,44 +40,38 @@ const checkMembershipLimit = async (deps: OrganizationCommandDeps, userId: strin
 
 type Result = CommandResult<OrganizationEvent>;
 
-const run = (
+/** Every organization command names its organization, whose stream holds the members and their roles. */
+const onOrganization = (
   deps: OrganizationCommandDeps,
-  organizationId: string,
   context: CommandContext,
-  command: Omit<OrganizationCommand, 'metadata'>,
+  request: Requested<OrganizationCommand>,
 ): Promise<Result> =>
-  deps.bus.handle(
+  deps.runner.run(
     organizationDecider,
-    organizationStream(organizationId),
+    organizationStream(request.data.organizationId),
     context,
-    (_, metadata) =>
-      ({
-        ...command,
-        metadata,
-      }) as OrganizationCommand,
+    (_, metadata) => ({ ...request, metadata }),
   );
 
 export const createOrganization = async (
   deps: OrganizationCommandDeps,
   context: CommandContext,
-  input: { name: string; organizationId?: string },
+  input: Creating<CreateOrganization['data'], 'organizationId'>,
 ): Promise<Result & { organizationId: string }> => {
-  const organizationId = input.organizationId ?? newAggregateId(context.commandId);
+  const data = { ...input, organizationId: input.organizationId ?? newAggregateId(context.commandId) };
   await checkMembershipLimit(deps, context.actorId, 'you');
-  const result = await run(deps, organizationId, context, {
-    type: 'CreateOrganization',
-    data: { organizationId, name: input.name },
-  });
-  return { ...result, organizationId };
+  const result = await onOrganization(deps, context, { type: 'CreateOrganization', data });
+  return { ...result, organizationId: data.organizationId };
 };
 
 export const renameOrganization = (
   deps: OrganizationCommandDeps,
   context: CommandContext,
-  organizationId: string,
-  name: string,
-): Promise<Result> =>
-  run(deps, organizationId, context, { type: 'RenameOrganization', data: { organizationId, name } });
+  data: RenameOrganization['data'],
+): Promise<Result> => onOrganization(deps, context, { type: 'RenameOrganization', data });
+
+/** The member to add, named by id or by username. */
+export type AddMemberInput = Omit<AddMember['data'], 'userId'> & { userId?: string; username?: string };
 
 /**
  * The user to add is named by id or username; an unknown user is a 400 on the field that named it. Only a caller
@@ -80,18 +80,17 @@ export const renameOrganization = (
 export const addMember = async (
   deps: OrganizationCommandDeps,
   context: CommandContext,
-  organizationId: string,
-  input: { userId?: string; username?: string; role: Role },
+  input: AddMemberInput,
 ): Promise<Result & { userId: string }> => {
+  const { organizationId } = input;
   let userId = '';
-  const result = await deps.bus.handle(
+  const result = await deps.runner.run(
     organizationDecider,
     organizationStream(organizationId),
     context,
-    async ({ state }, metadata): Promise<OrganizationCommand> => {
+    async ({ state }, metadata): Promise<AddMember> => {
       const role = authorizeAddMember(state, metadata.actorId, input.role);
-      const user = await findUser(deps, input);
-      userId = user.userId;
+      userId = (await findUser(deps, input)).userId;
       if (!state.members.has(userId)) await checkMembershipLimit(deps, userId, 'this user');
       return { type: 'AddMember', data: { organizationId, userId, role }, metadata };
     },
@@ -110,10 +109,10 @@ const findUser = async (
       ? await deps.credentials.findByUsername(input.username)
       : null;
   if (user) return user;
-  const field = input.userId ? 'user_id' : 'username';
+  const field = input.userId ? 'userId' : 'username';
   throw ValidationError.field(
     field,
-    input.userId || input.username ? 'no such user' : 'user_id or username is required',
+    input.userId || input.username ? 'no such user' : 'a user id or a username is required',
   );
 };
 
@@ -126,16 +125,11 @@ const memberOf = (events: readonly OrganizationEvent[]): string => {
 export const changeMemberRole = (
   deps: OrganizationCommandDeps,
   context: CommandContext,
-  organizationId: string,
-  userId: string,
-  role: Role,
-): Promise<Result> =>
-  run(deps, organizationId, context, { type: 'ChangeMemberRole', data: { organizationId, userId, role } });
+  data: ChangeMemberRole['data'],
+): Promise<Result> => onOrganization(deps, context, { type: 'ChangeMemberRole', data });
 
 export const removeMember = (
   deps: OrganizationCommandDeps,
   context: CommandContext,
-  organizationId: string,
-  userId: string,
-): Promise<Result> =>
-  run(deps, organizationId, context, { type: 'RemoveMember', data: { organizationId, userId } });
+  data: RemoveMember['data'],
+): Promise<Result> => onOrganization(deps, context, { type: 'RemoveMember', data });

@@ -1,61 +1,58 @@
-import type { ProjectCommand } from '../domain/project/commands';
+import type {
+  ArchiveProject,
+  CreateProject,
+  ProjectCommand,
+  UpdateProject,
+} from '../domain/project/commands';
 import { projectDecider } from '../domain/project/decider';
 import { type ProjectEvent, projectStream } from '../domain/project/events';
-import type { CommandBus, CommandContext, CommandResult } from './handle';
+import type { AggregateRunner, CommandContext, CommandResult, Creating, Requested } from './aggregate-runner';
 import { newAggregateId } from './ids';
-import { loadMembership } from './membership';
+import { membershipContext } from './membership';
 
 type Result = CommandResult<ProjectEvent>;
 
+/** The actor's role comes from the organization the project is created in. */
 export const createProject = async (
-  bus: CommandBus,
+  runner: AggregateRunner,
   context: CommandContext,
-  input: { organizationId: string; name: string; description?: string; projectId?: string },
+  input: Creating<CreateProject['data'], 'projectId'>,
 ): Promise<Result & { projectId: string }> => {
-  const projectId = input.projectId ?? newAggregateId(context.commandId);
-  const result = await bus.handle(projectDecider, projectStream(projectId), context, async (_, metadata) => {
-    const membership = await loadMembership(bus, input.organizationId);
-    return {
-      type: 'CreateProject' as const,
-      data: {
-        projectId,
-        organizationId: input.organizationId,
-        name: input.name,
-        description: input.description,
-      },
-      context: { actorRole: membership.roleOf(metadata.actorId) },
+  const data = { ...input, projectId: input.projectId ?? newAggregateId(context.commandId) };
+  const result = await runner.run(
+    projectDecider,
+    projectStream(data.projectId),
+    context,
+    async (_, metadata): Promise<CreateProject> => ({
+      type: 'CreateProject',
+      data,
+      context: await membershipContext(runner, data.organizationId, metadata.actorId),
       metadata,
-    };
-  });
-  return { ...result, projectId };
+    }),
+  );
+  return { ...result, projectId: data.projectId };
 };
 
 /** Updates and archiving learn the project's organization from the project's own stream. */
 const onProject = (
-  bus: CommandBus,
+  runner: AggregateRunner,
   context: CommandContext,
-  projectId: string,
-  command: Pick<ProjectCommand, 'type' | 'data'>,
+  request: Requested<ProjectCommand>,
 ): Promise<Result> =>
-  bus.handle(projectDecider, projectStream(projectId), context, async ({ state }, metadata) => {
-    const membership = state.exists ? await loadMembership(bus, state.organizationId) : null;
-    return {
-      ...command,
-      context: { actorRole: membership?.roleOf(metadata.actorId) ?? null },
-      metadata,
-    } as ProjectCommand;
-  });
+  runner.run(projectDecider, projectStream(request.data.projectId), context, async ({ state }, metadata) => ({
+    ...request,
+    context: await membershipContext(runner, state.exists ? state.organizationId : null, metadata.actorId),
+    metadata,
+  }));
 
 export const updateProject = (
-  bus: CommandBus,
+  runner: AggregateRunner,
   context: CommandContext,
-  projectId: string,
-  patch: { name?: string; description?: string },
-): Promise<Result> =>
-  onProject(bus, context, projectId, { type: 'UpdateProject', data: { projectId, ...patch } });
+  data: UpdateProject['data'],
+): Promise<Result> => onProject(runner, context, { type: 'UpdateProject', data });
 
 export const archiveProject = (
-  bus: CommandBus,
+  runner: AggregateRunner,
   context: CommandContext,
-  projectId: string,
-): Promise<Result> => onProject(bus, context, projectId, { type: 'ArchiveProject', data: { projectId } });
+  data: ArchiveProject['data'],
+): Promise<Result> => onProject(runner, context, { type: 'ArchiveProject', data });

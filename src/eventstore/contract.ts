@@ -3,10 +3,12 @@
  * test, and whole-log reads filter on it, so the suite also runs against a shared server.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   AppendTooLargeError,
   type AllSubscription,
   type EventData,
+  type EventFilter,
   type EventStore,
   type Position,
   type RecordedEvent,
@@ -71,10 +73,477 @@ const collect = (subscription: AllSubscription) => {
     while (!until()) {
       if (failure) throw failure;
       if (Date.now() > deadline) throw new Error(`timed out; got ${events.length} events`);
-      await new Promise((r) => setTimeout(r, 10));
+      await delay(10);
     }
   };
   return { messages, events, done, waitFor };
+};
+
+/** What every group of cases shares: the target (made once, before the cases run) and the running test's names. */
+interface Suite {
+  readonly target: ContractTarget;
+  readonly store: EventStore;
+  /** Unique to the running test: its streams and event types start with it. */
+  readonly prefix: string;
+  /** A new stream of the running test. */
+  stream(id: string): string;
+  /** A whole-log filter that lets only the running test's streams through. */
+  onlyMine(): EventFilter;
+  /**
+   * Whole-log reads only show what every reader may see (for PostgreSQL: nothing newer than the oldest
+   * running write transaction on the server, which other suites may hold open for a while). Waits for it.
+   */
+  readable(position: Position): Promise<void>;
+}
+
+/** Makes the target before the cases and tears it down after them; gives each case a prefix of its own. */
+const contractSuite = (factory: () => Promise<ContractTarget>): Suite => {
+  let target: ContractTarget | undefined;
+  let prefix = '';
+  beforeAll(async () => {
+    target = await factory();
+  });
+  afterAll(async () => {
+    await target?.teardown();
+  });
+  beforeEach(() => {
+    prefix = `c${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  });
+  const suite: Suite = {
+    get target() {
+      if (!target) throw new Error('the contract target is made in beforeAll');
+      return target;
+    },
+    get store() {
+      return suite.target.store;
+    },
+    get prefix() {
+      return prefix;
+    },
+    stream: (id) => `${prefix}_${id}-${randomUUID()}`,
+    onlyMine: () => ({ on: 'streamName', prefixes: [prefix] }),
+    async readable(position) {
+      const deadline = Date.now() + 15_000;
+      while ((await suite.store.headPosition()) < position) {
+        if (Date.now() > deadline) throw new Error(`the log did not reach ${position}`);
+        await delay(20);
+      }
+    },
+  };
+  return suite;
+};
+
+/** What an append answers: the revision and the position of its last event. */
+const appendResults = (s: Suite): void => {
+  it('appends to a new stream with no_stream and numbers revisions from 0', async () => {
+    const id = s.stream('a');
+    const result = await s.store.appendToStream(id, [event('A'), event('B'), event('C')], {
+      expectedRevision: 'no_stream',
+    });
+    expect(result.nextRevision).toBe(2);
+    expect(isPosition(result.position)).toBe(true);
+    const events = await s.store.readStream(id);
+    expect(events.map((e) => [e.type, e.revision])).toEqual([
+      ['A', 0],
+      ['B', 1],
+      ['C', 2],
+    ]);
+    expect(events[2]!.position).toBe(result.position);
+  });
+
+  it('returns the position of the last event of a large append', async () => {
+    const id = s.stream('large');
+    const result = await s.store.appendToStream(
+      id,
+      Array.from({ length: 40 }, (_, i) => event(`E${i}`)),
+      { expectedRevision: 'no_stream' },
+    );
+    const events = await s.store.readStream(id);
+    expect(result.nextRevision).toBe(39);
+    expect(result.position).toBe(events[39]!.position);
+    expect(events.every((e) => e.position <= result.position)).toBe(true);
+  });
+};
+
+/** Each expectation an append can name, and writers racing on one. */
+const expectedRevisions = (s: Suite): void => {
+  it('refuses no_stream when the stream exists, naming the actual revision', async () => {
+    const id = s.stream('a');
+    await s.store.appendToStream(id, [event('A')], { expectedRevision: 'no_stream' });
+    const error = await s.store
+      .appendToStream(id, [event('B')], { expectedRevision: 'no_stream' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+    expect((error as WrongExpectedRevisionError).actual).toBe(0);
+    expect(await s.store.readStream(id)).toHaveLength(1);
+  });
+
+  it('appends at the exact revision and refuses a stale one without writing', async () => {
+    const id = s.stream('a');
+    await s.store.appendToStream(id, [event('A'), event('B')], { expectedRevision: 'no_stream' });
+    const ok = await s.store.appendToStream(id, [event('C')], { expectedRevision: 1 });
+    expect(ok.nextRevision).toBe(2);
+    const error = await s.store
+      .appendToStream(id, [event('D')], { expectedRevision: 1 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+    expect((error as WrongExpectedRevisionError).expected).toBe(1);
+    expect((error as WrongExpectedRevisionError).actual).toBe(2);
+    expect((await s.store.readStream(id)).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+  });
+
+  it('refuses an exact revision on a stream that does not exist', async () => {
+    const error = await s.store
+      .appendToStream(s.stream('a'), [event('A')], { expectedRevision: 0 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+    expect((error as WrongExpectedRevisionError).actual ?? null).toBeNull();
+  });
+
+  it('refuses stream_exists on a missing stream and accepts it on an existing one', async () => {
+    const id = s.stream('a');
+    const error = await s.store
+      .appendToStream(id, [event('A')], { expectedRevision: 'stream_exists' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+    await s.store.appendToStream(id, [event('A')], { expectedRevision: 'no_stream' });
+    const ok = await s.store.appendToStream(id, [event('B')], { expectedRevision: 'stream_exists' });
+    expect(ok.nextRevision).toBe(1);
+  });
+
+  it('appends with any whether or not the stream exists', async () => {
+    const id = s.stream('a');
+    expect((await s.store.appendToStream(id, [event('A')], { expectedRevision: 'any' })).nextRevision).toBe(
+      0,
+    );
+    expect((await s.store.appendToStream(id, [event('B'), event('C')])).nextRevision).toBe(2);
+  });
+
+  it('lets exactly one of many writers expecting the same revision win', async () => {
+    const id = s.stream('race');
+    await s.store.appendToStream(id, [event('A')], { expectedRevision: 'no_stream' });
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        s.store.appendToStream(id, [event(`W${i}`)], { expectedRevision: 0 }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+    }
+    expect(await s.store.readStream(id)).toHaveLength(2);
+  });
+};
+
+/** What an append keeps: order across streams, payloads and metadata; an empty append writes nothing. */
+const appendedEvents = (s: Suite): void => {
+  it('gives later appends higher positions', async () => {
+    const first = await s.store.appendToStream(s.stream('a'), [event('A')]);
+    const second = await s.store.appendToStream(s.stream('b'), [event('B')]);
+    expect(second.position > first.position).toBe(true);
+  });
+
+  it('keeps payloads and every metadata field', async () => {
+    const id = s.stream('meta');
+    const meta = metadata({ actorId: null, schemaVersion: 3 });
+    const data = { text: 'ünïcødé "quoted"', nested: { list: [1, 2, 3], flag: true, none: null } };
+    const eventId = randomUUID();
+    await s.store.appendToStream(id, [{ eventId, type: 'Meta', data, metadata: meta }]);
+    const [read] = await s.store.readStream(id);
+    expect(read).toMatchObject({
+      eventId,
+      streamId: id,
+      type: 'Meta',
+      data,
+      metadata: meta,
+      revision: 0,
+    });
+    expect(read!.recordedAt).toBeInstanceOf(Date);
+  });
+
+  it('checks the expectation of an empty append without writing', async () => {
+    const id = s.stream('empty');
+    await expect(
+      s.store.appendToStream(id, [], { expectedRevision: 'stream_exists' }),
+    ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    await s.store.appendToStream(id, [event('A')]);
+    expect((await s.store.appendToStream(id, [], { expectedRevision: 0 })).nextRevision).toBe(0);
+    expect(await s.store.readStream(id)).toHaveLength(1);
+  });
+};
+
+const appending = (s: Suite): void => {
+  describe('appending', () => {
+    appendResults(s);
+    expectedRevisions(s);
+    appendedEvents(s);
+  });
+};
+
+/** What the store says of itself. */
+const theStoreItself = (s: Suite): void => {
+  describe('the store itself', () => {
+    it('names its kind and answers a ping', async () => {
+      expect(typeof s.store.kind).toBe('string');
+      expect(s.store.kind.length).toBeGreaterThan(0);
+      await expect(s.store.ping()).resolves.toBeUndefined();
+    });
+  });
+};
+
+/** One stream, in either direction. */
+const readingAStream = (s: Suite): void => {
+  describe('reading a stream', () => {
+    it('reads forwards and backwards from a revision, bounded by a count', async () => {
+      const id = s.stream('r');
+      await s.store.appendToStream(
+        id,
+        ['A', 'B', 'C', 'D', 'E'].map((t) => event(t)),
+      );
+      const types = (events: RecordedEvent[]) => events.map((e) => e.type).join('');
+      expect(types(await s.store.readStream(id))).toBe('ABCDE');
+      expect(types(await s.store.readStream(id, { fromRevision: 2 }))).toBe('CDE');
+      expect(types(await s.store.readStream(id, { fromRevision: 1, maxCount: 2 }))).toBe('BC');
+      expect(types(await s.store.readStream(id, { direction: 'backwards' }))).toBe('EDCBA');
+      expect(
+        types(await s.store.readStream(id, { direction: 'backwards', fromRevision: 3, maxCount: 2 })),
+      ).toBe('DC');
+    });
+
+    it('reads a missing stream as empty and its revision as null', async () => {
+      const id = s.stream('missing');
+      expect(await s.store.readStream(id)).toEqual([]);
+      expect(await s.store.streamRevision(id)).toBeNull();
+      await s.store.appendToStream(id, [event('A'), event('B')]);
+      expect(await s.store.streamRevision(id)).toBe(1);
+    });
+  });
+};
+
+/** The whole log, filtered, and its head. */
+const readingTheWholeLog = (s: Suite): void => {
+  describe('reading the whole log', () => {
+    it('reads in log order after an exclusive position, filtered by stream prefix', async () => {
+      const a = s.stream('a');
+      const b = s.stream('b');
+      await s.store.appendToStream(a, [event('A1'), event('A2')]);
+      await s.store.appendToStream(b, [event('B1')]);
+      await s.readable((await s.store.appendToStream(a, [event('A3')])).position);
+      const all = await s.store.readAll({ filter: s.onlyMine() });
+      expect(all.map((e) => e.type)).toEqual(['A1', 'A2', 'B1', 'A3']);
+      const positions = all.map((e) => e.position);
+      expect([...positions].sort()).toEqual(positions);
+      const after = await s.store.readAll({ fromPosition: all[1]!.position, filter: s.onlyMine() });
+      expect(after.map((e) => e.type)).toEqual(['B1', 'A3']);
+      const limited = await s.store.readAll({ fromPosition: START, maxCount: 2, filter: s.onlyMine() });
+      expect(limited.map((e) => e.type)).toEqual(['A1', 'A2']);
+    });
+
+    it('filters by event type prefix', async () => {
+      const typePrefix = `${s.prefix}Type`;
+      const { position } = await s.store.appendToStream(s.stream('a'), [
+        event(`${typePrefix}One`),
+        event('Other'),
+        event(`${typePrefix}Two`),
+      ]);
+      await s.readable(position);
+      const found = await s.store.readAll({ filter: { on: 'eventType', prefixes: [typePrefix] } });
+      expect(found.map((e) => e.type)).toEqual([`${typePrefix}One`, `${typePrefix}Two`]);
+    });
+
+    it('reports a head position at or after the last append', async () => {
+      const { position } = await s.store.appendToStream(s.stream('h'), [event('A')]);
+      const deadline = Date.now() + 5000;
+      let head: Position = await s.store.headPosition();
+      while (head < position && Date.now() < deadline) {
+        await delay(20);
+        head = await s.store.headPosition();
+      }
+      expect(head >= position).toBe(true);
+    });
+  });
+};
+
+/** A log shared with other applications (EventStoreDB): their streams stay out of whole-log reads. */
+const othersEventsInTheLog = (
+  s: Suite,
+  foreignStream: NonNullable<ContractOptions['foreignStream']>,
+): void => {
+  describe("other applications' events in the same log", () => {
+    it('keeps them out of whole-log reads, subscriptions and the head, even with matching event types', async () => {
+      const typePrefix = `${s.prefix}Type`;
+      const byType = { on: 'eventType' as const, prefixes: [typePrefix] };
+      const foreign = foreignStream(s.prefix);
+      await s.store.appendToStream(s.stream('mine'), [event(`${typePrefix}Mine1`)]);
+      await s.store.appendToStream(foreign, [event(`${typePrefix}Foreign1`)]);
+      const mine = await s.store.appendToStream(s.stream('mine'), [event(`${typePrefix}Mine2`)]);
+      const last = await s.store.appendToStream(foreign, [event(`${typePrefix}Foreign2`)]);
+      await s.readable(mine.position);
+
+      expect((await s.store.readAll({ filter: byType })).map((e) => e.type)).toEqual([
+        `${typePrefix}Mine1`,
+        `${typePrefix}Mine2`,
+      ]);
+      expect(await s.store.headPosition()).not.toBe(last.position);
+      const subscription = s.store.subscribeToAll({ filter: byType });
+      const seen = collect(subscription);
+      await seen.waitFor(() => seen.messages.some((m) => m.kind === 'caughtUp'));
+      await s.store.appendToStream(foreign, [event(`${typePrefix}Foreign3`)]);
+      await s.store.appendToStream(s.stream('mine'), [event(`${typePrefix}Mine3`)]);
+      await seen.waitFor(() => seen.events.length >= 3);
+      await delay(100);
+      expect(seen.events.map((e) => e.type)).toEqual([
+        `${typePrefix}Mine1`,
+        `${typePrefix}Mine2`,
+        `${typePrefix}Mine3`,
+      ]);
+      await subscription.stop();
+      await seen.done;
+      // One by one, a foreign stream is an ordinary stream.
+      expect((await s.store.readStream(foreign)).map((e) => e.type)).toEqual([
+        `${typePrefix}Foreign1`,
+        `${typePrefix}Foreign2`,
+        `${typePrefix}Foreign3`,
+      ]);
+    });
+  });
+};
+
+/** Streams deleted with the server's own tools. */
+const deletedStreams = (s: Suite): void => {
+  describe('deleted streams', () => {
+    it('reads a deleted stream as empty with no revision, soft or hard', async () => {
+      const soft = s.stream('soft');
+      const hard = s.stream('hard');
+      await s.store.appendToStream(soft, [event('A'), event('B')]);
+      await s.store.appendToStream(hard, [event('A')]);
+      await s.target.deleteStream!(soft, 'soft');
+      await s.target.deleteStream!(hard, 'hard');
+      expect(await s.store.readStream(soft)).toEqual([]);
+      expect(await s.store.streamRevision(soft)).toBeNull();
+      expect(await s.store.readStream(hard)).toEqual([]);
+      expect(await s.store.streamRevision(hard)).toBeNull();
+    });
+
+    it('refuses an append to a hard-deleted stream with StreamDeletedError naming it', async () => {
+      const hard = s.stream('hard');
+      await s.store.appendToStream(hard, [event('A')]);
+      await s.target.deleteStream!(hard, 'hard');
+      const error = await s.store.appendToStream(hard, [event('B')]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StreamDeletedError);
+      expect((error as StreamDeletedError).streamId).toBe(hard);
+    });
+
+    it('never hands a deletion marker to whole-log readers', async () => {
+      const hard = s.stream('hard');
+      await s.store.appendToStream(hard, [event('A')]);
+      await s.target.deleteStream!(hard, 'hard');
+      const { position } = await s.store.appendToStream(s.stream('after'), [event('B')]);
+      await s.readable(position);
+      // The deleted stream's own events may stay in the log until a scavenge; its tombstone never shows.
+      const read = (await s.store.readAll({ filter: s.onlyMine() })).map((e) => e.type);
+      expect(read).toContain('B');
+      expect(read.filter((type) => type !== 'A' && type !== 'B')).toEqual([]);
+      const subscription = s.store.subscribeToAll({ filter: s.onlyMine() });
+      const seen = collect(subscription);
+      await seen.waitFor(() => seen.messages.some((m) => m.kind === 'caughtUp'));
+      expect(seen.events.map((e) => e.type)).toEqual(read);
+      await subscription.stop();
+      await seen.done;
+    });
+  });
+};
+
+/** A server that bounds the size of one append. */
+const theAppendSizeLimit = (s: Suite): void => {
+  describe('the append size limit', () => {
+    it('takes an append just under the limit and refuses one over it with AppendTooLargeError', async () => {
+      const max = s.target.maxAppendBytes!;
+      const id = s.stream('big');
+      const under = 'u'.repeat(max - 16 * 1024);
+      await s.store.appendToStream(id, [event('Big', { text: under })], { expectedRevision: 'no_stream' });
+      const over = await s.store
+        .appendToStream(id, [event('Bigger', { text: 'o'.repeat(max + 1024) })])
+        .catch((e: unknown) => e);
+      expect(over).toBeInstanceOf(AppendTooLargeError);
+      // The limit is per append, not per event.
+      const half = 'h'.repeat(Math.ceil(max * 0.6));
+      const split = await s.store
+        .appendToStream(id, [event('Half', { text: half }), event('Half', { text: half })])
+        .catch((e: unknown) => e);
+      expect(split).toBeInstanceOf(AppendTooLargeError);
+      const events = await s.store.readStream(id);
+      expect(events.map((e) => e.type)).toEqual(['Big']);
+      expect((events[0]!.data as { text: string }).text).toBe(under);
+    });
+  });
+};
+
+/** Subscriptions to the whole log: catching up, going live, exactly once and in order. */
+const subscribing = (s: Suite): void => {
+  describe('subscribing to the whole log', () => {
+    it('delivers the past, says it caught up, then delivers live events in order, and stops', async () => {
+      const a = s.stream('s');
+      await s.store.appendToStream(a, [event('P1'), event('P2')]);
+      const subscription = s.store.subscribeToAll({ filter: s.onlyMine(), maxBatchSize: 10 });
+      const seen = collect(subscription);
+      await seen.waitFor(() => seen.messages.some((m) => m.kind === 'caughtUp'));
+      expect(seen.events.map((e) => e.type)).toEqual(['P1', 'P2']);
+      const caughtUp = seen.messages.find((m) => m.kind === 'caughtUp');
+      expect(caughtUp && caughtUp.kind === 'caughtUp' && caughtUp.position >= seen.events[1]!.position).toBe(
+        true,
+      );
+
+      for (let i = 0; i < 5; i++) await s.store.appendToStream(s.stream('s'), [event(`L${i}`)]);
+      await seen.waitFor(() => seen.events.length === 7);
+      expect(seen.events.map((e) => e.type)).toEqual(['P1', 'P2', 'L0', 'L1', 'L2', 'L3', 'L4']);
+      const positions = seen.events.map((e) => e.position);
+      expect(new Set(positions).size).toBe(positions.length);
+      expect([...positions].sort()).toEqual(positions);
+
+      await subscription.stop();
+      await seen.done;
+    });
+
+    it('starts after an exclusive position and batches no more than asked', async () => {
+      const id = s.stream('from');
+      await s.store.appendToStream(
+        id,
+        ['E0', 'E1', 'E2', 'E3', 'E4', 'E5', 'E6'].map((t) => event(t)),
+      );
+      const [, second] = await s.store.readStream(id, { maxCount: 2 });
+      const subscription = s.store.subscribeToAll({
+        fromPosition: second!.position,
+        filter: s.onlyMine(),
+        maxBatchSize: 2,
+      });
+      const seen = collect(subscription);
+      await seen.waitFor(() => seen.events.length === 5);
+      expect(seen.events.map((e) => e.type)).toEqual(['E2', 'E3', 'E4', 'E5', 'E6']);
+      for (const m of seen.messages) if (m.kind === 'events') expect(m.events.length).toBeLessThanOrEqual(2);
+      await subscription.stop();
+      await seen.done;
+    });
+
+    it('delivers every event of many concurrent writers exactly once, in position order', async () => {
+      const subscription = s.store.subscribeToAll({ filter: s.onlyMine(), maxBatchSize: 50 });
+      const seen = collect(subscription);
+      const writers = Array.from({ length: 6 }, async (_, w) => {
+        const id = s.stream(`w${w}`);
+        for (let i = 0; i < 20; i++)
+          await s.store.appendToStream(id, [event(`W${w}-${i}`), event(`W${w}-${i}b`)]);
+      });
+      await Promise.all(writers);
+      await seen.waitFor(() => seen.events.length >= 240);
+      await delay(100);
+      expect(seen.events).toHaveLength(240);
+      const positions = seen.events.map((e) => e.position);
+      expect([...positions].sort()).toEqual(positions);
+      expect(new Set(positions).size).toBe(240);
+      await subscription.stop();
+      await seen.done;
+    });
+  });
 };
 
 export const eventStoreContract = (
@@ -83,415 +552,14 @@ export const eventStoreContract = (
   options: ContractOptions = {},
 ): void => {
   describe(`${name} event store contract`, () => {
-    let target: ContractTarget;
-    let store: EventStore;
-    let prefix: string;
-    const stream = (id: string) => `${prefix}_${id}-${randomUUID()}`;
-    const onlyMine = () => ({ on: 'streamName' as const, prefixes: [prefix] });
-
-    beforeAll(async () => {
-      target = await factory();
-      store = target.store;
-    });
-    afterAll(async () => {
-      await target?.teardown();
-    });
-    /**
-     * Whole-log reads only show what every reader may see (for PostgreSQL: nothing newer than the oldest
-     * running write transaction on the server, which other suites may hold open for a while). Wait for it.
-     */
-    const readable = async (position: Position) => {
-      const deadline = Date.now() + 15_000;
-      while ((await store.headPosition()) < position) {
-        if (Date.now() > deadline) throw new Error(`the log did not reach ${position}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
-
-    beforeEach(() => {
-      prefix = `c${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    });
-
-    describe('appending', () => {
-      it('appends to a new stream with no_stream and numbers revisions from 0', async () => {
-        const id = stream('a');
-        const result = await store.appendToStream(id, [event('A'), event('B'), event('C')], {
-          expectedRevision: 'no_stream',
-        });
-        expect(result.nextRevision).toBe(2);
-        expect(isPosition(result.position)).toBe(true);
-        const events = await store.readStream(id);
-        expect(events.map((e) => [e.type, e.revision])).toEqual([
-          ['A', 0],
-          ['B', 1],
-          ['C', 2],
-        ]);
-        expect(events[2]!.position).toBe(result.position);
-      });
-
-      it('returns the position of the last event of a large append', async () => {
-        const id = stream('large');
-        const result = await store.appendToStream(
-          id,
-          Array.from({ length: 40 }, (_, i) => event(`E${i}`)),
-          { expectedRevision: 'no_stream' },
-        );
-        const events = await store.readStream(id);
-        expect(result.nextRevision).toBe(39);
-        expect(result.position).toBe(events[39]!.position);
-        expect(events.every((e) => e.position <= result.position)).toBe(true);
-      });
-
-      it('refuses no_stream when the stream exists, naming the actual revision', async () => {
-        const id = stream('a');
-        await store.appendToStream(id, [event('A')], { expectedRevision: 'no_stream' });
-        const error = await store
-          .appendToStream(id, [event('B')], { expectedRevision: 'no_stream' })
-          .catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
-        expect((error as WrongExpectedRevisionError).actual).toBe(0);
-        expect(await store.readStream(id)).toHaveLength(1);
-      });
-
-      it('appends at the exact revision and refuses a stale one without writing', async () => {
-        const id = stream('a');
-        await store.appendToStream(id, [event('A'), event('B')], { expectedRevision: 'no_stream' });
-        const ok = await store.appendToStream(id, [event('C')], { expectedRevision: 1 });
-        expect(ok.nextRevision).toBe(2);
-        const error = await store
-          .appendToStream(id, [event('D')], { expectedRevision: 1 })
-          .catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
-        expect((error as WrongExpectedRevisionError).expected).toBe(1);
-        expect((error as WrongExpectedRevisionError).actual).toBe(2);
-        expect((await store.readStream(id)).map((e) => e.type)).toEqual(['A', 'B', 'C']);
-      });
-
-      it('refuses an exact revision on a stream that does not exist', async () => {
-        const error = await store
-          .appendToStream(stream('a'), [event('A')], { expectedRevision: 0 })
-          .catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
-        expect((error as WrongExpectedRevisionError).actual ?? null).toBeNull();
-      });
-
-      it('refuses stream_exists on a missing stream and accepts it on an existing one', async () => {
-        const id = stream('a');
-        const error = await store
-          .appendToStream(id, [event('A')], { expectedRevision: 'stream_exists' })
-          .catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
-        await store.appendToStream(id, [event('A')], { expectedRevision: 'no_stream' });
-        const ok = await store.appendToStream(id, [event('B')], { expectedRevision: 'stream_exists' });
-        expect(ok.nextRevision).toBe(1);
-      });
-
-      it('appends with any whether or not the stream exists', async () => {
-        const id = stream('a');
-        expect((await store.appendToStream(id, [event('A')], { expectedRevision: 'any' })).nextRevision).toBe(
-          0,
-        );
-        expect((await store.appendToStream(id, [event('B'), event('C')])).nextRevision).toBe(2);
-      });
-
-      it('lets exactly one of many writers expecting the same revision win', async () => {
-        const id = stream('race');
-        await store.appendToStream(id, [event('A')], { expectedRevision: 'no_stream' });
-        const results = await Promise.allSettled(
-          Array.from({ length: 8 }, (_, i) =>
-            store.appendToStream(id, [event(`W${i}`)], { expectedRevision: 0 }),
-          ),
-        );
-        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-        for (const r of results.filter((r) => r.status === 'rejected')) {
-          expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
-        }
-        expect(await store.readStream(id)).toHaveLength(2);
-      });
-
-      it('gives later appends higher positions', async () => {
-        const first = await store.appendToStream(stream('a'), [event('A')]);
-        const second = await store.appendToStream(stream('b'), [event('B')]);
-        expect(second.position > first.position).toBe(true);
-      });
-
-      it('keeps payloads and every metadata field', async () => {
-        const id = stream('meta');
-        const meta = metadata({ actorId: null, schemaVersion: 3 });
-        const data = { text: 'ünïcødé "quoted"', nested: { list: [1, 2, 3], flag: true, none: null } };
-        const eventId = randomUUID();
-        await store.appendToStream(id, [{ eventId, type: 'Meta', data, metadata: meta }]);
-        const [read] = await store.readStream(id);
-        expect(read).toMatchObject({
-          eventId,
-          streamId: id,
-          type: 'Meta',
-          data,
-          metadata: meta,
-          revision: 0,
-        });
-        expect(read!.recordedAt).toBeInstanceOf(Date);
-      });
-
-      it('checks the expectation of an empty append without writing', async () => {
-        const id = stream('empty');
-        await expect(
-          store.appendToStream(id, [], { expectedRevision: 'stream_exists' }),
-        ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
-        await store.appendToStream(id, [event('A')]);
-        expect((await store.appendToStream(id, [], { expectedRevision: 0 })).nextRevision).toBe(0);
-        expect(await store.readStream(id)).toHaveLength(1);
-      });
-    });
-
-    describe('the store itself', () => {
-      it('names its kind and answers a ping', async () => {
-        expect(typeof store.kind).toBe('string');
-        expect(store.kind.length).toBeGreaterThan(0);
-        await expect(store.ping()).resolves.toBeUndefined();
-      });
-    });
-
-    describe('reading a stream', () => {
-      it('reads forwards and backwards from a revision, bounded by a count', async () => {
-        const id = stream('r');
-        await store.appendToStream(
-          id,
-          ['A', 'B', 'C', 'D', 'E'].map((t) => event(t)),
-        );
-        const types = (events: RecordedEvent[]) => events.map((e) => e.type).join('');
-        expect(types(await store.readStream(id))).toBe('ABCDE');
-        expect(types(await store.readStream(id, { fromRevision: 2 }))).toBe('CDE');
-        expect(types(await store.readStream(id, { fromRevision: 1, maxCount: 2 }))).toBe('BC');
-        expect(types(await store.readStream(id, { direction: 'backwards' }))).toBe('EDCBA');
-        expect(
-          types(await store.readStream(id, { direction: 'backwards', fromRevision: 3, maxCount: 2 })),
-        ).toBe('DC');
-      });
-
-      it('reads a missing stream as empty and its revision as null', async () => {
-        const id = stream('missing');
-        expect(await store.readStream(id)).toEqual([]);
-        expect(await store.streamRevision(id)).toBeNull();
-        await store.appendToStream(id, [event('A'), event('B')]);
-        expect(await store.streamRevision(id)).toBe(1);
-      });
-    });
-
-    describe('reading the whole log', () => {
-      it('reads in log order after an exclusive position, filtered by stream prefix', async () => {
-        const a = stream('a');
-        const b = stream('b');
-        await store.appendToStream(a, [event('A1'), event('A2')]);
-        await store.appendToStream(b, [event('B1')]);
-        await readable((await store.appendToStream(a, [event('A3')])).position);
-        const all = await store.readAll({ filter: onlyMine() });
-        expect(all.map((e) => e.type)).toEqual(['A1', 'A2', 'B1', 'A3']);
-        const positions = all.map((e) => e.position);
-        expect([...positions].sort()).toEqual(positions);
-        const after = await store.readAll({ fromPosition: all[1]!.position, filter: onlyMine() });
-        expect(after.map((e) => e.type)).toEqual(['B1', 'A3']);
-        const limited = await store.readAll({ fromPosition: START, maxCount: 2, filter: onlyMine() });
-        expect(limited.map((e) => e.type)).toEqual(['A1', 'A2']);
-      });
-
-      it('filters by event type prefix', async () => {
-        const typePrefix = `${prefix}Type`;
-        const { position } = await store.appendToStream(stream('a'), [
-          event(`${typePrefix}One`),
-          event('Other'),
-          event(`${typePrefix}Two`),
-        ]);
-        await readable(position);
-        const found = await store.readAll({ filter: { on: 'eventType', prefixes: [typePrefix] } });
-        expect(found.map((e) => e.type)).toEqual([`${typePrefix}One`, `${typePrefix}Two`]);
-      });
-
-      it('reports a head position at or after the last append', async () => {
-        const { position } = await store.appendToStream(stream('h'), [event('A')]);
-        const deadline = Date.now() + 5000;
-        let head: Position = await store.headPosition();
-        while (head < position && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 20));
-          head = await store.headPosition();
-        }
-        expect(head >= position).toBe(true);
-      });
-    });
-
-    const foreignStream = options.foreignStream;
-    if (foreignStream) {
-      describe("other applications' events in the same log", () => {
-        it('keeps them out of whole-log reads, subscriptions and the head, even with matching event types', async () => {
-          const typePrefix = `${prefix}Type`;
-          const byType = { on: 'eventType' as const, prefixes: [typePrefix] };
-          const foreign = foreignStream(prefix);
-          await store.appendToStream(stream('mine'), [event(`${typePrefix}Mine1`)]);
-          await store.appendToStream(foreign, [event(`${typePrefix}Foreign1`)]);
-          const mine = await store.appendToStream(stream('mine'), [event(`${typePrefix}Mine2`)]);
-          const last = await store.appendToStream(foreign, [event(`${typePrefix}Foreign2`)]);
-          await readable(mine.position);
-
-          expect((await store.readAll({ filter: byType })).map((e) => e.type)).toEqual([
-            `${typePrefix}Mine1`,
-            `${typePrefix}Mine2`,
-          ]);
-          expect(await store.headPosition()).not.toBe(last.position);
-          const subscription = store.subscribeToAll({ filter: byType });
-          const seen = collect(subscription);
-          await seen.waitFor(() => seen.messages.some((m) => m.kind === 'caughtUp'));
-          await store.appendToStream(foreign, [event(`${typePrefix}Foreign3`)]);
-          await store.appendToStream(stream('mine'), [event(`${typePrefix}Mine3`)]);
-          await seen.waitFor(() => seen.events.length >= 3);
-          await new Promise((r) => setTimeout(r, 100));
-          expect(seen.events.map((e) => e.type)).toEqual([
-            `${typePrefix}Mine1`,
-            `${typePrefix}Mine2`,
-            `${typePrefix}Mine3`,
-          ]);
-          await subscription.stop();
-          await seen.done;
-          // One by one, a foreign stream is an ordinary stream.
-          expect((await store.readStream(foreign)).map((e) => e.type)).toEqual([
-            `${typePrefix}Foreign1`,
-            `${typePrefix}Foreign2`,
-            `${typePrefix}Foreign3`,
-          ]);
-        });
-      });
-    }
-
-    if (options.deletesStreams) {
-      describe('deleted streams', () => {
-        it('reads a deleted stream as empty with no revision, soft or hard', async () => {
-          const soft = stream('soft');
-          const hard = stream('hard');
-          await store.appendToStream(soft, [event('A'), event('B')]);
-          await store.appendToStream(hard, [event('A')]);
-          await target.deleteStream!(soft, 'soft');
-          await target.deleteStream!(hard, 'hard');
-          expect(await store.readStream(soft)).toEqual([]);
-          expect(await store.streamRevision(soft)).toBeNull();
-          expect(await store.readStream(hard)).toEqual([]);
-          expect(await store.streamRevision(hard)).toBeNull();
-        });
-
-        it('refuses an append to a hard-deleted stream with StreamDeletedError naming it', async () => {
-          const hard = stream('hard');
-          await store.appendToStream(hard, [event('A')]);
-          await target.deleteStream!(hard, 'hard');
-          const error = await store.appendToStream(hard, [event('B')]).catch((e: unknown) => e);
-          expect(error).toBeInstanceOf(StreamDeletedError);
-          expect((error as StreamDeletedError).streamId).toBe(hard);
-        });
-
-        it('never hands a deletion marker to whole-log readers', async () => {
-          const hard = stream('hard');
-          await store.appendToStream(hard, [event('A')]);
-          await target.deleteStream!(hard, 'hard');
-          const { position } = await store.appendToStream(stream('after'), [event('B')]);
-          await readable(position);
-          // The deleted stream's own events may stay in the log until a scavenge; its tombstone never shows.
-          const read = (await store.readAll({ filter: onlyMine() })).map((e) => e.type);
-          expect(read).toContain('B');
-          expect(read.filter((type) => type !== 'A' && type !== 'B')).toEqual([]);
-          const subscription = store.subscribeToAll({ filter: onlyMine() });
-          const seen = collect(subscription);
-          await seen.waitFor(() => seen.messages.some((m) => m.kind === 'caughtUp'));
-          expect(seen.events.map((e) => e.type)).toEqual(read);
-          await subscription.stop();
-          await seen.done;
-        });
-      });
-    }
-
-    if (options.limitsAppendSize) {
-      describe('the append size limit', () => {
-        it('takes an append just under the limit and refuses one over it with AppendTooLargeError', async () => {
-          const max = target.maxAppendBytes!;
-          const id = stream('big');
-          const under = 'u'.repeat(max - 16 * 1024);
-          await store.appendToStream(id, [event('Big', { text: under })], { expectedRevision: 'no_stream' });
-          const over = await store
-            .appendToStream(id, [event('Bigger', { text: 'o'.repeat(max + 1024) })])
-            .catch((e: unknown) => e);
-          expect(over).toBeInstanceOf(AppendTooLargeError);
-          // The limit is per append, not per event.
-          const half = 'h'.repeat(Math.ceil(max * 0.6));
-          const split = await store
-            .appendToStream(id, [event('Half', { text: half }), event('Half', { text: half })])
-            .catch((e: unknown) => e);
-          expect(split).toBeInstanceOf(AppendTooLargeError);
-          const events = await store.readStream(id);
-          expect(events.map((e) => e.type)).toEqual(['Big']);
-          expect((events[0]!.data as { text: string }).text).toBe(under);
-        });
-      });
-    }
-
-    describe('subscribing to the whole log', () => {
-      it('delivers the past, says it caught up, then delivers live events in order, and stops', async () => {
-        const a = stream('s');
-        await store.appendToStream(a, [event('P1'), event('P2')]);
-        const subscription = store.subscribeToAll({ filter: onlyMine(), maxBatchSize: 10 });
-        const seen = collect(subscription);
-        await seen.waitFor(() => seen.messages.some((m) => m.kind === 'caughtUp'));
-        expect(seen.events.map((e) => e.type)).toEqual(['P1', 'P2']);
-        const caughtUp = seen.messages.find((m) => m.kind === 'caughtUp');
-        expect(
-          caughtUp && caughtUp.kind === 'caughtUp' && caughtUp.position >= seen.events[1]!.position,
-        ).toBe(true);
-
-        for (let i = 0; i < 5; i++) await store.appendToStream(stream('s'), [event(`L${i}`)]);
-        await seen.waitFor(() => seen.events.length === 7);
-        expect(seen.events.map((e) => e.type)).toEqual(['P1', 'P2', 'L0', 'L1', 'L2', 'L3', 'L4']);
-        const positions = seen.events.map((e) => e.position);
-        expect(new Set(positions).size).toBe(positions.length);
-        expect([...positions].sort()).toEqual(positions);
-
-        await subscription.stop();
-        await seen.done;
-      });
-
-      it('starts after an exclusive position and batches no more than asked', async () => {
-        const id = stream('from');
-        await store.appendToStream(
-          id,
-          ['E0', 'E1', 'E2', 'E3', 'E4', 'E5', 'E6'].map((t) => event(t)),
-        );
-        const [, second] = await store.readStream(id, { maxCount: 2 });
-        const subscription = store.subscribeToAll({
-          fromPosition: second!.position,
-          filter: onlyMine(),
-          maxBatchSize: 2,
-        });
-        const seen = collect(subscription);
-        await seen.waitFor(() => seen.events.length === 5);
-        expect(seen.events.map((e) => e.type)).toEqual(['E2', 'E3', 'E4', 'E5', 'E6']);
-        for (const m of seen.messages)
-          if (m.kind === 'events') expect(m.events.length).toBeLessThanOrEqual(2);
-        await subscription.stop();
-        await seen.done;
-      });
-
-      it('delivers every event of many concurrent writers exactly once, in position order', async () => {
-        const subscription = store.subscribeToAll({ filter: onlyMine(), maxBatchSize: 50 });
-        const seen = collect(subscription);
-        const writers = Array.from({ length: 6 }, async (_, w) => {
-          const id = stream(`w${w}`);
-          for (let i = 0; i < 20; i++)
-            await store.appendToStream(id, [event(`W${w}-${i}`), event(`W${w}-${i}b`)]);
-        });
-        await Promise.all(writers);
-        await seen.waitFor(() => seen.events.length >= 240);
-        await new Promise((r) => setTimeout(r, 100));
-        expect(seen.events).toHaveLength(240);
-        const positions = seen.events.map((e) => e.position);
-        expect([...positions].sort()).toEqual(positions);
-        expect(new Set(positions).size).toBe(240);
-        await subscription.stop();
-        await seen.done;
-      });
-    });
+    const s = contractSuite(factory);
+    appending(s);
+    theStoreItself(s);
+    readingAStream(s);
+    readingTheWholeLog(s);
+    if (options.foreignStream) othersEventsInTheLog(s, options.foreignStream);
+    if (options.deletesStreams) deletedStreams(s);
+    if (options.limitsAppendSize) theAppendSizeLimit(s);
+    subscribing(s);
   });
 };

@@ -34,6 +34,13 @@ export const maxPosition = (a: Position, b: Position): Position => (a >= b ? a :
 /** What a writer expects the stream to be: an exact revision (0-based, of the last event), or a state. */
 export type ExpectedRevision = number | 'no_stream' | 'stream_exists' | 'any';
 
+/** Whether a stream whose last revision is `actual` (null: no stream) is what the writer expects. */
+export const meetsExpectation = (expected: ExpectedRevision, actual: number | null): boolean =>
+  expected === 'any' ||
+  (expected === 'no_stream' && actual === null) ||
+  (expected === 'stream_exists' && actual !== null) ||
+  expected === actual;
+
 export interface EventMetadata {
   /** The user (or system actor) on whose behalf the event was recorded; null for the system itself. */
   actorId: string | null;
@@ -88,18 +95,25 @@ export type EventFilter =
   | { on: 'eventType'; prefixes: readonly string[] }
   | { on: 'streamName'; prefixes: readonly string[] };
 
+/** How many events `readAll` returns when the caller does not say. */
+export const DEFAULT_READ_ALL_COUNT = 1000;
+
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. Defaults to the start. */
   fromPosition?: Position;
+  /** Defaults to `DEFAULT_READ_ALL_COUNT`. */
   maxCount?: number;
   filter?: EventFilter;
 }
+
+/** The most events in one delivered batch when the subscriber does not say. */
+export const DEFAULT_MAX_BATCH_SIZE = 500;
 
 export interface SubscribeOptions {
   /** Exclusive: deliver events strictly after this position. Defaults to the start. */
   fromPosition?: Position;
   filter?: EventFilter;
-  /** Most events in one delivered batch. */
+  /** Most events in one delivered batch; defaults to `DEFAULT_MAX_BATCH_SIZE`. */
   maxBatchSize?: number;
 }
 
@@ -107,6 +121,9 @@ export type SubscriptionMessage =
   | { kind: 'events'; events: RecordedEvent[] }
   /** Everything committed up to `position` has been delivered; later events arrive live. */
   | { kind: 'caughtUp'; position: Position };
+
+/** What a reader of single streams needs (history, `as_of`): no appends, no whole-log reads. */
+export type StreamReader = Pick<EventStore, 'readStream'>;
 
 /**
  * A subscription to the whole log. Iterate it to receive batches in log order; the iteration ends after

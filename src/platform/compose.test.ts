@@ -4,32 +4,11 @@
  * resolve `${…}` as compose does, and check each point of the production topology. The variables themselves
  * are checked in env-files.test.ts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { type ComposeService as Service, loadCompose, read, root, strings } from '../../test/support/compose';
 import { loadConfig } from './config';
 
-const root = path.resolve(__dirname, '..', '..');
-const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
-
-interface Service {
-  image?: string;
-  build?: unknown;
-  command?: unknown;
-  ports?: unknown[];
-  environment?: Record<string, unknown> | string[];
-  volumes?: unknown[];
-  networks?: string[] | Record<string, unknown>;
-  depends_on?: Record<string, { condition?: string }>;
-  healthcheck?: { test?: string[] | string; disable?: boolean };
-  restart?: string;
-}
-interface Compose {
-  services: Record<string, Service>;
-  networks?: Record<string, { internal?: boolean } | null>;
-}
-
-const loadCompose = (file: string): Compose => parse(read(file), { merge: true }) as Compose;
 const compose = loadCompose('docker-compose.yml');
 const { services } = compose;
 const service = (name: string): Service => {
@@ -76,15 +55,6 @@ const references = (text: string) =>
       arg,
     })),
   );
-
-/** Every string in a parsed YAML document, keys included (comments are not part of it). */
-const strings = (node: unknown): string[] => {
-  if (typeof node === 'string') return [node];
-  if (Array.isArray(node)) return node.flatMap(strings);
-  if (node && typeof node === 'object')
-    return Object.entries(node).flatMap(([key, value]) => [key, ...strings(value)]);
-  return [];
-};
 
 /** A service's environment as its container gets it, with the secrets (and nothing else) set. */
 const environmentOf = (svc: Service, variables: Variables = SECRETS): Record<string, string> => {

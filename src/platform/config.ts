@@ -11,6 +11,22 @@ import { z } from 'zod';
 const WELL_KNOWN_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
 export const JWT_SECRET_MIN = 32;
 
+/**
+ * Defaults of the settings that code outside this module also needs when it is built without a config (tests,
+ * scripts): the one place each is written.
+ */
+export const DEFAULTS = Object.freeze({
+  passwordHashCost: 15,
+  commandRetries: 5,
+  accessTokenTtlSeconds: 900,
+  refreshTokenTtlSeconds: 14 * 86_400,
+  membershipLimit: 1000,
+  socketsPerUser: 20,
+  readYourWritesTimeoutMs: 5000,
+  shutdownTimeoutMs: 10_000,
+  rateLimits: Object.freeze({ loginPerAccount: 10, loginPerAddress: 50, registerPerAddress: 10 }),
+});
+
 const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
 
@@ -57,8 +73,8 @@ const schema = z.object({
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   DATABASE_POOL_SIZE: integer(10, 1, 200),
   JWT_SECRET: unsetIfEmpty(z.string().optional()),
-  PASSWORD_HASH_COST: integer(15, 10, 20),
-  COMMAND_RETRIES: integer(5, 0, 50),
+  PASSWORD_HASH_COST: integer(DEFAULTS.passwordHashCost, 10, 20),
+  COMMAND_RETRIES: integer(DEFAULTS.commandRetries, 0, 50),
   CORS_ORIGINS: unsetIfEmpty(
     z
       .string()
@@ -71,16 +87,16 @@ const schema = z.object({
       ),
   ),
   TRUST_PROXY: trustProxy,
-  ACCESS_TOKEN_TTL_SECONDS: integer(900, 30, 86_400),
-  REFRESH_TOKEN_TTL_SECONDS: integer(14 * 86_400, 60, 365 * 86_400),
-  LOGIN_LIMIT_PER_ACCOUNT: integer(10, 1, 1_000_000),
-  LOGIN_LIMIT_PER_ADDRESS: integer(50, 1, 1_000_000),
-  REGISTER_LIMIT_PER_ADDRESS: integer(10, 1, 1_000_000),
-  MEMBERSHIP_LIMIT: integer(1000, 1, 10_000),
-  WS_SOCKETS_PER_USER: integer(20, 1, 10_000),
+  ACCESS_TOKEN_TTL_SECONDS: integer(DEFAULTS.accessTokenTtlSeconds, 30, 86_400),
+  REFRESH_TOKEN_TTL_SECONDS: integer(DEFAULTS.refreshTokenTtlSeconds, 60, 365 * 86_400),
+  LOGIN_LIMIT_PER_ACCOUNT: integer(DEFAULTS.rateLimits.loginPerAccount, 1, 1_000_000),
+  LOGIN_LIMIT_PER_ADDRESS: integer(DEFAULTS.rateLimits.loginPerAddress, 1, 1_000_000),
+  REGISTER_LIMIT_PER_ADDRESS: integer(DEFAULTS.rateLimits.registerPerAddress, 1, 1_000_000),
+  MEMBERSHIP_LIMIT: integer(DEFAULTS.membershipLimit, 1, 10_000),
+  WS_SOCKETS_PER_USER: integer(DEFAULTS.socketsPerUser, 1, 10_000),
   METRICS_TOKEN: unsetIfEmpty(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
-  READ_YOUR_WRITES_TIMEOUT_MS: integer(5000, 100, 60_000),
-  SHUTDOWN_TIMEOUT_MS: integer(10_000, 1000, 120_000),
+  READ_YOUR_WRITES_TIMEOUT_MS: integer(DEFAULTS.readYourWritesTimeoutMs, 100, 60_000),
+  SHUTDOWN_TIMEOUT_MS: integer(DEFAULTS.shutdownTimeoutMs, 1000, 120_000),
 });
 
 export type Config = Readonly<{

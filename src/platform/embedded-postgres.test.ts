@@ -5,6 +5,7 @@ import { chmod, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from '
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import pino from 'pino';
 import {
@@ -43,6 +44,18 @@ const pgrep = (...args: string[]): number[] => {
 const postmasterPid = async (cluster: string) =>
   Number((await readFile(path.join(cluster, 'postmaster.pid'), 'utf8')).split('\n')[0]);
 
+/** Uses a started database, then stops it, whatever happened. */
+const stopAfter = async (
+  db: EmbeddedPostgres,
+  use: (db: EmbeddedPostgres) => Promise<void>,
+): Promise<void> => {
+  try {
+    await use(db);
+  } finally {
+    await db.stop();
+  }
+};
+
 const eventually = async (check: () => Promise<void>, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -50,7 +63,7 @@ const eventually = async (check: () => Promise<void>, timeoutMs = 30_000) => {
       return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await delay(200);
     }
   }
 };
@@ -83,13 +96,10 @@ describe('embedded PostgreSQL', () => {
     expect(pgrep('-f', cluster)).toEqual([]);
     expect(pgrep('-P', String(pid))).toEqual([]);
 
-    const second = await startEmbeddedPostgres({ dataDir, logger });
-    try {
+    await stopAfter(await startEmbeddedPostgres({ dataDir, logger }), async (second) => {
       expect(second.port).toBe(first.port);
       expect(await query(second.url, 'select id from kept')).toEqual([{ id: 42 }]);
-    } finally {
-      await second.stop();
-    }
+    });
     expect(pgrep('-f', cluster)).toEqual([]);
   });
 
@@ -109,17 +119,14 @@ describe('embedded PostgreSQL', () => {
     expect(isAlive(pid)).toBe(false);
     expect(await postmasterPid(cluster)).toBe(pid); // the stale lock file is still there
 
-    const again = await startEmbeddedPostgres({ dataDir, logger });
-    try {
+    await stopAfter(await startEmbeddedPostgres({ dataDir, logger }), async (again) => {
       expect(await query(again.url, 'select id from kept')).toEqual([{ id: 1 }]);
-    } finally {
-      await again.stop();
-    }
+    });
     expect(pgrep('-f', cluster)).toEqual([]);
   });
 
   it('stops a postmaster orphaned by a launcher killed with SIGKILL, and keeps the signals to the app', async () => {
-    const fixture = path.join(__dirname, 'testing', 'embedded-postgres-child.ts');
+    const fixture = path.join(__dirname, '..', '..', 'test', 'support', 'embedded-postgres-child.ts');
     const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -138,23 +145,17 @@ describe('embedded PostgreSQL', () => {
     await exited;
     expect(isAlive(orphan)).toBe(true);
 
-    const db = await startEmbeddedPostgres({ dataDir, logger });
-    try {
+    await stopAfter(await startEmbeddedPostgres({ dataDir, logger }), async (db) => {
       expect(isAlive(orphan)).toBe(false);
       expect(await query(db.url, 'select id from kept')).toEqual([{ id: 7 }]);
-    } finally {
-      await db.stop();
-    }
+    });
     expect(pgrep('-f', cluster)).toEqual([]);
   });
 
   it('refuses a cluster that another live process is still running', async () => {
-    const db = await startEmbeddedPostgres({ dataDir, logger });
-    try {
+    await stopAfter(await startEmbeddedPostgres({ dataDir, logger }), async () => {
       await expect(startEmbeddedPostgres({ dataDir, logger })).rejects.toThrow(/in use by PostgreSQL/);
-    } finally {
-      await db.stop();
-    }
+    });
   });
 });
 
@@ -230,13 +231,10 @@ if (!asRoot) {
       expect(isAlive(pid)).toBe(false);
       expect(pgrep('-f', first.cluster)).toEqual([]);
 
-      const second = await start();
-      try {
+      await stopAfter(await start(), async (second) => {
         expect(second.cluster).toBe(first.cluster);
         expect(await query(second.url, 'select id from kept')).toEqual([{ id: 42 }]);
-      } finally {
-        await second.stop();
-      }
+      });
       expect(pgrep('-f', first.cluster)).toEqual([]);
     });
 
@@ -258,28 +256,27 @@ if (!asRoot) {
 
       await rm(dataDir, { recursive: true });
       const warnings: string[] = [];
-      const afresh = await start({
-        logger: pino({ level: 'warn' }, { write: (line) => warnings.push(line) }),
-      });
-      try {
-        expect(afresh.cluster).toBe(first.cluster);
-        expect(await query(afresh.url, "select to_regclass('kept')::text as kept")).toEqual([{ kept: null }]);
-        await query(afresh.url, 'create table kept (id int primary key)');
-      } finally {
-        await afresh.stop();
-      }
+      await stopAfter(
+        await start({
+          logger: pino({ level: 'warn' }, { write: (line) => warnings.push(line) }),
+        }),
+        async (afresh) => {
+          expect(afresh.cluster).toBe(first.cluster);
+          expect(await query(afresh.url, "select to_regclass('kept')::text as kept")).toEqual([
+            { kept: null },
+          ]);
+          await query(afresh.url, 'create table kept (id int primary key)');
+        },
+      );
       expect(warnings.join('')).toMatch(/removing the PostgreSQL cluster of a data folder that was deleted/);
       expect(warnings.join('')).toContain(first.cluster);
 
       // Deleted, then made again before the database starts (by whatever else keeps files there): still afresh.
       await rm(dataDir, { recursive: true });
       await mkdir(dataDir);
-      const again = await start();
-      try {
+      await stopAfter(await start(), async (again) => {
         expect(await query(again.url, "select to_regclass('kept')::text as kept")).toEqual([{ kept: null }]);
-      } finally {
-        await again.stop();
-      }
+      });
       expect(pgrep('-f', first.cluster)).toEqual([]);
     });
 
@@ -295,13 +292,10 @@ if (!asRoot) {
       const open = await mkdtemp(path.join(os.tmpdir(), 'tt-open-'));
       removeAfter.push(open);
       await chmod(open, 0o711);
-      const db = await start({ clusterRoots: [uncreatable, unreachable, open] });
-      try {
+      await stopAfter(await start({ clusterRoots: [uncreatable, unreachable, open] }), async (db) => {
         expect(db.cluster.startsWith(`${open}${path.sep}`)).toBe(true);
         expect(await query(db.url, 'select 1 as one')).toEqual([{ one: 1 }]);
-      } finally {
-        await db.stop();
-      }
+      });
     });
   },
 );

@@ -8,8 +8,11 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import {
+  type Account,
+  type Binaries,
   initialiseCluster,
   reachableBinaries,
   resolveBinaries,
@@ -17,7 +20,7 @@ import {
   SUPERUSER,
 } from './embedded-postgres-cluster';
 import { defaultClusterRoots, embeddedClusterDir, placeCluster } from './embedded-postgres-location';
-import { makeDataDir, writeSettings } from './embedded-postgres-settings';
+import { type EmbeddedSettings, makeDataDir, writeSettings } from './embedded-postgres-settings';
 import type { Logger } from './logger';
 import { clearPostmasterLeftovers } from './postmaster-lock';
 import { launchPostmaster, terminatePostmaster } from './postmaster-process';
@@ -50,11 +53,10 @@ export interface EmbeddedPostgres {
 }
 
 const START_ATTEMPTS = 5;
+const FIRST_RESTART_DELAY_MS = 1000;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 export { embeddedClusterDir };
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --- ports ---
 
@@ -95,13 +97,22 @@ const ensureDatabase = async (url: string, database: string) => {
   }
 };
 
-export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> => {
+/** A cluster ready to launch: in place, initialised, and where it lives recorded. */
+interface PreparedCluster {
+  dataDir: string;
+  cluster: string;
+  settings: EmbeddedSettings;
+  binaries: Binaries;
+  account: Account;
+}
+
+const prepareCluster = async (
+  options: EmbeddedPostgresOptions,
+  stopTimeoutMs: number,
+): Promise<PreparedCluster> => {
   const { logger } = options;
   const dataDir = path.resolve(options.dataDir);
-  const database = options.database ?? 'team_tracker';
-  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   const asRoot = process.getuid?.() === 0;
-
   const existed = existsSync(dataDir);
   await makeDataDir(dataDir, asRoot);
   const account = await runAccount(asRoot);
@@ -126,64 +137,84 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     settings = { ...settings, cluster };
     await writeSettings(dataDir, settings);
   }
+  return { dataDir, cluster, settings, binaries, account };
+};
 
-  const launch = (port: number) =>
-    launchPostmaster({
-      binary: binaries.postgres,
-      cluster,
-      port,
-      account,
-      probeUrl: adminUrl(settings.password, port, 'postgres'),
-      logger,
-    });
-  const clearLeftovers = () =>
-    clearPostmasterLeftovers({ cluster, ownerPid: settings.ownerPid, stopTimeoutMs, logger });
+/** The postmaster of one prepared cluster: launched, its leftovers cleared, terminated. */
+interface Postmaster {
+  launch(port: number): Promise<ChildProcess>;
+  clearLeftovers(): Promise<void>;
+  terminate(child: ChildProcess): Promise<void>;
+}
 
-  /** Retries cover a port taken meanwhile and the old postmaster's children still holding shared memory. */
-  const launchWithRetries = async (): Promise<{ child: ChildProcess; port: number }> => {
-    const fixed = options.port;
-    let port =
-      fixed ??
-      (settings.port !== undefined && (await isPortFree(settings.port)) ? settings.port : await freePort());
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return { child: await launch(port), port };
-      } catch (error) {
-        if (attempt >= START_ATTEMPTS) throw error;
-        logger.warn({ err: error, attempt }, 'embedded PostgreSQL failed to start; retrying');
-        await delay(500 * attempt);
-        await clearLeftovers();
-        if (fixed === undefined && !(await isPortFree(port))) port = await freePort();
-      }
-    }
+const postmasterOf = (prepared: PreparedCluster, stopTimeoutMs: number, logger: Logger): Postmaster => {
+  const { binaries, cluster, account, settings } = prepared;
+  return {
+    launch: (port) =>
+      launchPostmaster({
+        binary: binaries.postgres,
+        cluster,
+        port,
+        account,
+        probeUrl: adminUrl(settings.password, port, 'postgres'),
+        logger,
+      }),
+    clearLeftovers: () =>
+      clearPostmasterLeftovers({ cluster, ownerPid: settings.ownerPid, stopTimeoutMs, logger }),
+    terminate: (child) => terminatePostmaster(child, stopTimeoutMs, logger),
   };
+};
 
-  await clearLeftovers();
-  const started = await launchWithRetries();
-  const port = started.port;
-  let current: ChildProcess | undefined = started.child;
-  await writeSettings(dataDir, { ...settings, port, ownerPid: process.pid });
-  const url = adminUrl(settings.password, port, database);
-  try {
-    await ensureDatabase(adminUrl(settings.password, port, 'postgres'), database);
-  } catch (error) {
-    await terminatePostmaster(started.child, stopTimeoutMs, logger);
-    throw error;
+/** A fixed port, else the previous start's port when it is free (a stable URL), else any free port. */
+const choosePort = async (fixed: number | undefined, settings: EmbeddedSettings): Promise<number> =>
+  fixed ??
+  (settings.port !== undefined && (await isPortFree(settings.port)) ? settings.port : await freePort());
+
+/** Retries cover a port taken meanwhile and the old postmaster's children still holding shared memory. */
+const launchWithRetries = async (
+  postmaster: Postmaster,
+  fixedPort: number | undefined,
+  settings: EmbeddedSettings,
+  logger: Logger,
+): Promise<{ child: ChildProcess; port: number }> => {
+  let port = await choosePort(fixedPort, settings);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { child: await postmaster.launch(port), port };
+    } catch (error) {
+      if (attempt >= START_ATTEMPTS) throw error;
+      logger.warn({ err: error, attempt }, 'embedded PostgreSQL failed to start; retrying');
+      await delay(500 * attempt);
+      await postmaster.clearLeftovers();
+      if (fixedPort === undefined && !(await isPortFree(port))) port = await freePort();
+    }
   }
+};
 
-  // Supervision: a postmaster that dies under us comes back on the same port, so pools reconnect by themselves.
+/**
+ * Supervision: a postmaster that dies under us comes back on the same port, so pools reconnect by themselves.
+ * Returns the stop: fast shutdown, idempotent.
+ */
+const supervise = (
+  postmaster: Postmaster,
+  started: { child: ChildProcess; port: number },
+  cluster: string,
+  logger: Logger,
+): (() => Promise<void>) => {
+  const { port } = started;
+  let current: ChildProcess | undefined = started.child;
   let stopping = false;
-  let restartDelayMs = 1000;
+  let restartDelayMs = FIRST_RESTART_DELAY_MS;
   let restartTimer: NodeJS.Timeout | undefined;
   let restarting: Promise<void> | undefined;
   const restart = async () => {
     try {
-      await clearLeftovers();
-      const child = await launch(port);
-      if (stopping) return await terminatePostmaster(child, stopTimeoutMs, logger);
+      await postmaster.clearLeftovers();
+      const child = await postmaster.launch(port);
+      if (stopping) return await postmaster.terminate(child);
       current = child;
       watch(child);
-      restartDelayMs = 1000;
+      restartDelayMs = FIRST_RESTART_DELAY_MS;
       logger.info({ port }, 'embedded PostgreSQL restarted');
     } catch (error) {
       logger.error({ err: error }, 'restarting the embedded PostgreSQL failed');
@@ -213,20 +244,41 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
   const onProcessExit = () => current?.kill('SIGINT');
   process.on('exit', onProcessExit);
 
-  logger.info({ port, cluster, database }, 'embedded PostgreSQL ready');
-
   let stopped: Promise<void> | undefined;
-  const stop = () => {
+  return () => {
     stopped ??= (async () => {
       stopping = true;
       clearTimeout(restartTimer);
       await restarting;
-      if (current) await terminatePostmaster(current, stopTimeoutMs, logger);
+      if (current) await postmaster.terminate(current);
       current = undefined;
       process.removeListener('exit', onProcessExit);
       logger.info({ cluster }, 'embedded PostgreSQL stopped');
     })();
     return stopped;
   };
+};
+
+export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> => {
+  const { logger } = options;
+  const database = options.database ?? 'team_tracker';
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  const prepared = await prepareCluster(options, stopTimeoutMs);
+  const { dataDir, cluster, settings } = prepared;
+  const postmaster = postmasterOf(prepared, stopTimeoutMs, logger);
+
+  await postmaster.clearLeftovers();
+  const started = await launchWithRetries(postmaster, options.port, settings, logger);
+  const { port } = started;
+  await writeSettings(dataDir, { ...settings, port, ownerPid: process.pid });
+  const url = adminUrl(settings.password, port, database);
+  try {
+    await ensureDatabase(adminUrl(settings.password, port, 'postgres'), database);
+  } catch (error) {
+    await postmaster.terminate(started.child);
+    throw error;
+  }
+  const stop = supervise(postmaster, started, cluster, logger);
+  logger.info({ port, cluster, database }, 'embedded PostgreSQL ready');
   return { url, port, cluster, stop };
 };

@@ -3,13 +3,8 @@
  * Both must name every variable it reads, so a new variable cannot ship undocumented or unset in production;
  * `.env.example` also lists the few variables only docker-compose.yml reads.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse } from 'yaml';
+import { type ComposeService, loadCompose, read, strings } from '../../test/support/compose';
 import { CONFIG_VARIABLES } from './config';
-
-const root = path.resolve(__dirname, '..', '..');
-const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
 /** Variables docker-compose.yml may leave out, each with the reason. */
 const ABSENT_FROM_COMPOSE: Record<string, string> = {
@@ -27,29 +22,14 @@ const COMPOSE_ONLY: Record<string, string> = {
 /** The compose files, both read the way compose reads them (with YAML merge keys). */
 const COMPOSE_FILES = ['docker-compose.yml', 'deploy/compose.dev.yml'];
 
-interface ComposeService {
-  environment?: Record<string, unknown> | string[];
-}
-const loadCompose = (file: string) =>
-  parse(read(file), { merge: true }) as { services: Record<string, ComposeService> };
-
 // `KEY=value` lines, commented-out ones excluded.
 const dotenvNames = (text: string) =>
   new Set([...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1] ?? ''));
 
-/** Every string in a parsed YAML document, keys included (comments are not part of it). */
-const strings = (node: unknown): string[] => {
-  if (typeof node === 'string') return [node];
-  if (Array.isArray(node)) return node.flatMap(strings);
-  if (node && typeof node === 'object')
-    return Object.entries(node).flatMap(([key, value]) => [key, ...strings(value)]);
-  return [];
-};
-
 /** The variables a compose file interpolates (`${NAME}`, `${NAME:-default}`, …; `$$` is a literal dollar). */
 const composeReferences = (file: string): Set<string> =>
   new Set(
-    strings(parse(read(file), { merge: true }))
+    strings(loadCompose(file))
       .flatMap((text) => text.split('$$'))
       .flatMap((text) => [...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] ?? '')),
   );

@@ -42,96 +42,88 @@ export interface Metrics {
 // Sub-millisecond to seconds: appends and most requests take a few ms, a read-your-writes wait up to its timeout.
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** What each metric measures (its HELP line), by name. */
+const HELP = {
+  http_request_duration_seconds: 'HTTP request duration by method, route pattern and status code',
+  commands_total: 'Commands handled, by command type and outcome (ok, rejected, conflict, error)',
+  eventstore_append_duration_seconds: 'Event store append latency, by outcome (ok, conflict, error)',
+  eventstore_subscription_drops_total:
+    'EventStoreDB $all subscriptions dropped and opened again, by reason (aborted: the server dropped a slow consumer; unavailable: connection lost; ended: the server ended the call)',
+  projection_lag_events: 'Events appended to the log but not yet applied, per projection',
+  projection_lag_seconds: 'Age of the oldest event not yet applied (0 when caught up), per projection',
+  websocket_open_sockets: 'Open WebSocket connections, by route',
+  websocket_messages_sent_total: 'Messages sent to WebSocket clients, by route',
+  websocket_dropped_slow_sockets_total:
+    'WebSocket connections closed because the client read too slowly (send buffer over its limit), by route',
+} as const;
+type MetricName = keyof typeof HELP;
+
+type LagSource = () => Promise<readonly ProjectionLag[]> | readonly ProjectionLag[];
+
+/** Metrics of one registry; each is registered as it is made, which is the order `/metrics` lists them in. */
+const metricsOf = (registry: Registry) => {
+  const registers = [registry];
+  return {
+    counter: <L extends string>(name: MetricName, labelNames: readonly L[]) =>
+      new Counter<L>({ name, help: HELP[name], labelNames, registers }),
+    gauge: <L extends string>(name: MetricName, labelNames: readonly L[]) =>
+      new Gauge<L>({ name, help: HELP[name], labelNames, registers }),
+    latency: <L extends string>(name: MetricName, labelNames: readonly L[]) =>
+      new Histogram<L>({ name, help: HELP[name], labelNames, buckets: LATENCY_BUCKETS, registers }),
+  };
+};
+
+/** Lag is read when scraped, not pushed: one read of the source serves both gauges of the same scrape. */
+const projectionLagGauges = (registry: Registry) => {
+  let source: LagSource | undefined;
+  let reading: Promise<readonly ProjectionLag[] | undefined> | undefined;
+  const read = () => {
+    reading ??= Promise.resolve()
+      .then(() => source?.())
+      .catch(() => undefined) // a failing source must not fail the scrape: the gauges go empty instead
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
+  const lagGauge = (name: MetricName, value: (lag: ProjectionLag) => number) =>
+    new Gauge({
+      name,
+      help: HELP[name],
+      labelNames: ['projection'] as const,
+      registers: [registry],
+      async collect() {
+        if (!source) return;
+        const lags = await read();
+        this.reset();
+        for (const lag of lags ?? []) this.set({ projection: lag.projection }, value(lag));
+      },
+    });
+  return {
+    events: lagGauge('projection_lag_events', (lag) => lag.events),
+    seconds: lagGauge('projection_lag_seconds', (lag) => lag.ms / 1000),
+    /** Replaces any earlier source. */
+    setSource: (next: LagSource) => {
+      source = next;
+    },
+  };
+};
+
 export const createMetrics = (
   options: { defaultLabels?: Record<string, string>; collectDefault?: boolean } = {},
 ): Metrics => {
   const registry = new Registry();
   if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
   if (options.collectDefault ?? true) collectDefaultMetrics({ register: registry });
-  const registers = [registry];
-
-  const httpRequestDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const commands = new Counter({
-    name: 'commands_total',
-    help: 'Commands handled, by command type and outcome (ok, rejected, conflict, error)',
-    labelNames: ['type', 'outcome'] as const,
-    registers,
-  });
-  const eventStoreAppendDuration = new Histogram({
-    name: 'eventstore_append_duration_seconds',
-    help: 'Event store append latency, by outcome (ok, conflict, error)',
-    labelNames: ['outcome'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-
-  const eventStoreSubscriptionDrops = new Counter({
-    name: 'eventstore_subscription_drops_total',
-    help: 'EventStoreDB $all subscriptions dropped and opened again, by reason (aborted: the server dropped a slow consumer; unavailable: connection lost; ended: the server ended the call)',
-    labelNames: ['reason'] as const,
-    registers,
-  });
-
-  // Lag is read when scraped, not pushed: one read of the source serves both gauges of the same scrape.
-  let lagSource: (() => Promise<readonly ProjectionLag[]> | readonly ProjectionLag[]) | undefined;
-  let lagRead: Promise<readonly ProjectionLag[] | undefined> | undefined;
-  const readLag = () => {
-    lagRead ??= Promise.resolve()
-      .then(() => lagSource?.())
-      .catch(() => undefined) // a failing source must not fail the scrape: the gauges go empty instead
-      .finally(() => {
-        lagRead = undefined;
-      });
-    return lagRead;
-  };
-  const lagGauge = (name: string, help: string, value: (lag: ProjectionLag) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['projection'] as const,
-      registers,
-      async collect() {
-        if (!lagSource) return;
-        const lags = await readLag();
-        this.reset();
-        for (const lag of lags ?? []) this.set({ projection: lag.projection }, value(lag));
-      },
-    });
-  const projectionLagEvents = lagGauge(
-    'projection_lag_events',
-    'Events appended to the log but not yet applied, per projection',
-    (lag) => lag.events,
-  );
-  const projectionLagSeconds = lagGauge(
-    'projection_lag_seconds',
-    'Age of the oldest event not yet applied (0 when caught up), per projection',
-    (lag) => lag.ms / 1000,
-  );
-
-  const websocketOpenSockets = new Gauge({
-    name: 'websocket_open_sockets',
-    help: 'Open WebSocket connections, by route',
-    labelNames: ['route'] as const,
-    registers,
-  });
-  const websocketMessagesSent = new Counter({
-    name: 'websocket_messages_sent_total',
-    help: 'Messages sent to WebSocket clients, by route',
-    labelNames: ['route'] as const,
-    registers,
-  });
-  const websocketDroppedSlowSockets = new Counter({
-    name: 'websocket_dropped_slow_sockets_total',
-    help: 'WebSocket connections closed because the client read too slowly (send buffer over its limit), by route',
-    labelNames: ['route'] as const,
-    registers,
-  });
+  const make = metricsOf(registry);
+  const httpRequestDuration = make.latency('http_request_duration_seconds', ['method', 'route', 'status']);
+  const commands = make.counter('commands_total', ['type', 'outcome']);
+  const eventStoreAppendDuration = make.latency('eventstore_append_duration_seconds', ['outcome']);
+  const eventStoreSubscriptionDrops = make.counter('eventstore_subscription_drops_total', ['reason']);
+  const lag = projectionLagGauges(registry);
+  const websocketOpenSockets = make.gauge('websocket_open_sockets', ['route']);
+  const websocketMessagesSent = make.counter('websocket_messages_sent_total', ['route']);
+  const websocketDroppedSlowSockets = make.counter('websocket_dropped_slow_sockets_total', ['route']);
 
   const metricsText = () => registry.metrics();
   return {
@@ -141,15 +133,13 @@ export const createMetrics = (
     text: metricsText,
     observeHttp: (method, route, status, seconds) =>
       httpRequestDuration.observe({ method, route, status: String(status) }, seconds),
-    setProjectionLagSource: (source) => {
-      lagSource = source;
-    },
+    setProjectionLagSource: lag.setSource,
     httpRequestDuration,
     commands,
     eventStoreAppendDuration,
     eventStoreSubscriptionDrops,
-    projectionLagEvents,
-    projectionLagSeconds,
+    projectionLagEvents: lag.events,
+    projectionLagSeconds: lag.seconds,
     websocketOpenSockets,
     websocketMessagesSent,
     websocketDroppedSlowSockets,

@@ -8,9 +8,9 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from './logger';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const execFileAsync = promisify(execFile);
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type PostmasterLock =
   | { state: 'absent' }

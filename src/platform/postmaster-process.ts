@@ -6,10 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
 import type { Account } from './embedded-postgres-cluster';
 import type { Logger } from './logger';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const READY_TIMEOUT_MS = 60_000;
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls with a real connection: locale-independent, and "ready" then means what callers need. */
 const waitUntilAccepting = async (url: string, exited: () => boolean) => {

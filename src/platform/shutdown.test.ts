@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { createShutdown, SHUTDOWN_PHASES } from './shutdown';
 
@@ -7,8 +8,6 @@ const capture = () => {
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
   return { logger, lines };
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A shutdown wired to a fake signal source and a fake exit that resolves `exited`. */
 const setup = (timeoutMs = 1000) => {

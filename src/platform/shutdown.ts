@@ -3,6 +3,7 @@
  * once the bounded time is spent. A failing step is logged and the next ones still run: a broken WebSocket
  * server must not keep the projector's batch from finishing or the database from stopping.
  */
+import { DEFAULTS } from './config';
 import type { Logger } from './logger';
 
 /**
@@ -51,38 +52,50 @@ export interface Shutdown {
   isShuttingDown(): boolean;
 }
 
+type Steps = Map<ShutdownPhase, { name: string; step: ShutdownStep }[]>;
+
+/** Runs the phases in order, the steps of each at once; a failing step is logged and the rest still run. */
+const runPhases = async (steps: Steps, logger: Logger, pending: Set<string>, failed: string[]) => {
+  for (const phase of SHUTDOWN_PHASES) {
+    // Read at the start of the phase: a step registered during shutdown for a later phase still runs.
+    const phaseSteps = steps.get(phase) ?? [];
+    if (phaseSteps.length === 0) continue;
+    logger.info({ phase, steps: phaseSteps.map((s) => s.name) }, 'shutdown phase');
+    await Promise.all(
+      phaseSteps.map(async ({ name, step }) => {
+        pending.add(name);
+        try {
+          await step();
+        } catch (error) {
+          failed.push(name);
+          logger.error({ err: error, step: name, phase }, 'shutdown step failed; continuing');
+        } finally {
+          pending.delete(name);
+        }
+      }),
+    );
+  }
+};
+
+/** True when `work` settles within `timeoutMs`, false when the time runs out first. */
+const finishesWithin = async (work: Promise<unknown>, timeoutMs: number): Promise<boolean> => {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const completed = await Promise.race([work.then(() => true as const), deadline]);
+  clearTimeout(timer);
+  return completed;
+};
+
 export const createShutdown = (options: ShutdownOptions): Shutdown => {
   const { logger } = options;
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.shutdownTimeoutMs;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? process;
-  const steps = new Map<ShutdownPhase, { name: string; step: ShutdownStep }[]>(
-    SHUTDOWN_PHASES.map((phase) => [phase, []]),
-  );
+  const steps: Steps = new Map(SHUTDOWN_PHASES.map((phase) => [phase, []]));
   let running: Promise<ShutdownResult> | undefined;
   let installed = false;
-
-  const runPhases = async (pending: Set<string>, failed: string[]) => {
-    for (const phase of SHUTDOWN_PHASES) {
-      // Read at the start of the phase: a step registered during shutdown for a later phase still runs.
-      const phaseSteps = steps.get(phase) ?? [];
-      if (phaseSteps.length === 0) continue;
-      logger.info({ phase, steps: phaseSteps.map((s) => s.name) }, 'shutdown phase');
-      await Promise.all(
-        phaseSteps.map(async ({ name, step }) => {
-          pending.add(name);
-          try {
-            await step();
-          } catch (error) {
-            failed.push(name);
-            logger.error({ err: error, step: name, phase }, 'shutdown step failed; continuing');
-          } finally {
-            pending.delete(name);
-          }
-        }),
-      );
-    }
-  };
 
   const run = (reason: string): Promise<ShutdownResult> => {
     running ??= (async () => {
@@ -90,12 +103,7 @@ export const createShutdown = (options: ShutdownOptions): Shutdown => {
       logger.info({ reason, timeoutMs }, 'shutting down');
       const pending = new Set<string>();
       const failed: string[] = [];
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      const completed = await Promise.race([runPhases(pending, failed).then(() => true as const), deadline]);
-      clearTimeout(timer);
+      const completed = await finishesWithin(runPhases(steps, logger, pending, failed), timeoutMs);
       if (completed) logger.info({ ms: Date.now() - started, failed }, 'shutdown complete');
       else logger.error({ timeoutMs, pending: [...pending] }, 'shutdown timed out');
       return { completed, failed };
@@ -108,6 +116,15 @@ export const createShutdown = (options: ShutdownOptions): Shutdown => {
     exit(result.completed ? exitCode : 1);
   };
 
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A terminal's Ctrl-C can reach us twice (directly and relayed by npm/tsx); the deadline bounds it anyway.
+    if (running) {
+      logger.warn({ signal }, 'already shutting down');
+      return;
+    }
+    void terminate(signal);
+  };
+
   return {
     register(name, step, { phase }) {
       steps.get(phase)?.push({ name, step });
@@ -117,14 +134,6 @@ export const createShutdown = (options: ShutdownOptions): Shutdown => {
     install() {
       if (installed) return;
       installed = true;
-      const onSignal = (signal: NodeJS.Signals) => {
-        // A terminal's Ctrl-C can reach us twice (directly and relayed by npm/tsx); the deadline bounds it anyway.
-        if (running) {
-          logger.warn({ signal }, 'already shutting down');
-          return;
-        }
-        void terminate(signal);
-      };
       signals.on('SIGTERM', onSignal);
       signals.on('SIGINT', onSignal);
     },

@@ -2,9 +2,10 @@ import type { Knex } from 'knex';
 import type { Position, RecordedEvent } from '../eventstore/port';
 
 /**
- * A realtime message produced while applying a batch, published to the bus only after the batch's transaction
- * commits. `room` is `project:<projectId>` or `user:<userId>`; `message` is exactly what API.md shows on the
- * WebSocket (type, position, occurred_at, actor_id, …), serialized once per room by the publisher.
+ * A realtime message produced while applying a batch, published only after the batch's transaction commits.
+ * `room` is `project:<projectId>`, `user:<userId>` or a control room (`__memberships__`); `message` is exactly
+ * what API.md shows on the WebSocket (type, position, occurred_at, actor_id, …), serialized once per room by
+ * the publisher.
  */
 export interface RoomMessage {
   room: string;
@@ -12,7 +13,10 @@ export interface RoomMessage {
   message: Record<string, unknown> & { type: string; position: Position };
 }
 
-/** The bus port as the projector sees it; the realtime part's adapters (in-process, Redis) implement it. */
+/**
+ * Where the projector sends a committed batch's messages. Declared here, by the side that needs it, so that
+ * projections never import realtime: the realtime bus has this shape, and the composition root passes it in.
+ */
 export interface Publisher {
   publish(messages: readonly RoomMessage[]): Promise<void>;
 }

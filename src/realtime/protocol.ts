@@ -14,6 +14,8 @@ export const CLOSE = {
   noSuchProject: 4004,
   /** The user has as many sockets open as a user may. */
   tooManySockets: 4029,
+  /** Setting up the socket failed on the server's side. */
+  serverError: 1011,
 } as const;
 
 export const RESYNC = JSON.stringify({ type: 'resync' });
@@ -45,10 +47,25 @@ export const sessionRevokedMessage = (session: { userId: string; familyId: strin
   } satisfies SessionRevoked & { position: string },
 });
 
+/** A control room's message, or null when it is not JSON. */
+export const parseControlMessage = <T>(payload: string): T | null => {
+  try {
+    return JSON.parse(payload) as T;
+  } catch {
+    return null;
+  }
+};
+
 export type RealtimeRoute = 'projects' | 'notifications';
 
+/** What an upgrade asks for: a route, and on the project route the project. */
+export interface RouteTarget {
+  route: RealtimeRoute;
+  projectId?: string;
+}
+
 /** `/ws/projects/{id}/` or `/ws/notifications/`, with or without the trailing slash; null for anything else. */
-export const parseRoute = (pathname: string): { route: RealtimeRoute; projectId?: string } | null => {
+export const parseRoute = (pathname: string): RouteTarget | null => {
   const project = /^\/ws\/projects\/([^/]+)\/?$/.exec(pathname);
   if (project) {
     try {

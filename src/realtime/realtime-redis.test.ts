@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WebSocket } from 'ws';
 import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
-import { connect, type Served, serve } from '../../test/support/realtime';
+import { addMember, anOrganization } from '../../test/support/fixtures';
+import { connect, killRedisClient, removeMember, type Served, serve } from '../../test/support/realtime';
 import { startTcpProxy, type TcpProxy } from '../../test/support/tcp-proxy';
-import { Redis } from 'ioredis';
 import { RedisBus } from './bus/redis-bus';
 import { describeWithRedis, redisUrl } from '../../test/support/redis';
 
 const redis = new URL(redisUrl());
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeWithRedis('realtime over Redis, across processes', () => {
   let api: TestApi;
@@ -16,6 +17,7 @@ describeWithRedis('realtime over Redis, across processes', () => {
   const buses: RedisBus[] = [];
   const servers: Served[] = [];
   let owner: TestUser;
+  let organizationId: string;
   let projectId: string;
   const publisherName = `projector-${randomUUID().slice(0, 8)}`;
 
@@ -33,17 +35,8 @@ describeWithRedis('realtime over Redis, across processes', () => {
     const publisher = new RedisBus({ url: `redis://127.0.0.1:${proxy.port}`, prefix, name: publisherName });
     buses.push(publisher);
     api = await createTestApi({ publisher });
-    owner = await api.user('owner');
-    const org = (
-      await api.http.post('/api/v1/organizations/').set(owner.auth).send({ name: 'Shared' }).expect(201)
-    ).body.id;
-    projectId = (
-      await api.http
-        .post('/api/v1/projects/')
-        .set(owner.auth)
-        .send({ organization: org, name: 'P' })
-        .expect(201)
-    ).body.id;
+    const shared = await anOrganization(api, 'Shared').withProject('P').build();
+    [owner, organizationId, projectId] = [shared.owner, shared.id, shared.projects.P];
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
@@ -55,13 +48,21 @@ describeWithRedis('realtime over Redis, across processes', () => {
   const room = (s: Served, query = '') => s.wsUrl(`/ws/projects/${projectId}/?token=${owner.access}${query}`);
   const create = (title: string) =>
     api.http.post('/api/v1/issues/').set(owner.auth).send({ project: projectId, title }).expect(201);
+  /** Rooms served over a bus of their own, with a socket in the project's room once the room is subscribed. */
+  const servedSocket = async (via: 'proxy' | 'direct') => {
+    const served = await serve(api, bus(via));
+    servers.push(served);
+    const socket = connect(room(served));
+    await socket.opened;
+    await sleep(200);
+    return { served, socket };
+  };
 
   it('two app processes sharing one Redis deliver the same messages in the same order', async () => {
-    const [one, two] = [await serve(api, bus('direct')), await serve(api, bus('direct'))];
-    servers.push(one, two);
-    const [a, b] = [connect(room(one)), connect(room(two))];
-    await Promise.all([a.opened, b.opened]);
-    await sleep(200);
+    const [{ socket: a }, { socket: b }] = await Promise.all([
+      servedSocket('direct'),
+      servedSocket('direct'),
+    ]);
     for (let i = 0; i < 10; i++) await create(`Shared ${i}`);
     await Promise.all([a.waitFor(10), b.waitFor(10)]);
     expect(a.messages.map((m) => m.position)).toEqual(b.messages.map((m) => m.position));
@@ -70,11 +71,7 @@ describeWithRedis('realtime over Redis, across processes', () => {
   });
 
   it('keeps REST working while Redis is down, and sockets miss nothing once it is back', async () => {
-    const served = await serve(api, bus('proxy'));
-    servers.push(served);
-    const live = connect(room(served));
-    await live.opened;
-    await sleep(200);
+    const { served, socket: live } = await servedSocket('proxy');
     const before = await create('Before the outage');
     await live.waitFor(1);
 
@@ -102,27 +99,46 @@ describeWithRedis('realtime over Redis, across processes', () => {
   });
 
   it('fills the gap when only the projector lost its Redis connection and a publish failed', async () => {
-    const served = await serve(api, bus('direct'));
-    servers.push(served);
-    const socket = connect(room(served));
-    await socket.opened;
-    await sleep(200);
+    const { socket } = await servedSocket('direct');
     await create('Gap A');
     await socket.waitFor(1);
-    const admin = new Redis(redis.toString());
-    const clients = (await admin.client('LIST')) as string;
-    const id = clients
-      .split('\n')
-      .find((line) => line.includes(`name=tt-bus-publisher-${publisherName}`))
-      ?.match(/id=(\d+)/)?.[1];
-    expect(id).toBeDefined();
-    await admin.client('KILL', 'ID', id!);
-    await admin.quit();
+    expect(await killRedisClient(redis.toString(), `tt-bus-publisher-${publisherName}`)).toBeDefined();
     await create('Gap B'); // its publish may fail: the socket must get it all the same
     await create('Gap C');
     await socket.waitFor(3, 15_000);
     await sleep(300);
     expect(socket.messages.map((m) => m.title)).toEqual(['Gap A', 'Gap B', 'Gap C']);
     await socket.close();
+  });
+
+  /** A new member's socket in the project's room, on rooms served over their own bus. */
+  const memberSocket = async (via: 'proxy' | 'direct') => {
+    const member = await api.user('member');
+    await addMember(api, owner, organizationId, member.id);
+    const remove = () => removeMember(api, owner, organizationId, member.id);
+    const served = await serve(api, bus(via));
+    servers.push(served);
+    const socket = connect(served.wsUrl(`/ws/projects/${projectId}/?token=${member.access}`));
+    await socket.opened;
+    await sleep(200);
+    return { socket, remove };
+  };
+
+  it("closes a removed member's socket on another process with 4003, announced through Redis", async () => {
+    const { socket, remove } = await memberSocket('direct');
+    const started = Date.now();
+    await remove();
+    expect((await socket.closed).code).toBe(4003);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it("closes a removed member's socket once Redis is back, when the announcement was lost to the outage", async () => {
+    const { socket, remove } = await memberSocket('proxy');
+    await proxy.cut();
+    await remove(); // its announcement cannot reach Redis, nor this process
+    await sleep(300);
+    expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+    await proxy.restore();
+    expect((await socket.closed).code).toBe(4003);
   });
 });

@@ -5,41 +5,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import jwt from 'jsonwebtoken';
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
-import { connect, type Served, serve } from '../../test/support/realtime';
+import { createTestApi, type TestUser } from '../../test/support/api';
+import { anOrganization } from '../../test/support/fixtures';
+import { connect, serve, useServedRooms } from '../../test/support/realtime';
+import { useFixture, useTestApi } from '../../test/support/suite';
 import { RedisBus } from './bus/redis-bus';
 import { CLOSE } from './protocol';
 import { describeWithRedis, redisUrl } from '../../test/support/redis';
 
-const SECRET = 'test-secret-test-secret-test-secret-000';
 const REDIS_URL = redisUrl();
 
 describe('socket lifetime and limits', () => {
-  let api: TestApi;
-  let served: Served;
-  let owner: TestUser;
-  let projectId: string;
-
-  beforeAll(async () => {
-    api = await createTestApi();
-    served = await serve(api, api.bus, { maxSocketsPerUser: 3, closeTimeoutMs: 500 });
-    owner = await api.user('owner');
-    const org = (
-      await api.http.post('/api/v1/organizations/').set(owner.auth).send({ name: 'Sockets' }).expect(201)
-    ).body.id;
-    projectId = (
-      await api.http
-        .post('/api/v1/projects/')
-        .set(owner.auth)
-        .send({ organization: org, name: 'P' })
-        .expect(201)
-    ).body.id;
-  });
-  afterAll(async () => {
-    await served.close();
-    await api.teardown();
-  });
+  const api = useTestApi();
+  const served = useServedRooms(api, { maxSocketsPerUser: 3, closeTimeoutMs: 500 });
+  const home = useFixture(() => anOrganization(api, 'Sockets').withProject('P').build());
 
   const notifications = (token: string) => connect(served.wsUrl(`/ws/notifications/?token=${token}`));
   const login = async (user: TestUser) =>
@@ -51,14 +32,9 @@ describe('socket lifetime and limits', () => {
     ).body as { access: string; refresh: string };
 
   it('closes a socket with 4001 when its access token expires', async () => {
-    const token = jwt.sign({}, SECRET, {
-      algorithm: 'HS256',
-      subject: owner.id,
-      issuer: 'team-tracker',
-      audience: 'team-tracker-api',
-      expiresIn: 2,
-    });
-    const socket = connect(served.wsUrl(`/ws/projects/${projectId}/?token=${token}`));
+    const { key, algorithm, issuer, audience } = api.system.tokens;
+    const token = jwt.sign({}, key, { algorithm, subject: home.owner.id, issuer, audience, expiresIn: 2 });
+    const socket = connect(served.wsUrl(`/ws/projects/${home.projects.P}/?token=${token}`));
     await socket.opened;
     const started = Date.now();
     const closed = await socket.closed;
@@ -71,7 +47,7 @@ describe('socket lifetime and limits', () => {
     const user = await api.user('leaver');
     const other = await login(user);
     const [project, personal, otherLogin] = [
-      connect(served.wsUrl(`/ws/projects/${projectId}/?token=${user.access}`)),
+      connect(served.wsUrl(`/ws/projects/${home.projects.P}/?token=${user.access}`)),
       notifications(user.access),
       notifications(other.access),
     ];
@@ -83,7 +59,7 @@ describe('socket lifetime and limits', () => {
     const again = notifications(user.access);
     expect((await again.closed).code).toBe(CLOSE.notAuthenticated);
     // The user's other login is not affected.
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(otherLogin.ws.readyState).toBe(otherLogin.ws.OPEN);
     await otherLogin.close();
   });
@@ -105,10 +81,10 @@ describe('socket lifetime and limits', () => {
     const refused = await fourth.closed;
     expect(refused.code).toBe(CLOSE.tooManySockets);
     // Another user is not limited by this one's sockets.
-    const neighbour = notifications(owner.access);
+    const neighbour = notifications(home.owner.access);
     await neighbour.opened;
     await sockets[0]!.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const fifth = notifications(user.access);
     await fifth.opened;
     await Promise.all([...sockets.slice(1), fifth, neighbour].map((s) => s.close()));
@@ -143,15 +119,17 @@ describe('socket lifetime and limits', () => {
 
   it('takes a project id in upper case into the same room as in lower case', async () => {
     const before = served.realtime.stats().rooms;
-    const lower = connect(served.wsUrl(`/ws/projects/${projectId}/?token=${owner.access}`));
-    const upper = connect(served.wsUrl(`/ws/projects/${projectId.toUpperCase()}/?token=${owner.access}`));
+    const lower = connect(served.wsUrl(`/ws/projects/${home.projects.P}/?token=${home.owner.access}`));
+    const upper = connect(
+      served.wsUrl(`/ws/projects/${home.projects.P.toUpperCase()}/?token=${home.owner.access}`),
+    );
     await Promise.all([lower.opened, upper.opened]);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(served.realtime.stats().rooms).toBe(before + 1);
     await api.http
       .post('/api/v1/issues/')
-      .set(owner.auth)
-      .send({ project: projectId, title: 'Loud' })
+      .set(home.owner.auth)
+      .send({ project: home.projects.P, title: 'Loud' })
       .expect(201);
     const [fromLower] = await lower.waitFor(1);
     const [fromUpper] = await upper.waitFor(1);

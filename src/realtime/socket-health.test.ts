@@ -1,45 +1,26 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { encodePosition } from '../eventstore/port';
-import { createTestApi, type TestApi, type TestUser } from '../../test/support/api';
-import { connect, type Served, serve } from '../../test/support/realtime';
+import { anOrganization } from '../../test/support/fixtures';
+import { connect, serve, useServedRooms } from '../../test/support/realtime';
+import { useFixture, useTestApi } from '../../test/support/suite';
 
 describe('socket health: heartbeats, slow consumers, metrics, shutdown', () => {
-  let api: TestApi;
-  let served: Served;
-  let owner: TestUser;
-  let projectId: string;
   const counts = { opened: 0, closed: 0, sent: 0, dropped: 0 };
-
-  beforeAll(async () => {
-    api = await createTestApi();
-    served = await serve(api, api.bus, {
-      heartbeatMs: 150,
-      maxBufferedBytes: 256 * 1024,
-      metrics: {
-        socketOpened: () => (counts.opened += 1),
-        socketClosed: () => (counts.closed += 1),
-        messagesSent: (_route, n) => (counts.sent += n),
-        slowSocketDropped: () => (counts.dropped += 1),
-      },
-    });
-    owner = await api.user('owner');
-    const org = (
-      await api.http.post('/api/v1/organizations/').set(owner.auth).send({ name: 'Health' }).expect(201)
-    ).body.id;
-    projectId = (
-      await api.http
-        .post('/api/v1/projects/')
-        .set(owner.auth)
-        .send({ organization: org, name: 'P' })
-        .expect(201)
-    ).body.id;
+  const api = useTestApi();
+  const served = useServedRooms(api, {
+    heartbeatMs: 150,
+    maxBufferedBytes: 256 * 1024,
+    metrics: {
+      socketOpened: () => (counts.opened += 1),
+      socketClosed: () => (counts.closed += 1),
+      messagesSent: (_route, n) => (counts.sent += n),
+      slowSocketDropped: () => (counts.dropped += 1),
+    },
   });
-  afterAll(async () => {
-    await served.close();
-    await api.teardown();
-  });
+  const health = useFixture(() => anOrganization(api, 'Health').withProject('P').build());
 
-  const url = () => served.wsUrl(`/ws/projects/${projectId}/?token=${owner.access}`);
+  const url = () => served.wsUrl(`/ws/projects/${health.projects.P}/?token=${health.owner.access}`);
 
   it('keeps answering sockets and drops one that stops answering pings', async () => {
     const healthy = connect(url());
@@ -47,7 +28,7 @@ describe('socket health: heartbeats, slow consumers, metrics, shutdown', () => {
     const deadClosed = new Promise<number>((resolve) => dead.on('close', (code) => resolve(code)));
     await healthy.opened;
     expect(await deadClosed).toBe(1006); // terminated without a close frame
-    await new Promise((r) => setTimeout(r, 400));
+    await sleep(400);
     expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
     await healthy.close();
   });
@@ -55,14 +36,14 @@ describe('socket health: heartbeats, slow consumers, metrics, shutdown', () => {
   it('closes a socket that cannot keep up with 1013 instead of buffering without bound', async () => {
     const slow = connect(url());
     await slow.opened;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const before = counts.dropped;
     for (let i = 1; i <= 40; i++) {
       const position = encodePosition(0xffffffn, BigInt(i));
       await api.bus.publish([
         {
-          room: `project:${projectId}`,
+          room: `project:${health.projects.P}`,
           position,
           message: { type: 'issue.updated', position, padding: 'x'.repeat(1_000_000) },
         },
@@ -75,20 +56,20 @@ describe('socket health: heartbeats, slow consumers, metrics, shutdown', () => {
   });
 
   it('counts open sockets, messages sent and closes', async () => {
-    await new Promise((r) => setTimeout(r, 500)); // sockets of earlier tests finish closing
+    await sleep(500); // sockets of earlier tests finish closing
     const before = { ...counts };
     const socket = connect(url());
     await socket.opened;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(served.realtime.stats().projects).toBeGreaterThanOrEqual(1);
     await api.http
       .post('/api/v1/issues/')
-      .set(owner.auth)
-      .send({ project: projectId, title: 'Counted' })
+      .set(health.owner.auth)
+      .send({ project: health.projects.P, title: 'Counted' })
       .expect(201);
     await socket.waitFor(1);
     await socket.close();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     expect(counts.opened).toBe(before.opened + 1);
     expect(counts.sent).toBeGreaterThan(before.sent);
     expect(counts.closed).toBe(before.closed + 1);
@@ -96,7 +77,7 @@ describe('socket health: heartbeats, slow consumers, metrics, shutdown', () => {
 
   it('closes every socket with 1001 on shutdown', async () => {
     const extra = await serve(api);
-    const socket = connect(extra.wsUrl(`/ws/projects/${projectId}/?token=${owner.access}`));
+    const socket = connect(extra.wsUrl(`/ws/projects/${health.projects.P}/?token=${health.owner.access}`));
     await socket.opened;
     await extra.close();
     expect((await socket.closed).code).toBe(1001);

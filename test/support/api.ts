@@ -1,14 +1,12 @@
 /** The whole system on a fresh database, driven over HTTP with supertest; the projector runs in-process. */
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type { Pool } from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { migrations } from '../../src/migrations';
-import { migrateToLatest } from '../../src/platform/migrator';
 import { createInProcessBus, type InProcessBus } from '../../src/realtime/bus/in-process-bus';
 import { buildSystem, type System, type SystemSettings } from '../../src/system';
-import { createTestDatabase, type TestDatabase, testPool } from './database';
+import { createMigratedDatabase, type TestDatabase } from './database';
 
 export interface TestApi {
   database: TestDatabase;
@@ -34,10 +32,8 @@ export interface TestUser {
 let counter = 0;
 
 export const createTestApi = async (overrides: Partial<SystemSettings> = {}): Promise<TestApi> => {
-  const database = await createTestDatabase('tt_api');
-  const knex = knexFactory({ client: 'pg', connection: database.url, pool: { min: 0, max: 10 } });
-  await migrateToLatest(knex, migrations);
-  const pool = testPool(database.url, 10);
+  const db = await createMigratedDatabase('tt_api');
+  const { database, knex, pool } = db;
   const bus = createInProcessBus();
   const system = buildSystem({
     knex,
@@ -80,9 +76,7 @@ export const createTestApi = async (overrides: Partial<SystemSettings> = {}): Pr
     },
     async teardown() {
       await system.close();
-      await pool.end();
-      await knex.destroy();
-      await database.drop();
+      await db.close();
     },
   };
 };

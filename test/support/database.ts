@@ -3,7 +3,10 @@
  * DATABASE_URL (default: the local server; unset and none there, an embedded one for the run) names the server.
  */
 import { randomBytes } from 'node:crypto';
+import knexFactory, { type Knex } from 'knex';
 import { Client, Pool } from 'pg';
+import { migrations } from '../../src/migrations';
+import { type MigrationList, migrateToLatest } from '../../src/platform/migrator';
 import { DEFAULT_DATABASE_URL } from './test-env';
 
 /** The machine's server, or the embedded one this run started (test/support/test-services.ts). */
@@ -43,4 +46,45 @@ export const testPool = (url: string, max = 10): Pool => {
   const pool = new Pool({ connectionString: url, max });
   pool.on('error', () => undefined);
   return pool;
+};
+
+/** A knex on a test database; `quiet` for tests that cut connections on purpose (knex would print each one). */
+export const testKnex = (url: string, options: { max?: number; quiet?: boolean } = {}): Knex => {
+  const quiet = () => undefined;
+  return knexFactory({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: options.max ?? 10 },
+    ...(options.quiet ? { log: { warn: quiet, error: quiet, debug: quiet, deprecate: quiet } } : {}),
+  });
+};
+
+/** A fresh database with its tables, and a knex and a pool on it. */
+export interface MigratedDatabase {
+  database: TestDatabase;
+  knex: Knex;
+  pool: Pool;
+  /** Ends the knex and the pool, then drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database with `list` applied (every part's tables by default), and `size` connections each way. */
+export const createMigratedDatabase = async (
+  prefix: string,
+  options: { migrations?: MigrationList; size?: number } = {},
+): Promise<MigratedDatabase> => {
+  const database = await createTestDatabase(prefix);
+  const knex = testKnex(database.url, { max: options.size ?? 10 });
+  await migrateToLatest(knex, options.migrations ?? migrations);
+  const pool = testPool(database.url, options.size ?? 10);
+  return {
+    database,
+    knex,
+    pool,
+    async close() {
+      await pool.end();
+      await knex.destroy();
+      await database.drop();
+    },
+  };
 };

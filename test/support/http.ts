@@ -1,8 +1,6 @@
-/** Assertions and fixtures shared by the HTTP suites: problem+json answers, and organizations with every role. */
+/** Assertions shared by the HTTP suites: statuses, problem+json answers, and following pages. The situations they start from are in fixtures.ts. */
 import type { Response } from 'supertest';
 import type { TestApi, TestUser } from './api';
-
-export type Role = 'owner' | 'manager' | 'member';
 
 /**
  * The answer is `application/problem+json` with `{ type, title, status, detail }`, and, when `fields` are named,
@@ -38,115 +36,6 @@ export const expectStatus = (res: Response, status: number): void => {
   if (res.status !== status) {
     throw new Error(`expected ${status}, got ${res.status}: ${res.text.slice(0, 500)}`);
   }
-};
-
-export const createOrganization = async (api: TestApi, by: TestUser, name = 'Org'): Promise<string> => {
-  const res = await api.http.post('/api/v1/organizations/').set(by.auth).send({ name });
-  expectStatus(res, 201);
-  return res.body.id as string;
-};
-
-export const addMember = async (
-  api: TestApi,
-  by: TestUser,
-  organizationId: string,
-  userId: string,
-  role: Role = 'member',
-): Promise<void> => {
-  const res = await api.http
-    .post(`/api/v1/organizations/${organizationId}/members/`)
-    .set(by.auth)
-    .send({ user_id: userId, role });
-  expectStatus(res, 201);
-};
-
-export const createProject = async (
-  api: TestApi,
-  by: TestUser,
-  organizationId: string,
-  name = 'Project',
-  description?: string,
-): Promise<string> => {
-  const res = await api.http
-    .post('/api/v1/projects/')
-    .set(by.auth)
-    .send({ organization: organizationId, name, ...(description === undefined ? {} : { description }) });
-  expectStatus(res, 201);
-  return res.body.id as string;
-};
-
-export const createIssue = async (
-  api: TestApi,
-  by: TestUser,
-  projectId: string,
-  fields: Record<string, unknown> = {},
-): Promise<{ id: string; etag: string; position: string; body: Record<string, unknown> }> => {
-  const res = await api.http
-    .post('/api/v1/issues/')
-    .set(by.auth)
-    .send({ project: projectId, title: 'An issue', ...fields });
-  expectStatus(res, 201);
-  return {
-    id: res.body.id,
-    etag: res.headers.etag as string,
-    position: res.headers['x-position'] as string,
-    body: res.body,
-  };
-};
-
-/**
- * Two organizations: `org` with an owner, a manager and a member, and `foreignOrg` owned by someone else, each
- * with a project and an issue; `outsider` belongs to neither.
- */
-export interface World {
-  owner: TestUser;
-  manager: TestUser;
-  member: TestUser;
-  outsider: TestUser;
-  foreignOwner: TestUser;
-  org: string;
-  foreignOrg: string;
-  project: string;
-  foreignProject: string;
-  issue: string;
-  foreignIssue: string;
-}
-
-export const buildWorld = async (api: TestApi): Promise<World> => {
-  const [owner, manager, member, outsider, foreignOwner] = await Promise.all([
-    api.user('owner'),
-    api.user('manager'),
-    api.user('member'),
-    api.user('outsider'),
-    api.user('foreign'),
-  ]);
-  const [org, foreignOrg] = await Promise.all([
-    createOrganization(api, owner, 'Home'),
-    createOrganization(api, foreignOwner, 'Elsewhere'),
-  ]);
-  await addMember(api, owner, org, manager.id, 'manager');
-  await addMember(api, owner, org, member.id, 'member');
-  const [project, foreignProject] = await Promise.all([
-    createProject(api, owner, org, 'Home project'),
-    createProject(api, foreignOwner, foreignOrg, 'Foreign project'),
-  ]);
-  const [issue, foreignIssue] = await Promise.all([
-    createIssue(api, owner, project, { title: 'Home issue' }),
-    createIssue(api, foreignOwner, foreignProject, { title: 'Foreign issue' }),
-  ]);
-  return {
-    owner,
-    manager,
-    member,
-    outsider,
-    foreignOwner,
-    org,
-    foreignOrg,
-    project,
-    foreignProject,
-    issue: issue.id,
-    foreignIssue: foreignIssue.id,
-  };
 };
 
 /** A `next` URL as supertest can request it: absolute in the answer, path and query for the in-process app. */

@@ -1,10 +1,14 @@
-/** An HTTP server with the realtime WebSocket rooms on top of a TestApi, and a small WebSocket client. */
+/** An HTTP server with the realtime WebSocket rooms on top of a TestApi, a small WebSocket client, and setup. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
+import { DEFAULTS } from '../../src/platform/config';
 import type { Bus } from '../../src/realtime/bus/bus';
 import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from '../../src/realtime/server';
-import type { TestApi } from './api';
+import type { TestApi, TestUser } from './api';
+import { expectStatus } from './http';
 
 export interface Served {
   server: Server;
@@ -25,7 +29,7 @@ export const serve = async (
     db: api.knex,
     verifyToken: (token) => api.system.tokens.verify(token),
     isSessionActive: (sessionId) => api.system.sessions.isActive(sessionId),
-    membershipCheckMs: 200,
+    maxSocketsPerUser: DEFAULTS.socketsPerUser,
     ...options,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -39,6 +43,48 @@ export const serve = async (
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+};
+
+/** The suite's rooms, served on `api` (a `useTestApi()`) over its in-process bus; closed after the last test. */
+export const useServedRooms = (api: TestApi, options: Partial<RealtimeOptions> = {}): Served => {
+  const served = {} as Served;
+  beforeAll(async () => {
+    Object.assign(served, await serve(api, api.bus, options));
+  });
+  afterAll(() => served.close?.());
+  return served;
+};
+
+/** The organization's owner (or a manager) removes the member. */
+export const removeMember = async (
+  api: TestApi,
+  by: TestUser,
+  organizationId: string,
+  userId: string,
+): Promise<void> => {
+  const res = await api.http
+    .delete(`/api/v1/organizations/${organizationId}/members/${userId}/`)
+    .set(by.auth);
+  expectStatus(res, 204);
+};
+
+/**
+ * Kills the Redis connection with this CLIENT name, as a network cut would (only it: suites share the server).
+ * Returns its id, or undefined when no connection has that name.
+ */
+export const killRedisClient = async (url: string, name: string): Promise<string | undefined> => {
+  const admin = new Redis(url);
+  try {
+    const clients = (await admin.client('LIST')) as string;
+    const id = clients
+      .split('\n')
+      .find((line) => line.includes(`name=${name}`))
+      ?.match(/id=(\d+)/)?.[1];
+    if (id !== undefined) await admin.client('KILL', 'ID', id);
+    return id;
+  } finally {
+    await admin.quit();
+  }
 };
 
 export interface TestSocket {
@@ -74,7 +120,7 @@ export const connect = (
       while (messages.length < count) {
         if (Date.now() > deadline)
           throw new Error(`expected ${count} messages, got ${JSON.stringify(messages)}`);
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
       return messages;
     },

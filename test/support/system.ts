@@ -1,14 +1,12 @@
 /** A real write side on a fresh PostgreSQL database: event store, credentials, command handlers. */
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type pg from 'pg';
 import { type Commands, createCommands } from '../../src/commands';
-import { pgCredentialStore } from '../../src/commands/users/pg-credential-store';
-import { scryptHasher } from '../../src/commands/users/password';
+import { pgCredentialStore } from '../../src/accounts/pg-credential-store';
+import { scryptHasher } from '../../src/accounts/password';
 import { PgEventStore } from '../../src/eventstore/postgres/pg-event-store';
-import { migrations } from '../../src/migrations';
 import { membershipCount } from '../../src/projections/organizations/queries';
-import { migrateToLatest } from '../../src/platform/migrator';
-import { createTestDatabase, type TestDatabase, testPool } from './database';
+import { createMigratedDatabase, type TestDatabase } from './database';
 
 export interface TestSystem {
   database: TestDatabase;
@@ -20,10 +18,8 @@ export interface TestSystem {
 }
 
 export const createTestSystem = async (prefix = 'tt_sys'): Promise<TestSystem> => {
-  const database = await createTestDatabase(prefix);
-  const knex = knexFactory({ client: 'pg', connection: database.url, pool: { min: 0, max: 5 } });
-  await migrateToLatest(knex, migrations);
-  const pool = testPool(database.url, 10);
+  const db = await createMigratedDatabase(prefix);
+  const { database, knex, pool } = db;
   const store = new PgEventStore({ pool });
   const commands = createCommands({
     store,
@@ -40,9 +36,7 @@ export const createTestSystem = async (prefix = 'tt_sys'): Promise<TestSystem> =
     commands,
     async teardown() {
       await store.close();
-      await pool.end();
-      await knex.destroy();
-      await database.drop();
+      await db.close();
     },
   };
 };

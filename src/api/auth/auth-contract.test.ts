@@ -1,13 +1,9 @@
 /** The rest of API.md's auth table: taken emails, bad bodies, the aliases, both path forms, and logout's answers. */
-import { createTestApi, type TestApi } from '../../../test/support/api';
 import { expectProblem, expectStatus } from '../../../test/support/http';
+import { useTestApi } from '../../../test/support/suite';
 
 describe('auth endpoints: the remaining refusals and aliases', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await createTestApi();
-  });
-  afterAll(() => api.teardown());
+  const api = useTestApi();
 
   const password = 'a perfectly long password';
 

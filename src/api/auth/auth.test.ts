@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { createTestApi, type TestApi } from '../../../test/support/api';
+import { useTestApi } from '../../../test/support/suite';
 
 describe('auth over HTTP', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await createTestApi({
-      rateLimits: { loginPerAccount: 5, loginPerAddress: 1000, registerPerAddress: 1000 },
-    });
+  const api = useTestApi({
+    rateLimits: { loginPerAccount: 5, loginPerAddress: 1000, registerPerAddress: 1000 },
   });
-  afterAll(() => api.teardown());
 
   const secret = 'test-secret-test-secret-test-secret-000';
 

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { UUID_PATTERN } from '../../commands/ids';
+import { UUID_PATTERN } from '../../shared/uuid';
 import { sendProblem } from '../problem';
 import type { TokenService } from './tokens';
 

@@ -1,8 +1,8 @@
 import type { Commands } from '../../commands';
-import type { CredentialStore } from '../../commands/users/credentials';
-import type { PasswordHasher } from '../../commands/users/password';
+import type { CredentialStore } from '../../accounts/credentials';
+import type { PasswordHasher } from '../../accounts/password';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../commands/users/register';
-import type { SessionStore } from '../../commands/users/sessions';
+import type { SessionStore } from '../../accounts/sessions';
 import { type CommandResponseDeps, respondToCommand } from '../command-response';
 import { problemSchema, z } from '../openapi';
 import { idempotentCommandId } from '../idempotency';
@@ -48,142 +48,136 @@ const tokensSchema = z
   .openapi('Tokens');
 const refreshBody = z.object({ refresh: z.string().min(1).max(200) }).openapi('RefreshRequest');
 
-const invalidCredentials = () =>
-  new HttpError(401, 'Not authenticated', 'invalid username or password', {
-    headers: { 'WWW-Authenticate': 'Bearer' },
+const unauthenticated = (detail: string) =>
+  new HttpError(401, 'Not authenticated', detail, { headers: { 'WWW-Authenticate': 'Bearer' } });
+
+const tokensFor = (deps: AuthDeps, session: { userId: string; familyId: string; refresh: string }) => ({
+  access: deps.tokens.sign(session.userId, session.familyId),
+  refresh: session.refresh,
+  token_type: 'Bearer' as const,
+  expires_in: deps.tokens.accessTtlSeconds,
+});
+
+const registerRoute = (deps: AuthDeps) =>
+  route({
+    method: 'post',
+    path: '/api/v1/auth/register/',
+    summary: 'Register a user',
+    tag: 'auth',
+    auth: false,
+    body: registerBody,
+    readOnly: ['id'],
+    before: deps.limiters.register,
+    responses: {
+      201: { description: 'Registered', schema: userSchema },
+      409: { description: 'Username or email taken' },
+    },
+    async handler({ body, req, res }) {
+      const result = await deps.commands.registerUser(body, {
+        correlationId: requestId(req),
+        commandId: idempotentCommandId(res),
+      });
+      const user = result.events[0]!.data;
+      await respondToCommand(deps.responses, req, res, {
+        position: result.position,
+        status: 201,
+        location: '/api/v1/me/',
+        body: async () => ({ id: result.userId, username: user.username, email: user.email }),
+      });
+    },
+  });
+
+/** Verifying against a throwaway hash when the user is unknown keeps both answers equally slow. */
+const loginRoute = (deps: AuthDeps, decoy: Promise<string>, path: string) =>
+  route({
+    method: 'post',
+    path,
+    summary: 'Log in: an access token and a refresh token',
+    tag: 'auth',
+    auth: false,
+    body: loginBody,
+    before: deps.limiters.login,
+    idempotent: false,
+    responses: {
+      200: { description: 'Tokens', schema: tokensSchema },
+      401: { description: 'Bad credentials (the same answer for an unknown user)', schema: problemSchema },
+    },
+    async handler({ body, res }) {
+      const user = await deps.credentials.findByUsername(body.username);
+      const ok = await deps.hasher.verify(body.password, user?.passwordHash ?? (await decoy));
+      if (!user || !ok) throw unauthenticated('invalid username or password');
+      res.json(tokensFor(deps, await deps.sessions.start(user.userId)));
+    },
+  });
+
+const refreshRoute = (deps: AuthDeps, path: string) =>
+  route({
+    method: 'post',
+    path,
+    summary: 'Trade a refresh token for new tokens; the old one stops working',
+    tag: 'auth',
+    auth: false,
+    body: refreshBody,
+    idempotent: false,
+    responses: {
+      200: { description: 'New tokens', schema: tokensSchema },
+      401: { description: 'Unknown, expired, spent or revoked refresh token', schema: problemSchema },
+    },
+    async handler({ body, res }) {
+      const outcome = await deps.sessions.rotate(body.refresh);
+      if (!outcome.ok && outcome.reason === 'reused') deps.onSessionRevoked?.(outcome);
+      if (!outcome.ok) {
+        throw unauthenticated(
+          `the refresh token is ${outcome.reason === 'reused' ? 'spent; its family is revoked' : outcome.reason}`,
+        );
+      }
+      res.json(tokensFor(deps, outcome));
+    },
+  });
+
+const logoutRoute = (deps: AuthDeps) =>
+  route({
+    method: 'post',
+    path: '/api/v1/auth/logout/',
+    summary: 'Log out: revoke the refresh token and its family',
+    tag: 'auth',
+    auth: true,
+    body: refreshBody,
+    idempotent: false,
+    responses: { 204: { description: 'Logged out' } },
+    async handler({ body, req, res }) {
+      const revoked = await deps.sessions.revoke(body.refresh, principal(req).id);
+      if (revoked) deps.onSessionRevoked?.(revoked);
+      res.status(204).end();
+    },
+  });
+
+const meRoute = (deps: AuthDeps) =>
+  route({
+    method: 'get',
+    path: '/api/v1/me/',
+    summary: 'The signed-in user',
+    tag: 'auth',
+    auth: true,
+    query: z.object({ min_position: z.string().optional() }),
+    before: [minPosition({ responses: deps.responses, minPositionTimeoutMs: deps.responses.timeoutMs })],
+    responses: { 200: { description: 'The user', schema: meSchema } },
+    async handler({ req, res }) {
+      const user = await deps.credentials.findById(principal(req).id);
+      if (!user) throw unauthenticated('the user no longer exists');
+      res.json({ id: user.userId, username: user.username, email: user.email, is_admin: user.isAdmin });
+    },
   });
 
 export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
-  // Verifying against a throwaway hash when the user is unknown keeps both answers equally slow.
   const decoy = deps.hasher.hash('decoy password that never matches');
-
-  const login = (path: string) =>
-    route({
-      method: 'post',
-      path,
-      summary: 'Log in: an access token and a refresh token',
-      tag: 'auth',
-      auth: false,
-      body: loginBody,
-      before: deps.limiters.login,
-      idempotent: false,
-      responses: {
-        200: { description: 'Tokens', schema: tokensSchema },
-        401: { description: 'Bad credentials (the same answer for an unknown user)', schema: problemSchema },
-      },
-      async handler({ body, res }) {
-        const user = await deps.credentials.findByUsername(body.username);
-        const ok = await deps.hasher.verify(body.password, user?.passwordHash ?? (await decoy));
-        if (!user || !ok) throw invalidCredentials();
-        const session = await deps.sessions.start(user.userId);
-        res.json({
-          access: deps.tokens.sign(user.userId, session.familyId),
-          refresh: session.refresh,
-          token_type: 'Bearer',
-          expires_in: deps.tokens.accessTtlSeconds,
-        });
-      },
-    });
-
-  const refresh = (path: string) =>
-    route({
-      method: 'post',
-      path,
-      summary: 'Trade a refresh token for new tokens; the old one stops working',
-      tag: 'auth',
-      auth: false,
-      body: refreshBody,
-      idempotent: false,
-      responses: {
-        200: { description: 'New tokens', schema: tokensSchema },
-        401: { description: 'Unknown, expired, spent or revoked refresh token', schema: problemSchema },
-      },
-      async handler({ body, res }) {
-        const outcome = await deps.sessions.rotate(body.refresh);
-        if (!outcome.ok && outcome.reason === 'reused') deps.onSessionRevoked?.(outcome);
-        if (!outcome.ok) {
-          throw new HttpError(
-            401,
-            'Not authenticated',
-            `the refresh token is ${outcome.reason === 'reused' ? 'spent; its family is revoked' : outcome.reason}`,
-            {
-              headers: { 'WWW-Authenticate': 'Bearer' },
-            },
-          );
-        }
-        res.json({
-          access: deps.tokens.sign(outcome.userId, outcome.familyId),
-          refresh: outcome.refresh,
-          token_type: 'Bearer',
-          expires_in: deps.tokens.accessTtlSeconds,
-        });
-      },
-    });
-
   return [
-    route({
-      method: 'post',
-      path: '/api/v1/auth/register/',
-      summary: 'Register a user',
-      tag: 'auth',
-      auth: false,
-      body: registerBody,
-      readOnly: ['id'],
-      before: deps.limiters.register,
-      responses: {
-        201: { description: 'Registered', schema: userSchema },
-        409: { description: 'Username or email taken' },
-      },
-      async handler({ body, req, res }) {
-        const result = await deps.commands.registerUser(body, {
-          correlationId: requestId(req),
-          commandId: idempotentCommandId(res),
-        });
-        const user = result.events[0]!.data;
-        await respondToCommand(deps.responses, req, res, {
-          position: result.position,
-          status: 201,
-          location: '/api/v1/me/',
-          body: async () => ({ id: result.userId, username: user.username, email: user.email }),
-        });
-      },
-    }),
-    login('/api/v1/auth/login/'),
-    login('/api/token/'),
-    refresh('/api/v1/auth/refresh/'),
-    refresh('/api/token/refresh/'),
-    route({
-      method: 'post',
-      path: '/api/v1/auth/logout/',
-      summary: 'Log out: revoke the refresh token and its family',
-      tag: 'auth',
-      auth: true,
-      body: refreshBody,
-      idempotent: false,
-      responses: { 204: { description: 'Logged out' } },
-      async handler({ body, req, res }) {
-        const revoked = await deps.sessions.revoke(body.refresh, principal(req).id);
-        if (revoked) deps.onSessionRevoked?.(revoked);
-        res.status(204).end();
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/api/v1/me/',
-      summary: 'The signed-in user',
-      tag: 'auth',
-      auth: true,
-      query: z.object({ min_position: z.string().optional() }),
-      before: [minPosition({ responses: deps.responses, minPositionTimeoutMs: deps.responses.timeoutMs })],
-      responses: { 200: { description: 'The user', schema: meSchema } },
-      async handler({ req, res }) {
-        const user = await deps.credentials.findById(principal(req).id);
-        if (!user)
-          throw new HttpError(401, 'Not authenticated', 'the user no longer exists', {
-            headers: { 'WWW-Authenticate': 'Bearer' },
-          });
-        res.json({ id: user.userId, username: user.username, email: user.email, is_admin: user.isAdmin });
-      },
-    }),
+    registerRoute(deps),
+    loginRoute(deps, decoy, '/api/v1/auth/login/'),
+    loginRoute(deps, decoy, '/api/token/'),
+    refreshRoute(deps, '/api/v1/auth/refresh/'),
+    refreshRoute(deps, '/api/token/refresh/'),
+    logoutRoute(deps),
+    meRoute(deps),
   ];
 };

@@ -9,9 +9,10 @@ import pino from 'pino';
 import { createInProcessBus } from '../../realtime/bus/in-process-bus';
 import { buildSystem } from '../../system';
 import { type RateLimitStores, redisRateLimitStores } from '../rate-limits';
-import { createTestApi, type TestApi } from '../../../test/support/api';
+import { createTestApi } from '../../../test/support/api';
 import { expectProblem } from '../../../test/support/http';
 import { itWithRedis, redisUrl } from '../../../test/support/redis';
+import { useTestApi } from '../../../test/support/suite';
 
 const REDIS_URL = redisUrl();
 const PASSWORD = 'correct horse battery staple';
@@ -19,11 +20,7 @@ const PASSWORD = 'correct horse battery staple';
 const limits = { loginPerAccount: 3, loginPerAddress: 5, registerPerAddress: 1000 };
 
 describe('login and registration throttling', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await createTestApi({ rateLimits: limits, trustProxy: 'loopback' });
-  });
-  afterAll(() => api.teardown());
+  const api = useTestApi({ rateLimits: limits, trustProxy: 'loopback' });
 
   const login = (username: string, password: string, from: string) =>
     api.http.post('/api/v1/auth/login/').set('X-Forwarded-For', from).send({ username, password });

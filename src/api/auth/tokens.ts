@@ -23,10 +23,10 @@ export interface TokenService {
   verify(token: string): AccessClaims | null;
 }
 
-export const createTokenService = (options: { secret: string; accessTtlSeconds?: number }): TokenService => {
+export const createTokenService = (options: { secret: string; accessTtlSeconds: number }): TokenService => {
   const issuer = 'team-tracker';
   const audience = 'team-tracker-api';
-  const accessTtlSeconds = options.accessTtlSeconds ?? 900;
+  const { accessTtlSeconds } = options;
   const key = createSecretKey(Buffer.from(options.secret, 'utf8'));
   return {
     algorithm: 'HS256',

@@ -1,8 +1,8 @@
 import type { Response } from 'express';
+import type { Knex } from 'knex';
 import type { IssuePatch } from '../../domain/issue/commands';
 import { principal } from '../auth/authenticate';
-import { respondToCommand } from '../command-response';
-import { commandContext, etag } from '../context';
+import { etag } from '../context';
 import { z } from '../openapi';
 import { type RouteSpec, route } from '../routing';
 import { ISSUE_PRIORITIES, ISSUE_STATUSES } from '../../domain/issue/events';
@@ -17,10 +17,11 @@ import {
   issueHistory,
   listIssues,
 } from '../../projections/issues/queries';
-import { type ResourceDeps, idParams, listBody, listOf, minPosition, orNotFound, pageQuery } from './shared';
+import { listRoute } from './reads';
+import { idParams, minPosition, orNotFound, pageQuery, type ResourceDeps, runCommand } from './shared';
 
-const statusSchema = z.enum(ISSUE_STATUSES as ['open', 'in_progress', 'blocked', 'done']);
-const prioritySchema = z.enum(ISSUE_PRIORITIES as ['low', 'medium', 'high', 'critical']);
+const statusSchema = z.enum(ISSUE_STATUSES);
+const prioritySchema = z.enum(ISSUE_PRIORITIES);
 const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date written YYYY-MM-DD' });
 const userRef = z.object({ id: z.uuid(), username: z.string().nullable() });
 const userId = z.uuid({ message: 'must be a user id (a UUID)' });
@@ -50,7 +51,7 @@ const writableFields = {
     .trim()
     .min(1)
     .max(ISSUE_TITLE_MAX)
-    .openapi({ description: '1–255 characters after trimming' }),
+    .openapi({ description: `1–${ISSUE_TITLE_MAX} characters after trimming` }),
   description: z.string().max(ISSUE_DESCRIPTION_MAX).optional(),
   status: statusSchema.optional(),
   priority: prioritySchema.optional(),
@@ -137,156 +138,169 @@ const toPatch = (body: z.output<typeof updateBody>): IssuePatch => ({
   assigneeId: assigneeOf(body),
 });
 
-export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => {
-  const waitForMin = minPosition(deps);
-  /** The issue as the read models have it, its revision set as the ETag. */
-  const withEtag = async (res: Response, issueId: string, viewerId: string) => {
-    const { issue, revision } = orNotFound(await getIssue(deps.db, issueId, viewerId), 'issue');
-    res.setHeader('ETag', etag(revision));
-    return issue;
-  };
-
-  return [
-    route({
-      method: 'post',
-      path: '/api/v1/issues/',
-      summary: "Create an issue (a member of the project's organization)",
-      tag: 'issues',
-      auth: true,
-      body: createBody,
-      readOnly: ISSUE_READ_ONLY,
-      responses: { 201: { description: 'Created', schema: issueSchema } },
-      async handler({ body, req, res }) {
-        const result = await deps.commands.createIssue(commandContext(req, res), {
-          projectId: body.project,
-          ...toPatch(body),
-          title: body.title,
-        });
-        await respondToCommand(deps.responses, req, res, {
-          position: result.position,
-          status: 201,
-          location: `/api/v1/issues/${result.issueId}/`,
-          body: () => withEtag(res, result.issueId, principal(req).id),
-        });
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/api/v1/issues/',
-      summary: "Issues in the caller's organizations, filtered, searched and ordered",
-      tag: 'issues',
-      auth: true,
-      query: listQuery,
-      before: [waitForMin],
-      responses: { 200: { description: 'Issues', schema: listOf(issueSchema, 'IssueList') } },
-      async handler({ query, req, res }) {
-        const page = await listIssues(deps.db, principal(req).id, {
-          limit: query.limit,
-          cursor: query.cursor,
-          ordering: query.ordering,
-          project: query.project,
-          organization: query.organization,
-          status: query.status,
-          priority: query.priority,
-          updatedAfter: query.updated_after,
-          assignedTo: query.assigned_to,
-          dueBefore: query.due_before,
-          dueAfter: query.due_after,
-          dueDate: query.due_date,
-          search: query.search,
-        });
-        res.json(listBody(req, page));
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/api/v1/issues/{id}/',
-      summary: 'One issue, now or as it was at as_of (an ISO time or a position)',
-      tag: 'issues',
-      auth: true,
-      params: idParams,
-      query: z.object({ as_of: z.string().max(100).optional(), min_position: z.string().optional() }),
-      before: [waitForMin],
-      responses: { 200: { description: 'The issue', schema: issueSchema } },
-      async handler({ params, query, req, res }) {
-        const viewer = principal(req).id;
-        const found =
-          query.as_of === undefined
-            ? await getIssue(deps.db, params.id, viewer)
-            : await issueAsOf(deps.db, deps.store, params.id, viewer, query.as_of);
-        const { issue, revision } = orNotFound(found, 'issue');
-        res.setHeader('ETag', etag(revision));
-        res.json(issue);
-      },
-    }),
-    route({
-      method: 'patch',
-      path: '/api/v1/issues/{id}/',
-      summary: 'Change any writable field (assigned_to_id: null unassigns); one event per changed field',
-      tag: 'issues',
-      auth: true,
-      params: idParams,
-      body: updateBody,
-      readOnly: [...ISSUE_READ_ONLY, 'project'],
-      responses: { 200: { description: 'The issue', schema: issueSchema } },
-      async handler({ params, body, req, res }) {
-        const result = await deps.commands.updateIssue(commandContext(req, res), params.id, toPatch(body));
-        await respondToCommand(deps.responses, req, res, {
-          position: result.position,
-          status: 200,
-          body: () => withEtag(res, params.id, principal(req).id),
-        });
-      },
-    }),
-    route({
-      method: 'delete',
-      path: '/api/v1/issues/{id}/',
-      summary: 'Delete an issue (owner, manager, or its creator)',
-      tag: 'issues',
-      auth: true,
-      params: idParams,
-      responses: { 204: { description: 'Deleted' } },
-      async handler({ params, req, res }) {
-        const result = await deps.commands.deleteIssue(commandContext(req, res), params.id);
-        await respondToCommand(deps.responses, req, res, { position: result.position, status: 204 });
-      },
-    }),
-    route({
-      method: 'post',
-      path: '/api/v1/issues/{id}/restore/',
-      summary: 'Bring back a deleted issue (owner, manager, or its creator); its history shows both',
-      tag: 'issues',
-      auth: true,
-      params: idParams,
-      body: z.object({}).openapi('RestoreIssueRequest'),
-      readOnly: ISSUE_READ_ONLY,
-      responses: { 200: { description: 'The issue, back in lists', schema: issueSchema } },
-      async handler({ params, req, res }) {
-        const result = await deps.commands.restoreIssue(commandContext(req, res), params.id);
-        await respondToCommand(deps.responses, req, res, {
-          position: result.position,
-          status: 200,
-          body: () => withEtag(res, params.id, principal(req).id),
-        });
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/api/v1/issues/{id}/history/',
-      summary: 'The issue’s events in order, with actors and field changes',
-      tag: 'issues',
-      auth: true,
-      params: idParams,
-      query: pageQuery,
-      before: [waitForMin],
-      responses: { 200: { description: 'History', schema: listOf(historyEntry, 'IssueHistory') } },
-      async handler({ params, query, req, res }) {
-        const page = orNotFound(
-          await issueHistory(deps.db, deps.store, params.id, principal(req).id, query),
-          'issue',
-        );
-        res.json(listBody(req, page));
-      },
-    }),
-  ];
+/** The issue as the read models have it, its revision set as the ETag. */
+const issueWithEtag = async (db: Knex, res: Response, issueId: string, viewerId: string) => {
+  const { issue, revision } = orNotFound(await getIssue(db, issueId, viewerId), 'issue');
+  res.setHeader('ETag', etag(revision));
+  return issue;
 };
+
+const createIssueRoute = (deps: ResourceDeps) =>
+  route({
+    method: 'post',
+    path: '/api/v1/issues/',
+    summary: "Create an issue (a member of the project's organization)",
+    tag: 'issues',
+    auth: true,
+    body: createBody,
+    readOnly: ISSUE_READ_ONLY,
+    responses: { 201: { description: 'Created', schema: issueSchema } },
+    handler: ({ body, req, res }) =>
+      runCommand(
+        deps,
+        { req, res },
+        (context) =>
+          deps.commands.createIssue(context, {
+            projectId: body.project,
+            ...toPatch(body),
+            title: body.title,
+          }),
+        ({ issueId }) => ({
+          status: 201,
+          location: `/api/v1/issues/${issueId}/`,
+          body: () => issueWithEtag(deps.db, res, issueId, principal(req).id),
+        }),
+      ),
+  });
+
+const listIssuesRoute = (deps: ResourceDeps) =>
+  listRoute(deps, {
+    path: '/api/v1/issues/',
+    summary: "Issues in the caller's organizations, filtered, searched and ordered",
+    tag: 'issues',
+    description: 'Issues',
+    query: listQuery,
+    item: issueSchema,
+    listName: 'IssueList',
+    list: ({ query, viewerId }) =>
+      listIssues(deps.db, viewerId, {
+        limit: query.limit,
+        cursor: query.cursor,
+        ordering: query.ordering,
+        project: query.project,
+        organization: query.organization,
+        status: query.status,
+        priority: query.priority,
+        updatedAfter: query.updated_after,
+        assignedTo: query.assigned_to,
+        dueBefore: query.due_before,
+        dueAfter: query.due_after,
+        dueDate: query.due_date,
+        search: query.search,
+      }),
+  });
+
+const getIssueRoute = (deps: ResourceDeps) =>
+  route({
+    method: 'get',
+    path: '/api/v1/issues/{id}/',
+    summary: 'One issue, now or as it was at as_of (an ISO time or a position)',
+    tag: 'issues',
+    auth: true,
+    params: idParams,
+    query: z.object({ as_of: z.string().max(100).optional(), min_position: z.string().optional() }),
+    before: [minPosition(deps)],
+    responses: { 200: { description: 'The issue', schema: issueSchema } },
+    async handler({ params, query, req, res }) {
+      const viewer = principal(req).id;
+      const found =
+        query.as_of === undefined
+          ? await getIssue(deps.db, params.id, viewer)
+          : await issueAsOf(deps.db, deps.streams, params.id, viewer, query.as_of);
+      const { issue, revision } = orNotFound(found, 'issue');
+      res.setHeader('ETag', etag(revision));
+      res.json(issue);
+    },
+  });
+
+const updateIssueRoute = (deps: ResourceDeps) =>
+  route({
+    method: 'patch',
+    path: '/api/v1/issues/{id}/',
+    summary: 'Change any writable field (assigned_to_id: null unassigns); one event per changed field',
+    tag: 'issues',
+    auth: true,
+    params: idParams,
+    body: updateBody,
+    readOnly: [...ISSUE_READ_ONLY, 'project'],
+    responses: { 200: { description: 'The issue', schema: issueSchema } },
+    handler: ({ params, body, req, res }) =>
+      runCommand(
+        deps,
+        { req, res },
+        (context) => deps.commands.updateIssue(context, { issueId: params.id, ...toPatch(body) }),
+        () => ({ status: 200, body: () => issueWithEtag(deps.db, res, params.id, principal(req).id) }),
+      ),
+  });
+
+const deleteIssueRoute = (deps: ResourceDeps) =>
+  route({
+    method: 'delete',
+    path: '/api/v1/issues/{id}/',
+    summary: 'Delete an issue (owner, manager, or its creator)',
+    tag: 'issues',
+    auth: true,
+    params: idParams,
+    responses: { 204: { description: 'Deleted' } },
+    handler: ({ params, req, res }) =>
+      runCommand(
+        deps,
+        { req, res },
+        (context) => deps.commands.deleteIssue(context, { issueId: params.id }),
+        () => ({ status: 204 }),
+      ),
+  });
+
+const restoreIssueRoute = (deps: ResourceDeps) =>
+  route({
+    method: 'post',
+    path: '/api/v1/issues/{id}/restore/',
+    summary: 'Bring back a deleted issue (owner, manager, or its creator); its history shows both',
+    tag: 'issues',
+    auth: true,
+    params: idParams,
+    body: z.object({}).openapi('RestoreIssueRequest'),
+    readOnly: ISSUE_READ_ONLY,
+    responses: { 200: { description: 'The issue, back in lists', schema: issueSchema } },
+    handler: ({ params, req, res }) =>
+      runCommand(
+        deps,
+        { req, res },
+        (context) => deps.commands.restoreIssue(context, { issueId: params.id }),
+        () => ({ status: 200, body: () => issueWithEtag(deps.db, res, params.id, principal(req).id) }),
+      ),
+  });
+
+const issueHistoryRoute = (deps: ResourceDeps) =>
+  listRoute(deps, {
+    path: '/api/v1/issues/{id}/history/',
+    summary: 'The issue’s events in order, with actors and field changes',
+    tag: 'issues',
+    description: 'History',
+    params: idParams,
+    query: pageQuery,
+    item: historyEntry,
+    listName: 'IssueHistory',
+    notFound: 'issue',
+    list: ({ params, query, viewerId }) => issueHistory(deps.db, deps.streams, params.id, viewerId, query),
+  });
+
+export const issueRoutes = (deps: ResourceDeps): RouteSpec[] => [
+  createIssueRoute(deps),
+  listIssuesRoute(deps),
+  getIssueRoute(deps),
+  updateIssueRoute(deps),
+  deleteIssueRoute(deps),
+  restoreIssueRoute(deps),
+  issueHistoryRoute(deps),
+];

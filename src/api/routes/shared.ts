@@ -1,19 +1,21 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
-import type { Commands } from '../../commands';
+import type { CommandContext, CommandResult, Commands } from '../../commands';
 import { NotFoundError } from '../../domain/shared/errors';
-import type { EventStore } from '../../eventstore/port';
-import { isPosition } from '../../eventstore/port';
+import { isPosition, type StreamReader } from '../../eventstore/port';
 import type { Page } from '../../projections/shared/page';
-import type { CommandResponseDeps } from '../command-response';
+import { type CommandResponseDeps, respondToCommand } from '../command-response';
+import { commandContext, etag } from '../context';
 import { z } from '../openapi';
 import { HttpError } from '../problem';
+import { inWireNames } from './wire-names';
 
-/** What the resource routes need: the write side, the read models, and the log for history. */
+/** What the resource routes need: the write side, the read models, and single streams for history and `as_of`. */
 export interface ResourceDeps {
   commands: Commands;
   db: Knex;
-  store: EventStore;
+  /** Reads one stream at a time: the API never appends but through commands, nor reads the whole log. */
+  streams: StreamReader;
   responses: CommandResponseDeps;
   /** Bound on `?min_position=` waits. */
   minPositionTimeoutMs: number;
@@ -78,4 +80,36 @@ export const minPosition =
       });
     }
     next();
+  };
+
+/** How a command route answers once its command ran (the position comes from the result). */
+export interface CommandAnswer {
+  status: 200 | 201 | 204;
+  location?: string;
+  /** Reads the resource back from the read models once they include the command. */
+  body?: () => Promise<unknown>;
+}
+
+/**
+ * Runs the request's command as the caller (under its Idempotency-Key and If-Match) and answers it. Refusals name
+ * their fields as the client sent them; the answer waits for the read models unless the client prefers not to.
+ */
+export const runCommand = async <R extends CommandResult>(
+  deps: Pick<ResourceDeps, 'responses'>,
+  { req, res }: { req: Request; res: Response },
+  command: (context: CommandContext) => Promise<R>,
+  answer: (result: R) => CommandAnswer,
+): Promise<void> => {
+  const result = await command(commandContext(req, res)).catch((error: unknown) => {
+    throw inWireNames(error);
+  });
+  await respondToCommand(deps.responses, req, res, { position: result.position, ...answer(result) });
+};
+
+/** The resource read back, with the revision the command left its stream at as the ETag. */
+export const atRevision =
+  <T>(res: Response, revision: number, read: () => Promise<T>) =>
+  async (): Promise<T> => {
+    res.setHeader('ETag', etag(revision));
+    return read();
   };

@@ -1,10 +1,10 @@
 import { DomainError, IllegalStateError, ValidationError } from '../../domain/shared/errors';
 import { userDecider } from '../../domain/user/decider';
-import { type UserRegistered, userStream } from '../../domain/user/events';
-import type { CommandBus, CommandContext, CommandResult } from '../handle';
+import { type UserEvent, userStream } from '../../domain/user/events';
+import type { AggregateRunner, CommandContext, CommandResult } from '../aggregate-runner';
 import { newAggregateId } from '../ids';
-import { type CredentialStore, TakenError } from './credentials';
-import type { PasswordHasher } from './password';
+import { type CredentialStore, TakenError } from '../../accounts/credentials';
+import type { PasswordHasher } from '../../accounts/password';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 1024;
@@ -17,7 +17,7 @@ export interface RegisterInput {
 }
 
 export interface UserCommandDeps {
-  bus: CommandBus;
+  runner: AggregateRunner;
   credentials: CredentialStore;
   hasher: PasswordHasher;
 }
@@ -32,7 +32,7 @@ export const registerUser = async (
   deps: UserCommandDeps,
   input: RegisterInput,
   context: Omit<CommandContext, 'actorId' | 'expectedRevision'> = {},
-): Promise<CommandResult<UserRegistered> & { userId: string }> => {
+): Promise<CommandResult<UserEvent> & { userId: string }> => {
   if (
     typeof input.password !== 'string' ||
     input.password.length < PASSWORD_MIN ||
@@ -41,18 +41,20 @@ export const registerUser = async (
     throw ValidationError.field('password', `must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
   }
   const userId = newAggregateId(context.commandId);
+  const now = deps.runner.now();
   const command = {
     type: 'RegisterUser' as const,
     data: { userId, username: input.username, email: input.email },
-    metadata: { actorId: userId, now: deps.bus.now() },
+    metadata: { actorId: userId, now },
   };
   // Validate before touching the table, so a refused registration leaves nothing behind.
-  const [event] = userDecider.decide(command, userDecider.initialState()) as [UserRegistered];
+  const [registered] = userDecider.decide(command, userDecider.initialState());
+  if (registered === undefined) throw new Error('a registration that decided nothing');
   try {
     await deps.credentials.insert({
       userId,
-      username: event.data.username,
-      email: event.data.email,
+      username: registered.data.username,
+      email: registered.data.email,
       passwordHash: await deps.hasher.hash(input.password),
       isAdmin: input.isAdmin ?? false,
     });
@@ -62,14 +64,11 @@ export const registerUser = async (
     if (earlier === null) throw new IllegalStateError(error.message, { cause: error });
   }
   try {
-    const result = await deps.bus.handle(
+    const result = await deps.runner.run(
       userDecider,
       userStream(userId),
-      { ...context, actorId: userId },
-      (_, metadata) => ({
-        ...command,
-        metadata,
-      }),
+      { ...context, actorId: userId, now },
+      (_, metadata) => ({ ...command, metadata }),
     );
     return { ...result, userId };
   } catch (error) {

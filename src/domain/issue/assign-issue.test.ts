@@ -1,6 +1,13 @@
 import { ValidationError } from '../shared/errors';
-import { actor, assigned, given, issueCommand, issueCreated, unassigned } from '../testing/issue';
-import { MEMBER, OTHER_MEMBER } from '../testing/ids';
+import {
+  actor,
+  assigned,
+  given,
+  issueCommand,
+  issueCreated,
+  unassigned,
+} from '../../../test/support/domain/issue';
+import { MEMBER, OTHER_MEMBER } from '../../../test/support/domain/ids';
 
 const assignerWhoseAssigneeIs = (assigneeIsMember: boolean) => actor(MEMBER, 'member', { assigneeIsMember });
 
@@ -23,17 +30,17 @@ describe('AssignIssue', () => {
       .then([]);
   });
 
-  it('assigning to a non-member is refused with ValidationError on assigned_to_id', () => {
+  it('assigning to a non-member is refused with ValidationError on assigneeId', () => {
     const error = given([issueCreated()])
       .when(issueCommand('AssignIssue', { assigneeId: 'user-stranger' }, assignerWhoseAssigneeIs(false)))
       .thenThrows(ValidationError);
-    expect(error.errors.map((e) => e.path)).toEqual(['assigned_to_id']);
+    expect(error.errors.map((e) => e.path)).toEqual(['assigneeId']);
   });
 
-  it('an empty assignee id is refused with ValidationError on assigned_to_id', () => {
+  it('an empty assignee id is refused with ValidationError on assigneeId', () => {
     given([issueCreated()])
       .when(issueCommand('AssignIssue', { assigneeId: '' }, assignerWhoseAssigneeIs(true)))
-      .thenThrows(ValidationError, /^assigned_to_id:/);
+      .thenThrows(ValidationError, /^assigneeId:/);
   });
 });
 

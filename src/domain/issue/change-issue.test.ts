@@ -3,16 +3,12 @@ import {
   asManager,
   asOtherMember,
   asOutsider,
+  changed,
   deleted,
-  descriptionChanged,
-  dueDateChanged,
   given,
   issueCommand,
   issueCreated,
-  priorityChanged,
-  statusChanged,
-  titleChanged,
-} from '../testing/issue';
+} from '../../../test/support/domain/issue';
 
 const open = issueCreated({ title: 'Fix the launch pad', description: 'Cracked', dueDate: '2025-04-01' });
 
@@ -20,7 +16,7 @@ describe('ChangeIssueTitle', () => {
   it('any member changes the title; the event carries the previous title', () => {
     given([open])
       .when(issueCommand('ChangeIssueTitle', { title: ' Rebuild the launch pad ' }, asOtherMember))
-      .then([titleChanged('Rebuild the launch pad', 'Fix the launch pad')]);
+      .then([changed.title('Rebuild the launch pad', 'Fix the launch pad')]);
   });
 
   it('the same title after trimming emits nothing', () => {
@@ -40,13 +36,13 @@ describe('ChangeIssueDescription', () => {
   it('changes the description; the event carries the previous description', () => {
     given([open])
       .when(issueCommand('ChangeIssueDescription', { description: 'Cracked and sinking' }))
-      .then([descriptionChanged('Cracked and sinking', 'Cracked')]);
+      .then([changed.description('Cracked and sinking', 'Cracked')]);
   });
 
   it('clearing the description is a change', () => {
     given([open])
       .when(issueCommand('ChangeIssueDescription', { description: '' }))
-      .then([descriptionChanged('', 'Cracked')]);
+      .then([changed.description('', 'Cracked')]);
   });
 
   it('the same description emits nothing', () => {
@@ -66,7 +62,7 @@ describe('ChangeIssueStatus', () => {
   it('changes the status; the event carries the previous status', () => {
     given([open])
       .when(issueCommand('ChangeIssueStatus', { status: 'in_progress' }))
-      .then([statusChanged('in_progress', 'open')]);
+      .then([changed.status('in_progress', 'open')]);
   });
 
   it('the same status emits nothing', () => {
@@ -80,7 +76,7 @@ describe('ChangeIssuePriority', () => {
   it('changes the priority; the event carries the previous priority', () => {
     given([open])
       .when(issueCommand('ChangeIssuePriority', { priority: 'high' }, asManager))
-      .then([priorityChanged('high', 'medium')]);
+      .then([changed.priority('high', 'medium')]);
   });
 
   it('the same priority emits nothing', () => {
@@ -94,13 +90,13 @@ describe('ChangeIssueDueDate', () => {
   it('moves the due date; the event carries the previous date', () => {
     given([open])
       .when(issueCommand('ChangeIssueDueDate', { dueDate: '2025-05-01' }))
-      .then([dueDateChanged('2025-05-01', '2025-04-01')]);
+      .then([changed.dueDate('2025-05-01', '2025-04-01')]);
   });
 
   it('clearing the due date is a change to null', () => {
     given([open])
       .when(issueCommand('ChangeIssueDueDate', { dueDate: null }))
-      .then([dueDateChanged(null, '2025-04-01')]);
+      .then([changed.dueDate(null, '2025-04-01')]);
   });
 
   it('the same due date emits nothing', () => {
@@ -115,10 +111,10 @@ describe('ChangeIssueDueDate', () => {
       .then([]);
   });
 
-  it('an impossible date is refused with ValidationError on due_date', () => {
+  it('an impossible date is refused with ValidationError on dueDate', () => {
     given([open])
       .when(issueCommand('ChangeIssueDueDate', { dueDate: '2100-02-29' }))
-      .thenThrows(ValidationError, /^due_date:/);
+      .thenThrows(ValidationError, /^dueDate:/);
   });
 });
 

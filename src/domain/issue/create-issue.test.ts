@@ -8,8 +8,8 @@ import {
   createIssue,
   given,
   issueCreated,
-} from '../testing/issue';
-import { MANAGER, MEMBER, OTHER_MEMBER, OWNER, unchecked } from '../testing/ids';
+} from '../../../test/support/domain/issue';
+import { MANAGER, MEMBER, OTHER_MEMBER, OWNER, unchecked } from '../../../test/support/domain/ids';
 
 const refusedPaths = (error: ValidationError) => error.errors.map((e) => e.path);
 
@@ -78,20 +78,20 @@ describe('CreateIssue', () => {
       .thenThrows(IllegalStateError, /exists/);
   });
 
-  it('an assignee who is not a member is refused with ValidationError on assigned_to_id', () => {
+  it('an assignee who is not a member is refused with ValidationError on assigneeId', () => {
     const error = given([])
       .when(
         createIssue({ assigneeId: 'user-stranger' }, actor(MEMBER, 'member', { assigneeIsMember: false })),
       )
       .thenThrows(ValidationError);
-    expect(refusedPaths(error)).toEqual(['assigned_to_id']);
+    expect(refusedPaths(error)).toEqual(['assigneeId']);
   });
 
   it('an assignee whose membership the handler did not confirm is refused with ValidationError', () => {
     const error = given([])
       .when(createIssue({ assigneeId: OTHER_MEMBER }, asCreator))
       .thenThrows(ValidationError);
-    expect(refusedPaths(error)).toEqual(['assigned_to_id']);
+    expect(refusedPaths(error)).toEqual(['assigneeId']);
   });
 
   it.each([
@@ -100,10 +100,10 @@ describe('CreateIssue', () => {
     ['a description over 10000 characters', { description: 'd'.repeat(10_001) }, 'description'],
     ['an unknown status', { status: unchecked<'open'>('closed') }, 'status'],
     ['an unknown priority', { priority: unchecked<'low'>('urgent') }, 'priority'],
-    ['a due date not written YYYY-MM-DD', { dueDate: '14/03/2025' }, 'due_date'],
-    ['a due date that is no calendar day', { dueDate: '2025-02-29' }, 'due_date'],
-    ['a due date in month 13', { dueDate: '2025-13-01' }, 'due_date'],
-    ['a due date with a time', { dueDate: '2025-03-14T00:00:00Z' }, 'due_date'],
+    ['a due date not written YYYY-MM-DD', { dueDate: '14/03/2025' }, 'dueDate'],
+    ['a due date that is no calendar day', { dueDate: '2025-02-29' }, 'dueDate'],
+    ['a due date in month 13', { dueDate: '2025-13-01' }, 'dueDate'],
+    ['a due date with a time', { dueDate: '2025-03-14T00:00:00Z' }, 'dueDate'],
   ])('%s is refused with ValidationError on %s', (_situation, fields, path) => {
     const error = given([]).when(createIssue(fields)).thenThrows(ValidationError);
     expect(refusedPaths(error)).toEqual([path]);
@@ -127,8 +127,8 @@ describe('CreateIssue', () => {
       'description',
       'status',
       'priority',
-      'due_date',
-      'assigned_to_id',
+      'dueDate',
+      'assigneeId',
     ]);
   });
 });

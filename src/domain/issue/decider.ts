@@ -33,8 +33,8 @@ const create = (command: CreateIssue, state: Issue): IssueEvent[] => {
     description: orDefault(data.description, '', descriptionCheck),
     status: orDefault(data.status, 'open', statusCheck),
     priority: orDefault(data.priority, 'medium', priorityCheck),
-    due_date: orDefault(data.dueDate, null, dueDateCheck),
-    assigned_to_id: orDefault(data.assigneeId, null, assigneeCheck(command.context, null)),
+    dueDate: orDefault(data.dueDate, null, dueDateCheck),
+    assigneeId: orDefault(data.assigneeId, null, assigneeCheck(command.context, null)),
   });
   if (state.exists) throw new IllegalStateError('issue already exists');
   if (command.context.projectArchived === true) throw new IllegalStateError('project is archived');
@@ -49,8 +49,8 @@ const create = (command: CreateIssue, state: Issue): IssueEvent[] => {
         description: input.description,
         status: input.status,
         priority: input.priority,
-        dueDate: input.due_date,
-        assigneeId: input.assigned_to_id ?? null,
+        dueDate: input.dueDate,
+        assigneeId: input.assigneeId ?? null,
         createdBy: command.metadata.actorId,
       },
     },
@@ -65,8 +65,8 @@ const change = (command: IssueCommand, patch: IssuePatch, state: Issue): IssueEv
     description: ifGiven(patch.description, descriptionCheck),
     status: ifGiven(patch.status, statusCheck),
     priority: ifGiven(patch.priority, priorityCheck),
-    due_date: ifGiven(patch.dueDate, dueDateCheck),
-    assigned_to_id: assigneeCheck(command.context, state.assigneeId)(patch.assigneeId),
+    dueDate: ifGiven(patch.dueDate, dueDateCheck),
+    assigneeId: assigneeCheck(command.context, state.assigneeId)(patch.assigneeId),
   });
   const ref = { issueId: state.issueId, projectId: state.projectId, organizationId: state.organizationId };
   const events: IssueEvent[] = [];
@@ -94,13 +94,13 @@ const change = (command: IssueCommand, patch: IssuePatch, state: Issue): IssueEv
       data: { ...ref, priority: input.priority, previousPriority: state.priority },
     });
   }
-  if (input.due_date !== undefined && input.due_date !== state.dueDate) {
+  if (input.dueDate !== undefined && input.dueDate !== state.dueDate) {
     events.push({
       type: 'IssueDueDateChanged',
-      data: { ...ref, dueDate: input.due_date, previousDueDate: state.dueDate },
+      data: { ...ref, dueDate: input.dueDate, previousDueDate: state.dueDate },
     });
   }
-  const assignee = input.assigned_to_id;
+  const assignee = input.assigneeId;
   if (assignee === null && state.assigneeId !== null) {
     events.push({ type: 'IssueUnassigned', data: { ...ref, previousAssigneeId: state.assigneeId } });
   } else if (typeof assignee === 'string' && assignee !== state.assigneeId) {
@@ -129,26 +129,9 @@ const restore = (command: RestoreIssue, state: Issue): IssueEvent[] => {
     throw new ForbiddenError('only an owner, a manager or its creator may restore an issue');
   }
   if (!state.deleted) return [];
-  const { issueId, projectId, organizationId, title, description, status, priority, dueDate, assigneeId } =
-    state;
-  const { createdBy } = state;
-  return [
-    {
-      type: 'IssueRestored',
-      data: {
-        issueId,
-        projectId,
-        organizationId,
-        title,
-        description,
-        status,
-        priority,
-        dueDate,
-        assigneeId,
-        createdBy,
-      },
-    },
-  ];
+  // The issue travels whole with its restoration: everything the state holds but whether it exists.
+  const { exists: _exists, deleted: _deleted, ...issue } = state;
+  return [{ type: 'IssueRestored', data: issue }];
 };
 
 /**

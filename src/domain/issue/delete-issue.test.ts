@@ -9,8 +9,8 @@ import {
   given,
   issueCommand,
   issueCreated,
-} from '../testing/issue';
-import { MEMBER } from '../testing/ids';
+} from '../../../test/support/domain/issue';
+import { MEMBER } from '../../../test/support/domain/ids';
 
 const createdByMember = issueCreated({ createdBy: MEMBER });
 

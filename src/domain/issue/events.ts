@@ -2,51 +2,42 @@ import type { Event } from '../shared/decider';
 
 export const issueStream = (issueId: string): string => `issue-${issueId}`;
 
-export type IssueStatus = 'open' | 'in_progress' | 'blocked' | 'done';
-export type IssuePriority = 'low' | 'medium' | 'high' | 'critical';
-export const ISSUE_STATUSES: readonly IssueStatus[] = ['open', 'in_progress', 'blocked', 'done'];
-export const ISSUE_PRIORITIES: readonly IssuePriority[] = ['low', 'medium', 'high', 'critical'];
+export const ISSUE_STATUSES = ['open', 'in_progress', 'blocked', 'done'] as const;
+export const ISSUE_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type IssueStatus = (typeof ISSUE_STATUSES)[number];
+export type IssuePriority = (typeof ISSUE_PRIORITIES)[number];
 
 /** Every issue event names its project and organization so projections and rooms need no lookup. */
-interface IssueRef {
+export interface IssueRef {
   issueId: string;
   projectId: string;
   organizationId: string;
 }
 
-export type IssueCreated = Event<
-  'IssueCreated',
-  IssueRef & {
-    title: string;
-    description: string;
-    status: IssueStatus;
-    priority: IssuePriority;
-    /** `YYYY-MM-DD` or null. */
-    dueDate: string | null;
-    assigneeId: string | null;
-    createdBy: string;
-  }
+/** An issue's own fields, as its creation (and its restoration) records them. */
+export interface IssueFields {
+  title: string;
+  description: string;
+  status: IssueStatus;
+  priority: IssuePriority;
+  /** `YYYY-MM-DD` or null. */
+  dueDate: string | null;
+  assigneeId: string | null;
+  createdBy: string;
+}
+
+/** One field changed: its new value, and the value it replaced (`previousTitle`, …). */
+type FieldChanged<Type extends string, Field extends keyof IssueFields> = Event<
+  Type,
+  IssueRef & Pick<IssueFields, Field> & Record<`previous${Capitalize<Field>}`, IssueFields[Field]>
 >;
-export type IssueTitleChanged = Event<
-  'IssueTitleChanged',
-  IssueRef & { title: string; previousTitle: string }
->;
-export type IssueDescriptionChanged = Event<
-  'IssueDescriptionChanged',
-  IssueRef & { description: string; previousDescription: string }
->;
-export type IssueStatusChanged = Event<
-  'IssueStatusChanged',
-  IssueRef & { status: IssueStatus; previousStatus: IssueStatus }
->;
-export type IssuePriorityChanged = Event<
-  'IssuePriorityChanged',
-  IssueRef & { priority: IssuePriority; previousPriority: IssuePriority }
->;
-export type IssueDueDateChanged = Event<
-  'IssueDueDateChanged',
-  IssueRef & { dueDate: string | null; previousDueDate: string | null }
->;
+
+export type IssueCreated = Event<'IssueCreated', IssueRef & IssueFields>;
+export type IssueTitleChanged = FieldChanged<'IssueTitleChanged', 'title'>;
+export type IssueDescriptionChanged = FieldChanged<'IssueDescriptionChanged', 'description'>;
+export type IssueStatusChanged = FieldChanged<'IssueStatusChanged', 'status'>;
+export type IssuePriorityChanged = FieldChanged<'IssuePriorityChanged', 'priority'>;
+export type IssueDueDateChanged = FieldChanged<'IssueDueDateChanged', 'dueDate'>;
 export type IssueAssigned = Event<
   'IssueAssigned',
   IssueRef & { assigneeId: string; previousAssigneeId: string | null }
@@ -57,18 +48,7 @@ export type IssueDeleted = Event<'IssueDeleted', IssueRef>;
  * A deleted issue brought back, as it was when deleted: the fields travel with the event, so a reader that kept
  * only a tombstone of the deletion can show the issue again without folding its stream.
  */
-export type IssueRestored = Event<
-  'IssueRestored',
-  IssueRef & {
-    title: string;
-    description: string;
-    status: IssueStatus;
-    priority: IssuePriority;
-    dueDate: string | null;
-    assigneeId: string | null;
-    createdBy: string;
-  }
->;
+export type IssueRestored = Event<'IssueRestored', IssueRef & IssueFields>;
 
 export type IssueEvent =
   | IssueCreated

@@ -1,16 +1,6 @@
 import { fold } from '../shared/decider';
-import {
-  assigned,
-  deleted,
-  descriptionChanged,
-  dueDateChanged,
-  issueCreated,
-  priorityChanged,
-  statusChanged,
-  titleChanged,
-  unassigned,
-} from '../testing/issue';
-import { ISSUE, MEMBER, ORG, OTHER_MEMBER, PROJECT } from '../testing/ids';
+import { assigned, changed, deleted, issueCreated, unassigned } from '../../../test/support/domain/issue';
+import { ISSUE, MEMBER, ORG, OTHER_MEMBER, PROJECT } from '../../../test/support/domain/ids';
 import { issueDecider } from './decider';
 import { initialState } from './state';
 
@@ -23,11 +13,11 @@ describe('issue evolve', () => {
   it('folds creation and every kind of change into the current issue', () => {
     const state = fold(issueDecider, [
       issueCreated(),
-      titleChanged('Rebuild the launch pad', 'Fix the launch pad'),
-      descriptionChanged('Cracked', ''),
-      statusChanged('in_progress', 'open'),
-      priorityChanged('critical', 'medium'),
-      dueDateChanged('2025-04-01', null),
+      changed.title('Rebuild the launch pad', 'Fix the launch pad'),
+      changed.description('Cracked', ''),
+      changed.status('in_progress', 'open'),
+      changed.priority('critical', 'medium'),
+      changed.dueDate('2025-04-01', null),
       assigned(OTHER_MEMBER),
     ]);
     expect(state).toEqual({
@@ -50,7 +40,7 @@ describe('issue evolve', () => {
     const state = fold(issueDecider, [
       issueCreated({ assigneeId: OTHER_MEMBER, dueDate: '2025-04-01' }),
       unassigned(OTHER_MEMBER),
-      dueDateChanged(null, '2025-04-01'),
+      changed.dueDate(null, '2025-04-01'),
     ]);
     expect(state.assigneeId).toBeNull();
     expect(state.dueDate).toBeNull();

@@ -1,19 +1,9 @@
-import type { IssueEvent, IssuePriority, IssueStatus } from './events';
+import type { IssueEvent, IssueFields, IssueRef } from './events';
 
-export interface Issue {
+export interface Issue extends IssueRef, IssueFields {
   exists: boolean;
   /** A deleted issue stays in its stream but answers every command as if it did not exist. */
   deleted: boolean;
-  issueId: string;
-  projectId: string;
-  organizationId: string;
-  title: string;
-  description: string;
-  status: IssueStatus;
-  priority: IssuePriority;
-  dueDate: string | null;
-  assigneeId: string | null;
-  createdBy: string;
 }
 
 export const initialState = (): Issue => ({
@@ -31,25 +21,26 @@ export const initialState = (): Issue => ({
   createdBy: '',
 });
 
+/** The issue as an event that carries all of it (its creation, its restoration) describes it. */
+const recorded = (data: IssueRef & IssueFields): Issue => ({
+  exists: true,
+  deleted: false,
+  issueId: data.issueId,
+  projectId: data.projectId,
+  organizationId: data.organizationId,
+  title: data.title,
+  description: data.description,
+  status: data.status,
+  priority: data.priority,
+  dueDate: data.dueDate,
+  assigneeId: data.assigneeId,
+  createdBy: data.createdBy,
+});
+
 export const evolve = (state: Issue, event: IssueEvent): Issue => {
   switch (event.type) {
-    case 'IssueCreated': {
-      const { data } = event;
-      return {
-        exists: true,
-        deleted: false,
-        issueId: data.issueId,
-        projectId: data.projectId,
-        organizationId: data.organizationId,
-        title: data.title,
-        description: data.description,
-        status: data.status,
-        priority: data.priority,
-        dueDate: data.dueDate,
-        assigneeId: data.assigneeId,
-        createdBy: data.createdBy,
-      };
-    }
+    case 'IssueCreated':
+      return recorded(event.data);
     case 'IssueTitleChanged':
       return { ...state, title: event.data.title };
     case 'IssueDescriptionChanged':
@@ -66,24 +57,8 @@ export const evolve = (state: Issue, event: IssueEvent): Issue => {
       return { ...state, assigneeId: null };
     case 'IssueDeleted':
       return { ...state, deleted: true };
-    case 'IssueRestored': {
-      const { data } = event;
-      return {
-        ...state,
-        exists: true,
-        deleted: false,
-        issueId: data.issueId,
-        projectId: data.projectId,
-        organizationId: data.organizationId,
-        title: data.title,
-        description: data.description,
-        status: data.status,
-        priority: data.priority,
-        dueDate: data.dueDate,
-        assigneeId: data.assigneeId,
-        createdBy: data.createdBy,
-      };
-    }
+    case 'IssueRestored':
+      return recorded(event.data);
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

@@ -3,17 +3,13 @@ import {
   actor,
   asOutsider,
   assigned,
-  descriptionChanged,
-  dueDateChanged,
+  changed,
   given,
   issueCommand,
   issueCreated,
-  priorityChanged,
-  statusChanged,
-  titleChanged,
   unassigned,
-} from '../testing/issue';
-import { MANAGER, MEMBER, OTHER_MEMBER, unchecked } from '../testing/ids';
+} from '../../../test/support/domain/issue';
+import { MANAGER, MEMBER, OTHER_MEMBER, unchecked } from '../../../test/support/domain/ids';
 
 const current = issueCreated({
   title: 'Fix the launch pad',
@@ -43,11 +39,11 @@ describe('UpdateIssue (PATCH)', () => {
         ),
       )
       .then([
-        titleChanged('Rebuild the launch pad', 'Fix the launch pad'),
-        descriptionChanged('Cracked and sinking', 'Cracked'),
-        statusChanged('blocked', 'open'),
-        priorityChanged('high', 'medium'),
-        dueDateChanged(null, '2025-04-01'),
+        changed.title('Rebuild the launch pad', 'Fix the launch pad'),
+        changed.description('Cracked and sinking', 'Cracked'),
+        changed.status('blocked', 'open'),
+        changed.priority('high', 'medium'),
+        changed.dueDate(null, '2025-04-01'),
         assigned(OTHER_MEMBER, MEMBER),
       ]);
   });
@@ -55,10 +51,10 @@ describe('UpdateIssue (PATCH)', () => {
   it('only the fields that differ produce events', () => {
     given([current])
       .when(issueCommand('UpdateIssue', { title: 'Fix the launch pad', status: 'done', priority: 'medium' }))
-      .then([statusChanged('done', 'open')]);
+      .then([changed.status('done', 'open')]);
   });
 
-  it('assigned_to_id null unassigns', () => {
+  it('assigneeId null unassigns', () => {
     given([current])
       .when(issueCommand('UpdateIssue', { assigneeId: null }))
       .then([unassigned(MEMBER)]);
@@ -80,7 +76,7 @@ describe('UpdateIssue (PATCH)', () => {
           actor(MANAGER, 'manager', { assigneeIsMember: false }),
         ),
       )
-      .then([titleChanged('Fix it', 'Fix the launch pad')]);
+      .then([changed.title('Fix it', 'Fix the launch pad')]);
   });
 
   it('an empty patch emits nothing', () => {
@@ -105,8 +101,8 @@ describe('UpdateIssue (PATCH)', () => {
       'description',
       'status',
       'priority',
-      'due_date',
-      'assigned_to_id',
+      'dueDate',
+      'assigneeId',
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { ForbiddenError, IllegalStateError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Role } from '../shared/decider';
-import { MANAGER, MEMBER, NEWCOMER, OTHER_MEMBER, unchecked } from '../testing/ids';
-import { acme, addMember, given, memberAdded } from '../testing/organization';
+import { MANAGER, MEMBER, NEWCOMER, OTHER_MEMBER, unchecked } from '../../../test/support/domain/ids';
+import { acme, addMember, given, memberAdded } from '../../../test/support/domain/organization';
 
 describe('AddMember', () => {
   it.each<Role>(['owner', 'manager', 'member'])('the owner adds a user as %s', (role) => {

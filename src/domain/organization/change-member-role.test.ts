@@ -1,6 +1,12 @@
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../shared/errors';
-import { CO_OWNER, MANAGER, MEMBER, NEWCOMER, OWNER } from '../testing/ids';
-import { acme, changeMemberRole, given, memberAdded, memberRoleChanged } from '../testing/organization';
+import { CO_OWNER, MANAGER, MEMBER, NEWCOMER, OWNER } from '../../../test/support/domain/ids';
+import {
+  acme,
+  changeMemberRole,
+  given,
+  memberAdded,
+  memberRoleChanged,
+} from '../../../test/support/domain/organization';
 
 describe('ChangeMemberRole', () => {
   it('the owner promotes a member to manager and the event carries the previous role', () => {

@@ -1,6 +1,6 @@
 import { IllegalStateError, ValidationError } from '../shared/errors';
-import { NEWCOMER, OWNER } from '../testing/ids';
-import { createOrganization, given, organizationCreated } from '../testing/organization';
+import { NEWCOMER, OWNER } from '../../../test/support/domain/ids';
+import { createOrganization, given, organizationCreated } from '../../../test/support/domain/organization';
 
 describe('CreateOrganization', () => {
   it('a new organization is created with the actor as its owner', () => {

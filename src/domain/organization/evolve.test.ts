@@ -1,12 +1,12 @@
 import { fold } from '../shared/decider';
-import { CO_OWNER, MANAGER, MEMBER, ORG, OWNER } from '../testing/ids';
+import { CO_OWNER, MANAGER, MEMBER, ORG, OWNER } from '../../../test/support/domain/ids';
 import {
   acme,
   memberAdded,
   memberRemoved,
   memberRoleChanged,
   organizationRenamed,
-} from '../testing/organization';
+} from '../../../test/support/domain/organization';
 import { initialState, organizationDecider } from './decider';
 
 describe('organization evolve', () => {

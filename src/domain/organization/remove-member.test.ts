@@ -1,6 +1,12 @@
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../shared/errors';
-import { CO_OWNER, MANAGER, MEMBER, NEWCOMER, OTHER_MEMBER, OWNER } from '../testing/ids';
-import { acme, given, memberAdded, memberRemoved, removeMember } from '../testing/organization';
+import { CO_OWNER, MANAGER, MEMBER, NEWCOMER, OTHER_MEMBER, OWNER } from '../../../test/support/domain/ids';
+import {
+  acme,
+  given,
+  memberAdded,
+  memberRemoved,
+  removeMember,
+} from '../../../test/support/domain/organization';
 
 describe('RemoveMember', () => {
   it('the owner removes a member and the event carries the previous role', () => {

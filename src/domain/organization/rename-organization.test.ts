@@ -1,5 +1,5 @@
 import { ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
-import { CO_OWNER, MANAGER, MEMBER, NEWCOMER } from '../testing/ids';
+import { CO_OWNER, MANAGER, MEMBER, NEWCOMER } from '../../../test/support/domain/ids';
 import {
   acme,
   given,
@@ -7,7 +7,7 @@ import {
   organizationCreated,
   organizationRenamed,
   renameOrganization,
-} from '../testing/organization';
+} from '../../../test/support/domain/organization';
 
 describe('RenameOrganization', () => {
   it('the owner renames the organization and the event carries the previous name', () => {

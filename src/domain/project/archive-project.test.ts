@@ -1,5 +1,5 @@
 import { ForbiddenError, NotFoundError } from '../shared/errors';
-import { archiveProject, given, projectArchived, projectCreated } from '../testing/project';
+import { archiveProject, given, projectArchived, projectCreated } from '../../../test/support/domain/project';
 
 describe('ArchiveProject', () => {
   it('a manager archives a project', () => {

@@ -1,5 +1,5 @@
 import { ForbiddenError, IllegalStateError, NotFoundError, ValidationError } from '../shared/errors';
-import { createProject, given, projectCreated } from '../testing/project';
+import { createProject, given, projectCreated } from '../../../test/support/domain/project';
 
 describe('CreateProject', () => {
   it('a manager creates a project', () => {

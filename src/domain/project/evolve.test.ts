@@ -1,6 +1,6 @@
 import { fold } from '../shared/decider';
-import { ORG, PROJECT } from '../testing/ids';
-import { projectArchived, projectCreated, projectUpdated } from '../testing/project';
+import { ORG, PROJECT } from '../../../test/support/domain/ids';
+import { projectArchived, projectCreated, projectUpdated } from '../../../test/support/domain/project';
 import { initialState, projectDecider } from './decider';
 
 describe('project evolve', () => {

@@ -1,5 +1,11 @@
 import { ForbiddenError, IllegalStateError, NotFoundError, ValidationError } from '../shared/errors';
-import { given, projectArchived, projectCreated, projectUpdated, updateProject } from '../testing/project';
+import {
+  given,
+  projectArchived,
+  projectCreated,
+  projectUpdated,
+  updateProject,
+} from '../../../test/support/domain/project';
 
 describe('UpdateProject', () => {
   it('a manager renames a project; only the name appears in the changes', () => {

@@ -28,5 +28,5 @@ export const fold = <E extends Event, S>(
   events: readonly E[],
 ): S => events.reduce(decider.evolve, decider.initialState());
 
-export type Role = 'owner' | 'manager' | 'member';
-export const ROLES: readonly Role[] = ['owner', 'manager', 'member'];
+export const ROLES = ['owner', 'manager', 'member'] as const;
+export type Role = (typeof ROLES)[number];

@@ -11,7 +11,7 @@ type Values<T> = { [K in keyof T]: T[K] extends Checked<infer V> ? V : never };
 
 /**
  * Every field's normalized value, or one ValidationError naming every refused field at once.
- * The keys are the paths clients see (the API's snake_case field names).
+ * The keys are the paths the error names: the command's own field names (the API maps them to its wire names).
  */
 export const validated = <T extends Record<string, Checked<unknown>>>(checks: T): Values<T> => {
   const errors: FieldError[] = [];

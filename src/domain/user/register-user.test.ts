@@ -1,7 +1,7 @@
 import { fold } from '../shared/decider';
 import { IllegalStateError, ValidationError } from '../shared/errors';
-import { specFor } from '../testing/spec';
-import { by } from '../testing/ids';
+import { specFor } from '../../../test/support/domain/spec';
+import { by } from '../../../test/support/domain/ids';
 import type { RegisterUser } from './commands';
 import { userDecider } from './decider';
 import type { UserRegistered } from './events';

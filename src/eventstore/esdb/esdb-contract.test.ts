@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { type ContractOptions, type ContractTarget, eventStoreContract } from '../contract';
 import type { EventStore } from '../port';
@@ -74,7 +75,7 @@ const untilReady = async (store: EventStore, timeoutMs = 30_000): Promise<void> 
       return;
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await delay(250);
     }
   }
 };

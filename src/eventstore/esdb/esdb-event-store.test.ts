@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   AccessDeniedError,
   MaxAppendSizeExceededError,
@@ -31,7 +32,7 @@ import {
   stubClient,
   tick,
   unplacedStreamRead,
-} from './testing/fakes';
+} from '../../../test/support/esdb/fakes';
 
 const pos = (n: number): Position => positionFromEsdb({ commit: BigInt(n), prepare: BigInt(n) });
 const event = (type: string, eventId?: string): EventData => ({
@@ -46,17 +47,20 @@ const unavailable = () =>
     details: 'No connection established',
   });
 const upcast = (e: RecordedEvent): RecordedEvent => ({ ...e, data: { upcast: true, was: e.data } });
+/** A client whose appends succeed with this next revision, at this commit (= prepare) position. */
+const appending = (nextExpectedRevision: bigint, at: bigint) =>
+  stubClient({
+    appendToStream: async () => ({
+      success: true,
+      nextExpectedRevision,
+      position: { commit: at, prepare: at },
+    }),
+  });
 
 describe('the EventStoreDB event store with a stubbed client', () => {
   describe('appendToStream', () => {
     it('sends JSON events with ids and the mapped expectation, and returns revision and position', async () => {
-      const stub = stubClient({
-        appendToStream: async () => ({
-          success: true,
-          nextExpectedRevision: 4n,
-          position: { commit: 0x31an, prepare: 0x31an },
-        }),
-      });
+      const stub = appending(4n, 0x31an);
       const store = createEsdbEventStore(asClient(stub));
       const result = await store.appendToStream(
         'issue-1',
@@ -94,13 +98,7 @@ describe('the EventStoreDB event store with a stubbed client', () => {
       ['any', 'any'],
       [undefined, 'any'],
     ] as const)('sends expectation %s as %s', async (expected, sentAs) => {
-      const stub = stubClient({
-        appendToStream: async () => ({
-          success: true,
-          nextExpectedRevision: 0n,
-          position: { commit: 1n, prepare: 1n },
-        }),
-      });
+      const stub = appending(0n, 1n);
       await createEsdbEventStore(asClient(stub)).appendToStream(
         's',
         [event('A')],
@@ -152,20 +150,14 @@ describe('the EventStoreDB event store with a stubbed client', () => {
     });
 
     it('refuses at once an event the client could not encode, where the client would never answer', async () => {
-      const stub = stubClient({
-        appendToStream: async () => ({
-          success: true,
-          nextExpectedRevision: 0n,
-          position: { commit: 1n, prepare: 1n },
-        }),
-      });
+      const stub = appending(0n, 1n);
       const store = createEsdbEventStore(asClient(stub));
       const outcome = await Promise.race([
         store.appendToStream('issue-1', [event('A'), { type: 'B', data: { big: 10n }, metadata: META }]).then(
           () => 'appended',
           (error: unknown) => error,
         ),
-        new Promise((resolve) => setTimeout(() => resolve('still pending'), 1000)),
+        delay(1000, 'still pending'),
       ]);
       expect(outcome).toBeInstanceOf(TypeError);
       expect((outcome as Error).message).toMatch(/event 1 \(B\) for stream issue-1 cannot be stored as JSON/);

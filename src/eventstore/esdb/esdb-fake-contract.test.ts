@@ -5,7 +5,7 @@
  */
 import { eventStoreContract } from '../contract';
 import { createEsdbEventStore } from './esdb-event-store';
-import { FakeEsdbServer } from './testing/fakes';
+import { FakeEsdbServer } from '../../../test/support/esdb/fakes';
 
 const MAX_APPEND_BYTES = 64 * 1024;
 

@@ -3,6 +3,7 @@
  * EventStoreDB's source says it does (bounded live buffer, skip-one starts, Position.End in old stream reads,
  * tombstones, append size limits, ACLs). Each case is something the lenient fakes let through.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   AppendTooLargeError,
   type EventData,
@@ -14,7 +15,13 @@ import {
 } from '../port';
 import { createEsdbEventStore } from './esdb-event-store';
 import { positionFromEsdb } from './esdb-mapping';
-import { FakeEsdbServer, type FakeServerOptions, META, grpcError, tick } from './testing/fakes';
+import {
+  FakeEsdbServer,
+  type FakeServerOptions,
+  META,
+  grpcError,
+  tick,
+} from '../../../test/support/esdb/fakes';
 
 const event = (type: string, data: unknown = { type }): EventData => ({ type, data, metadata: META });
 
@@ -30,7 +37,7 @@ const until = async (condition: () => boolean, what: string, timeoutMs = 10_000)
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    await delay(2);
   }
 };
 
@@ -45,7 +52,7 @@ const reader = (store: EventStore, options: Parameters<EventStore['subscribeToAl
       for await (const message of subscription) {
         messages.push(message);
         if (message.kind === 'events') events.push(...message.events);
-        while (state.paused) await new Promise((resolve) => setTimeout(resolve, 5));
+        while (state.paused) await delay(5);
       }
     } catch (error) {
       state.failure = error;
@@ -160,7 +167,7 @@ describe('the EventStoreDB adapter against a strict fake server', () => {
     stores.push(store);
     const outcome = await Promise.race([
       store.appendToStream('issue-1', [event('A', { at: 1n })]).catch((error: unknown) => error),
-      new Promise((resolve) => setTimeout(() => resolve('still pending'), 1000)),
+      delay(1000, 'still pending'),
     ]);
     expect(outcome).toBeInstanceOf(TypeError);
     expect(client.hungAppends).toEqual([]);

@@ -46,9 +46,14 @@ import {
   toEsdbReadPosition,
   toRecordedEvent,
 } from './esdb-mapping';
-import { META, encodeLikeTheClient, grpcError, resolvedEvent, unplacedStreamRead } from './testing/fakes';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import {
+  META,
+  encodeLikeTheClient,
+  grpcError,
+  resolvedEvent,
+  unplacedStreamRead,
+} from '../../../test/support/esdb/fakes';
+import { CANONICAL_UUID_PATTERN } from '../../shared/uuid';
 
 describe('expected revisions', () => {
   it('maps an exact revision to a bigint and the states to the client constants', () => {
@@ -147,7 +152,7 @@ describe('event data and metadata', () => {
   });
 
   it('generates a UUID when no event id is given and keeps a lower-case UUID as it is', () => {
-    expect(esdbEventId(undefined).id).toMatch(UUID);
+    expect(esdbEventId(undefined).id).toMatch(CANONICAL_UUID_PATTERN);
     expect(esdbEventId('0190a6f1-0000-7000-8000-000000000001')).toEqual({
       id: '0190a6f1-0000-7000-8000-000000000001',
     });
@@ -155,7 +160,7 @@ describe('event data and metadata', () => {
 
   it('maps any other id to a stable UUID and reads the original back', () => {
     const mapped = esdbEventId('order-42');
-    expect(mapped.id).toMatch(UUID);
+    expect(mapped.id).toMatch(CANONICAL_UUID_PATTERN);
     expect(esdbEventId('order-42').id).toBe(mapped.id);
     expect(esdbEventId('order-43').id).not.toBe(mapped.id);
     expect(esdbEventId('0190A6F1-0000-7000-8000-00000000000A')).toEqual({

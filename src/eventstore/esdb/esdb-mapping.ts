@@ -35,6 +35,7 @@ import {
   decodePosition,
   encodePosition,
 } from '../port';
+import { CANONICAL_UUID_PATTERN, UUID_PATTERN } from '../../shared/uuid';
 
 // ---------------------------------------------------------------------------------------------------------
 // Revisions
@@ -112,9 +113,6 @@ export const toEsdbReadPosition = (position: Position): ReadPosition =>
 // ---------------------------------------------------------------------------------------------------------
 // Writing events
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** Metadata keys the adapter adds for EventStoreDB itself; `$`-keys never reach readers. */
 export const ORIGINAL_EVENT_ID_KEY = '$eventId';
 
@@ -134,8 +132,11 @@ const uuidFromName = (name: string): string => {
  */
 export const esdbEventId = (eventId: string | undefined): { id: string; original?: string } => {
   if (eventId === undefined) return { id: randomUUID() };
-  if (CANONICAL_UUID.test(eventId)) return { id: eventId };
-  return { id: UUID.test(eventId) ? eventId.toLowerCase() : uuidFromName(eventId), original: eventId };
+  if (CANONICAL_UUID_PATTERN.test(eventId)) return { id: eventId };
+  return {
+    id: UUID_PATTERN.test(eventId) ? eventId.toLowerCase() : uuidFromName(eventId),
+    original: eventId,
+  };
 };
 
 /**
@@ -214,7 +215,7 @@ const TICKS_PER_MILLISECOND = 10_000n;
 export const recordedAtFromEsdb = (created: Date | number | bigint | string): Date => {
   if (created instanceof Date) return new Date(created.getTime());
   if (typeof created === 'bigint') return new Date(Number(created / TICKS_PER_MILLISECOND));
-  if (typeof created === 'number') return new Date(Math.floor(created / 10_000));
+  if (typeof created === 'number') return new Date(Math.floor(created / Number(TICKS_PER_MILLISECOND)));
   return new Date(created);
 };
 

@@ -15,7 +15,13 @@ import {
   type SubscriptionSource,
   createEsdbSubscription,
 } from './esdb-subscription';
-import { FakeSubscription, ManualSubscription, grpcError, resolvedEvent, tick } from './testing/fakes';
+import {
+  FakeSubscription,
+  ManualSubscription,
+  grpcError,
+  resolvedEvent,
+  tick,
+} from '../../../test/support/esdb/fakes';
 import type { EsdbResolvedLike } from './esdb-mapping';
 
 const pos = (n: number): Position => positionFromEsdb({ commit: BigInt(n), prepare: BigInt(n) });
@@ -57,6 +63,14 @@ const open = <S extends SubscriptionSource>(
   };
 };
 
+/** `open` on a new `FakeSubscription`, once the adapter has subscribed to it. */
+const openFake = async (options: Parameters<typeof open>[1] = {}) => {
+  const source = new FakeSubscription();
+  const opening = open(source, options);
+  await opening.opened;
+  return { source, ...opening };
+};
+
 const next = async (subscription: AllSubscription): Promise<SubscriptionMessage | 'done'> => {
   const result = await subscription[Symbol.asyncIterator]().next();
   return result.done ? 'done' : result.value;
@@ -75,9 +89,7 @@ const types = (message: SubscriptionMessage | 'done') =>
 
 describe('the $all subscription', () => {
   it('delivers the events already available as one batch, then caught up at the last one', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened } = open(source, { maxBatchSize: 10 });
-    await opened;
+    const { source, subscription } = await openFake({ maxBatchSize: 10 });
     await source.send(
       resolvedEvent(10, { type: 'A' }),
       resolvedEvent(20, { type: 'B' }),
@@ -91,9 +103,7 @@ describe('the $all subscription', () => {
   });
 
   it('splits what is available into batches of at most maxBatchSize', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened } = open(source, { maxBatchSize: 2 });
-    await opened;
+    const { source, subscription } = await openFake({ maxBatchSize: 2 });
     await source.send(...['A', 'B', 'C', 'D', 'E'].map((type, i) => resolvedEvent(10 + i, { type })));
 
     expect(types(await next(subscription))).toEqual(['A', 'B']);
@@ -103,9 +113,7 @@ describe('the $all subscription', () => {
   });
 
   it('waits for live events after catching up and delivers them in order', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened } = open(source);
-    await opened;
+    const { source, subscription } = await openFake();
     source.emit('caughtUp');
     expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: START });
 
@@ -135,9 +143,7 @@ describe('the $all subscription', () => {
   });
 
   it('skips system events and $-streams but counts them as seen', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened } = open(source, { maxBatchSize: 10 });
-    await opened;
+    const { source, subscription } = await openFake({ maxBatchSize: 10 });
     await source.send(
       resolvedEvent(10, { type: 'A' }),
       resolvedEvent(11, { type: '$>', streamId: '$ce-issue' }),
@@ -155,13 +161,11 @@ describe('the $all subscription', () => {
   });
 
   it('drops what the filter does not match and applies the upcaster', async () => {
-    const source = new FakeSubscription();
     const upcast = (e: RecordedEvent): RecordedEvent => ({ ...e, type: `${e.type}V2` });
-    const { subscription, opened } = open(source, {
+    const { source, subscription } = await openFake({
       accept: (e) => e.streamId.startsWith('issue-'),
       upcast,
     });
-    await opened;
     await source.send(
       resolvedEvent(10, { type: 'A', streamId: 'issue-1' }),
       resolvedEvent(11, { type: 'B', streamId: 'project-1' }),
@@ -171,9 +175,7 @@ describe('the $all subscription', () => {
   });
 
   it('starts from a record before fromPosition and drops what it already holds, so a scavenged start skips nothing', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened, starts } = open(source, { fromPosition: pos(20) });
-    await opened;
+    const { source, subscription, starts } = await openFake({ fromPosition: pos(20) });
     // Servers before 24.10 start after the first record at or after the start: start one record earlier.
     expect(starts).toEqual([pos(19)]);
     await source.send(
@@ -187,9 +189,7 @@ describe('the $all subscription', () => {
 
   describe('without caughtUp from the server (before 23.10)', () => {
     it('reports caught up on reaching the head read when subscribing', async () => {
-      const source = new FakeSubscription();
-      const { subscription, opened } = open(source, { head: pos(20), maxBatchSize: 10 });
-      await opened;
+      const { source, subscription } = await openFake({ head: pos(20), maxBatchSize: 10 });
       await source.send(resolvedEvent(10, { type: 'A' }), resolvedEvent(20, { type: 'B' }));
       expect(types(await next(subscription))).toEqual(['A', 'B']);
       expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(20) });
@@ -203,9 +203,7 @@ describe('the $all subscription', () => {
     });
 
     it('reports caught up at the head when a filter checkpoint passes it', async () => {
-      const source = new FakeSubscription();
-      const { subscription, opened, checkpoint } = open(source, { head: pos(20) });
-      await opened;
+      const { source, subscription, checkpoint } = await openFake({ head: pos(20) });
       await source.send(resolvedEvent(10, { type: 'A' }));
       checkpoint(20);
       checkpoint(25);
@@ -215,9 +213,7 @@ describe('the $all subscription', () => {
     });
 
     it('reports it only once, whichever signal comes first', async () => {
-      const source = new FakeSubscription();
-      const { subscription, opened } = open(source, { head: pos(10) });
-      await opened;
+      const { source, subscription } = await openFake({ head: pos(10) });
       await source.send(resolvedEvent(10, { type: 'A' }));
       source.emit('caughtUp');
       await source.send(resolvedEvent(11, { type: 'B' }));
@@ -232,9 +228,7 @@ describe('the $all subscription', () => {
   });
 
   it('reports caught up again after falling behind', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened } = open(source);
-    await opened;
+    const { source, subscription } = await openFake();
     source.emit('caughtUp');
     source.emit('fellBehind');
     await source.send(resolvedEvent(10, { type: 'A' }));
@@ -246,9 +240,7 @@ describe('the $all subscription', () => {
   });
 
   it('does not report caught up right after falling behind: only the server says when it is back', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened } = open(source, { head: pos(10), maxBatchSize: 10 });
-    await opened;
+    const { source, subscription } = await openFake({ head: pos(10), maxBatchSize: 10 });
     await source.send(resolvedEvent(5, { type: 'A' }), resolvedEvent(10, { type: 'B' }));
     expect(types(await next(subscription))).toEqual(['A', 'B']);
     expect(await next(subscription)).toEqual({ kind: 'caughtUp', position: pos(10) });
@@ -265,9 +257,7 @@ describe('the $all subscription', () => {
   });
 
   it('ends the iteration cleanly on stop, even while waiting, and unsubscribes once', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened } = open(source);
-    await opened;
+    const { source, subscription } = await openFake();
     const seen: SubscriptionMessage[] = [];
     const done = (async () => {
       for await (const message of subscription) seen.push(message);
@@ -282,9 +272,7 @@ describe('the $all subscription', () => {
   });
 
   it('unsubscribes when the consumer breaks out of the loop', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened } = open(source);
-    await opened;
+    const { source, subscription } = await openFake();
     await source.send(resolvedEvent(10, { type: 'A' }));
     for await (const _message of subscription) break;
     expect(source.unsubscribeCalls).toBe(1);
@@ -302,9 +290,7 @@ describe('the $all subscription', () => {
   });
 
   it('delivers what arrived, then throws the mapped error of a subscription the server refuses', async () => {
-    const source = new FakeSubscription();
-    const { subscription, opened, starts } = open(source);
-    await opened;
+    const { source, subscription, starts } = await openFake();
     await source.send(resolvedEvent(10, { type: 'A' }));
     source.emit('error', new AccessDeniedError());
     expect(types(await next(subscription))).toEqual(['A']);
@@ -385,9 +371,7 @@ describe('the $all subscription', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const source = new FakeSubscription();
-      const { subscription, opened } = open(source, { maxConsecutiveDrops: 0 });
-      await opened;
+      const { source, subscription } = await openFake({ maxConsecutiveDrops: 0 });
       source.failToOpen(new Error('Failed to discover after 10 attempts.'));
       await expect(next(subscription)).rejects.toBeInstanceOf(EventStoreUnavailableError);
       await subscription.stop();

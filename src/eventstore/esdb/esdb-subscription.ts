@@ -25,14 +25,15 @@
 import type { Position as EsdbPosition } from '@eventstore/db-client';
 import {
   type AllSubscription,
+  DEFAULT_MAX_BATCH_SIZE,
   EventStoreUnavailableError,
   type Position,
-  type RecordedEvent,
   START,
   type SubscriptionMessage,
   maxPosition,
 } from '../port';
-import type { Upcast } from '../upcasting';
+import { noUpcast, type Upcast } from '../upcasting';
+import { CatchUpTracker } from './esdb-catch-up';
 import {
   type EsdbResolvedLike,
   type SubscriptionDropReason,
@@ -43,6 +44,7 @@ import {
   subscriptionDropReason,
   toRecordedEvent,
 } from './esdb-mapping';
+import { DeliveryQueue } from './esdb-subscription-queue';
 
 /** The part of the client's `AllStreamSubscription` this adapter uses. */
 export interface SubscriptionSource {
@@ -83,285 +85,273 @@ export interface EsdbSubscriptionOptions {
   onStopped?: () => void;
 }
 
-export const DEFAULT_MAX_BATCH_SIZE = 500;
 const DEFAULT_MAX_CONSECUTIVE_DROPS = 8;
 const defaultRetryDelay = (n: number): number => (n <= 1 ? 0 : Math.min(100 * 2 ** (n - 2), 5000));
 
-type Item = { kind: 'event'; event: RecordedEvent } | { kind: 'caughtUp'; position: Position };
-type Marker = { afterReceived: number; kind: 'caughtUp' | 'fellBehind'; atLeast?: Position };
+const SUBSCRIPTION = { operation: 'the subscription to $all' };
 
-export const createEsdbSubscription = (options: EsdbSubscriptionOptions): AllSubscription => {
-  const from = options.fromPosition ?? START;
+/** Lets go of a client subscription (the real client's unsubscribe rejects when the call never opened). */
+const release = (source: SubscriptionSource | undefined): void => {
+  if (source) void source.unsubscribe().catch(() => undefined);
+};
+
+/** The settings of one subscription, with the defaults filled in. */
+const settingsOf = (options: EsdbSubscriptionOptions) => {
   const maxBatchSize = Math.max(1, options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE);
-  const maxQueued = Math.max(2, options.maxQueued ?? Math.max(4 * maxBatchSize, 1000));
-  const maxDrops = options.maxConsecutiveDrops ?? DEFAULT_MAX_CONSECUTIVE_DROPS;
-  const retryDelay = options.retryDelayMs ?? defaultRetryDelay;
-  const upcast = options.upcast ?? ((event: RecordedEvent) => event);
-  const accept = options.accept ?? ((event) => !isSystemEvent(event));
+  return {
+    from: options.fromPosition ?? START,
+    maxBatchSize,
+    maxQueued: Math.max(2, options.maxQueued ?? Math.max(4 * maxBatchSize, 1000)),
+    maxDrops: options.maxConsecutiveDrops ?? DEFAULT_MAX_CONSECUTIVE_DROPS,
+    retryDelay: options.retryDelayMs ?? defaultRetryDelay,
+    upcast: options.upcast ?? noUpcast,
+    accept: options.accept ?? ((event: { streamId: string; type: string }) => !isSystemEvent(event)),
+  };
+};
 
-  const queue: Item[] = [];
-  let queuedEvents = 0;
+/**
+ * One `$all` subscription of the port, kept on one client subscription at a time: opened after the last position
+ * it holds, let go while the consumer lags, opened again after drops.
+ */
+class EsdbAllSubscription {
+  private readonly settings: ReturnType<typeof settingsOf>;
+  private readonly queue = new DeliveryQueue();
+  private readonly catchUp = new CatchUpTracker((atLeast) => {
+    this.queue.pushCaughtUp(maxPosition(this.position, atLeast ?? START));
+    this.queue.signal();
+  });
+
   /** Everything at or below has been queued or skipped; the server's copies of it are dropped. */
-  let position: Position = from;
+  private position: Position;
   /** A record this subscription received below `position`: where to start again without the skip-one risk. */
-  let previous: Position | undefined;
-  let positionReceived = false;
+  private previous: Position | undefined;
+  private positionReceived = false;
 
   /** Each opened client subscription gets a generation; events of older ones are ignored. */
-  let generation = 0;
-  let source: SubscriptionSource | undefined;
-  let markers: Marker[] = [];
-  let received = 0;
-  let opening: Promise<void> | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let letGo = false;
-  let dropsInARow = 0;
+  private generation = 0;
+  private source: SubscriptionSource | undefined;
+  private opening: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** The queue is full: the client subscription was let go until the consumer has taken half. */
+  private letGo = false;
+  private dropsInARow = 0;
 
-  let head: Position | undefined;
-  let fallbackArmed = true;
-  let caughtUp = false;
-  let stopped = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  let stopping: Promise<void> | undefined;
+  private stopped = false;
+  private failure: unknown;
+  private stopping: Promise<void> | undefined;
+  private readonly started: Promise<void>;
 
-  const signal = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  constructor(private readonly options: EsdbSubscriptionOptions) {
+    this.settings = settingsOf(options);
+    this.position = this.settings.from;
+    this.started = this.start();
+  }
 
-  const release = (s: SubscriptionSource | undefined) => {
-    // The real client's unsubscribe rejects when the call never opened; there is nothing left to release then.
-    if (s) void s.unsubscribe().catch(() => undefined);
-  };
+  /** The next message for the consumer; done once stopped; the failure, once, when there is one. */
+  async next(): Promise<IteratorResult<SubscriptionMessage>> {
+    for (;;) {
+      if (this.stopped) return { done: true, value: undefined };
+      if (!this.queue.isEmpty) return { done: false, value: this.take() };
+      if (this.failure !== undefined) {
+        const error = this.failure;
+        await this.stop();
+        throw error;
+      }
+      await this.queue.nextSignal();
+    }
+  }
+
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopped = true;
+      this.queue.clear();
+      clearTimeout(this.retryTimer);
+      this.queue.signal();
+      this.stopping = this.unsubscribe();
+    }
+    return this.stopping;
+  }
+
+  private async unsubscribe(): Promise<void> {
+    await this.started;
+    await this.opening;
+    const source = this.source;
+    this.detach();
+    await source?.unsubscribe().catch(() => undefined);
+    this.options.onStopped?.();
+  }
+
+  private async start(): Promise<void> {
+    try {
+      const head = await this.options.readHead();
+      if (this.stopped) return;
+      this.catchUp.setHead(head, this.settings.from);
+      await this.open();
+    } catch (error) {
+      this.fail(mapEsdbError(error, { operation: 'reading the head of $all' }));
+    }
+  }
+
+  private take(): SubscriptionMessage {
+    const message = this.queue.take(this.settings.maxBatchSize);
+    if (this.letGo && this.queue.queuedEvents <= this.settings.maxQueued / 2) {
+      this.letGo = false;
+      void this.open();
+    }
+    return message;
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined || this.stopped) return;
+    this.failure = error;
+    clearTimeout(this.retryTimer);
+    release(this.detach());
+    this.queue.signal();
+  }
 
   /** Forgets the current client subscription: its later events, markers, errors and end are ignored. */
-  const detach = (): SubscriptionSource | undefined => {
-    const s = source;
-    generation += 1;
-    source = undefined;
-    markers = [];
-    received = 0;
-    return s;
-  };
+  private detach(): SubscriptionSource | undefined {
+    const source = this.source;
+    this.generation += 1;
+    this.source = undefined;
+    this.catchUp.reset();
+    return source;
+  }
 
-  const fail = (error: unknown) => {
-    if (failure !== undefined || stopped) return;
-    failure = error;
-    clearTimeout(retryTimer);
-    release(detach());
-    signal();
-  };
+  private get buffered(): number {
+    return this.source?.readableLength ?? 0;
+  }
 
-  const emitCaughtUp = (atLeast?: Position) => {
-    if (caughtUp) return;
-    caughtUp = true;
-    queue.push({ kind: 'caughtUp', position: maxPosition(position, atLeast ?? START) });
-    signal();
-  };
-
-  /** Markers sit between the events the client had pushed before it emitted them. */
-  const flushMarkers = () => {
-    while (markers.length > 0 && markers[0]!.afterReceived <= received) {
-      const marker = markers.shift()!;
-      if (marker.kind === 'fellBehind') {
-        caughtUp = false;
-        fallbackArmed = false;
-      } else emitCaughtUp(marker.atLeast);
-    }
-  };
-
-  const mark = (kind: Marker['kind'], atLeast?: Position) => {
-    markers.push({
-      afterReceived: received + (source?.readableLength ?? 0),
-      kind,
-      ...(atLeast ? { atLeast } : {}),
+  /** Opens a client subscription after `position`, from a record known to exist before it. */
+  private open(): Promise<void> {
+    if (this.opening || this.stopped || this.failure !== undefined || this.source)
+      return this.opening ?? Promise.resolve();
+    const attempt: Promise<void> = this.connect().finally(() => {
+      if (this.opening === attempt) this.opening = undefined;
     });
-    flushMarkers();
-  };
+    this.opening = attempt;
+    return attempt;
+  }
 
-  const onData = (resolved: EsdbResolvedLike) => {
-    received += 1;
+  private async connect(): Promise<void> {
+    try {
+      const start =
+        this.position === START ? START : (this.previous ?? (await this.options.recordBefore(this.position)));
+      if (this.stopped || this.failure !== undefined) return;
+      const mine = this.generation + 1;
+      this.generation = mine;
+      const current = () => mine === this.generation && !this.stopped && this.failure === undefined;
+      const source = this.options.subscribe(start, (checkpoint) => {
+        if (current()) this.onCheckpoint(checkpoint);
+      });
+      this.source = source;
+      this.listen(source, current);
+    } catch (error) {
+      const reason = subscriptionDropReason(error);
+      if (reason && !this.stopped) this.onDrop(reason, error);
+      else this.fail(mapEsdbError(error, SUBSCRIPTION));
+    }
+  }
+
+  /** Hands what the client subscription emits on, while it is the current one. */
+  private listen(source: SubscriptionSource, current: () => boolean): void {
+    source.on('data', (resolved) => {
+      if (current()) this.onData(resolved);
+    });
+    source.on('caughtUp', () => {
+      if (current()) this.catchUp.mark('caughtUp', this.buffered);
+    });
+    source.on('fellBehind', () => {
+      if (current()) this.catchUp.mark('fellBehind', this.buffered);
+    });
+    source.on('error', (error) => {
+      if (!current()) return;
+      const reason = subscriptionDropReason(error);
+      if (reason) this.onDrop(reason, error);
+      else this.fail(mapEsdbError(error, SUBSCRIPTION));
+    });
+    const ended = () => {
+      if (current()) this.onDrop('ended');
+    };
+    source.on('end', ended);
+    source.on('close', ended);
+  }
+
+  private onData(resolved: EsdbResolvedLike): void {
+    this.catchUp.countReceived();
     try {
       const raw = esdbPositionOf(resolved);
       if (!raw) throw new Error('EventStoreDB sent a $all subscription event without a position');
-      const at = positionFromEsdb(raw);
-      // Starts are inclusive of a record we already hold; a server may also repeat a boundary event.
-      if (position === START || at > position) {
-        if (positionReceived) previous = position;
-        position = at;
-        positionReceived = true;
-        dropsInARow = 0;
-        if (resolved.event && accept(resolved.event)) {
-          const event = toRecordedEvent(resolved);
-          if (event) {
-            queue.push({ kind: 'event', event: upcast(event) });
-            queuedEvents += 1;
-          }
-        }
-      }
-      flushMarkers();
-      if (fallbackArmed && head !== undefined && !caughtUp && position >= head) emitCaughtUp();
-      signal();
-      if (queuedEvents >= maxQueued && !letGo) {
+      if (this.advance(positionFromEsdb(raw))) this.enqueue(resolved);
+      this.catchUp.afterEvent(this.position);
+      this.queue.signal();
+      if (this.queue.queuedEvents >= this.settings.maxQueued && !this.letGo) {
         // Pausing would back up into the server's bounded live buffer; let go and come back later instead.
-        letGo = true;
-        release(detach());
+        this.letGo = true;
+        release(this.detach());
       }
     } catch (error) {
-      fail(error);
+      this.fail(error);
     }
-  };
+  }
 
-  const onCheckpoint = (checkpoint: EsdbPosition) => {
-    // Fallback only: a checkpoint beyond the head proves everything up to the head has been scanned.
-    if (fallbackArmed && head !== undefined && !caughtUp && positionFromEsdb(checkpoint) > head)
-      mark('caughtUp', head);
-  };
+  /** Moves past `at` unless it is held already: starts include a record we hold; servers may repeat a boundary. */
+  private advance(at: Position): boolean {
+    if (this.position !== START && at <= this.position) return false;
+    if (this.positionReceived) this.previous = this.position;
+    this.position = at;
+    this.positionReceived = true;
+    this.dropsInARow = 0;
+    return true;
+  }
 
-  const scheduleOpen = (delayMs: number) => {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      void open();
-    }, delayMs);
-  };
+  private enqueue(resolved: EsdbResolvedLike): void {
+    if (!resolved.event || !this.settings.accept(resolved.event)) return;
+    const event = toRecordedEvent(resolved);
+    if (event) this.queue.pushEvent(this.settings.upcast(event));
+  }
 
-  const onDrop = (reason: SubscriptionDropReason, error?: unknown) => {
-    release(detach());
-    dropsInARow += 1;
-    if (dropsInARow > maxDrops) {
-      fail(
+  private onCheckpoint(checkpoint: EsdbPosition): void {
+    this.catchUp.checkpoint(positionFromEsdb(checkpoint), this.buffered);
+  }
+
+  private onDrop(reason: SubscriptionDropReason, error?: unknown): void {
+    release(this.detach());
+    this.dropsInARow += 1;
+    if (this.dropsInARow > this.settings.maxDrops) {
+      this.fail(
         error === undefined
           ? new EventStoreUnavailableError(
-              `the EventStoreDB subscription to $all ended ${dropsInARow} times in a row without delivering anything`,
+              `the EventStoreDB subscription to $all ended ${this.dropsInARow} times in a row without delivering anything`,
             )
-          : mapEsdbError(error, { operation: 'the subscription to $all' }),
+          : mapEsdbError(error, SUBSCRIPTION),
       );
       return;
     }
-    options.onDropped?.(reason);
-    scheduleOpen(retryDelay(dropsInARow));
-  };
+    this.options.onDropped?.(reason);
+    this.scheduleOpen(this.settings.retryDelay(this.dropsInARow));
+  }
 
-  /** Opens a client subscription after `position`, from a record known to exist before it. */
-  const open = (): Promise<void> => {
-    if (opening || stopped || failure !== undefined || source) return opening ?? Promise.resolve();
-    const run = async () => {
-      try {
-        const start = position === START ? START : (previous ?? (await options.recordBefore(position)));
-        if (stopped || failure !== undefined) return;
-        const mine = generation + 1;
-        generation = mine;
-        const current = () => mine === generation && !stopped && failure === undefined;
-        const s = options.subscribe(start, (checkpoint) => {
-          if (current()) onCheckpoint(checkpoint);
-        });
-        source = s;
-        s.on('data', (resolved) => {
-          if (current()) onData(resolved);
-        });
-        s.on('caughtUp', () => {
-          if (current()) mark('caughtUp');
-        });
-        s.on('fellBehind', () => {
-          if (current()) mark('fellBehind');
-        });
-        s.on('error', (error) => {
-          if (!current()) return;
-          const reason = subscriptionDropReason(error);
-          if (reason) onDrop(reason, error);
-          else fail(mapEsdbError(error, { operation: 'the subscription to $all' }));
-        });
-        const ended = () => {
-          if (current()) onDrop('ended');
-        };
-        s.on('end', ended);
-        s.on('close', ended);
-      } catch (error) {
-        const reason = subscriptionDropReason(error);
-        if (reason && !stopped) onDrop(reason, error);
-        else fail(mapEsdbError(error, { operation: 'the subscription to $all' }));
-      }
-    };
-    const attempt: Promise<void> = run().finally(() => {
-      if (opening === attempt) opening = undefined;
-    });
-    opening = attempt;
-    return attempt;
-  };
+  private scheduleOpen(delayMs: number): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.open();
+    }, delayMs);
+  }
+}
 
-  const started = (async () => {
-    try {
-      head = await options.readHead();
-      if (stopped) return;
-      if (head <= from) emitCaughtUp();
-      await open();
-    } catch (error) {
-      fail(mapEsdbError(error, { operation: 'reading the head of $all' }));
-    }
-  })();
-
-  const takeMessage = (): SubscriptionMessage => {
-    const first = queue[0]!;
-    if (first.kind === 'caughtUp') {
-      queue.shift();
-      return first;
-    }
-    const events: RecordedEvent[] = [];
-    while (events.length < maxBatchSize && queue[0]?.kind === 'event') {
-      events.push((queue.shift() as { event: RecordedEvent }).event);
-      queuedEvents -= 1;
-    }
-    if (letGo && queuedEvents <= maxQueued / 2) {
-      letGo = false;
-      void open();
-    }
-    return { kind: 'events', events };
-  };
-
-  const stop = (): Promise<void> => {
-    if (!stopping) {
-      stopped = true;
-      queue.length = 0;
-      clearTimeout(retryTimer);
-      signal();
-      stopping = (async () => {
-        await started;
-        await opening;
-        const s = source;
-        detach();
-        await s?.unsubscribe().catch(() => undefined);
-        options.onStopped?.();
-      })();
-    }
-    return stopping;
-  };
-
+export const createEsdbSubscription = (options: EsdbSubscriptionOptions): AllSubscription => {
+  const subscription = new EsdbAllSubscription(options);
   const iterator: AsyncIterator<SubscriptionMessage> = {
-    async next(): Promise<IteratorResult<SubscriptionMessage>> {
-      for (;;) {
-        if (stopped) return { done: true, value: undefined };
-        if (queue.length > 0) return { done: false, value: takeMessage() };
-        if (failure !== undefined) {
-          const error = failure;
-          await stop();
-          throw error;
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
-    },
+    next: () => subscription.next(),
     async return(): Promise<IteratorResult<SubscriptionMessage>> {
-      await stop();
+      await subscription.stop();
       return { done: true, value: undefined };
     },
   };
-
   return {
-    stop,
+    stop: () => subscription.stop(),
     [Symbol.asyncIterator]: () => iterator,
   };
 };

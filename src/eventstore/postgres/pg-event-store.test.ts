@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import knexFactory from 'knex';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase, testPool } from '../../../test/support/database';
@@ -21,8 +22,6 @@ const event = (type: string, data: unknown = {}): EventData => ({
     occurredAt: new Date().toISOString(),
   },
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('PostgreSQL event store', () => {
   let database: TestDatabase;
@@ -62,14 +61,20 @@ describe('PostgreSQL event store', () => {
     }
   };
 
+  /** A connection of its own with a transaction open on it. */
+  const openTransaction = async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query('BEGIN');
+    return client;
+  };
+
   it('never skips an append whose transaction commits after later ones, and delivers in order', async () => {
     const prefix = `ooo${randomUUID().slice(0, 8)}`;
     const { subscription, delivered, done } = subscribe(store, prefix);
 
     // An append held open in a transaction: it takes its sequence number first and commits last.
-    const held = new pg.Client({ connectionString: database.url });
-    await held.connect();
-    await held.query('BEGIN');
+    const held = await openTransaction();
     const heldStore = new PgEventStore({
       pool: held as unknown as pg.Pool,
       listenConfig: { connectionString: database.url },
@@ -105,9 +110,7 @@ describe('PostgreSQL event store', () => {
   it('is delayed, not broken, by a long write transaction elsewhere in the database', async () => {
     const prefix = `long${randomUUID().slice(0, 8)}`;
     const { subscription, delivered, done } = subscribe(store, prefix);
-    const other = new pg.Client({ connectionString: database.url });
-    await other.connect();
-    await other.query('BEGIN');
+    const other = await openTransaction();
     await other.query('CREATE TEMP TABLE unrelated (x int); INSERT INTO unrelated VALUES (1)');
     await store.appendToStream(`${prefix}-a`, [event('A')]);
     await sleep(1000);

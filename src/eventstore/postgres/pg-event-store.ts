@@ -3,6 +3,8 @@ import type { ClientConfig, Pool, QueryResultRow } from 'pg';
 import {
   type AllSubscription,
   type AppendResult,
+  DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_READ_ALL_COUNT,
   type EventData,
   type EventFilter,
   EventStoreUnavailableError,
@@ -18,9 +20,11 @@ import {
   WrongExpectedRevisionError,
   decodePosition,
   encodePosition,
+  meetsExpectation,
 } from '../port';
 import { noUpcast, type Upcast } from '../upcasting';
 import { Wakeup } from './wakeup';
+import { isPostgresUnavailable } from '../../shared/postgres-errors';
 
 export interface PgEventStoreOptions {
   pool: Pool;
@@ -106,19 +110,6 @@ const filterSql = (filter: EventFilter | undefined, params: unknown[]): string =
   return ` AND ${column} LIKE ANY ($${params.length}::text[])`;
 };
 
-const isConnectionError = (error: unknown): boolean => {
-  const e = error as { code?: string; message?: string };
-  if (typeof e?.code === 'string' && /^(08|57P0[1-3]|53300)/.test(e.code)) return true;
-  if (
-    typeof e?.code === 'string' &&
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(e.code)
-  )
-    return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-    e?.message ?? '',
-  );
-};
-
 /** The PostgreSQL adapter of the event store port (the embedded default, and a production option). */
 export class PgEventStore implements EventStore {
   readonly kind = 'postgresql';
@@ -201,7 +192,7 @@ export class PgEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const { events } = await this.readAfter(
       options.fromPosition ?? START,
-      options.maxCount ?? 1000,
+      options.maxCount ?? DEFAULT_READ_ALL_COUNT,
       options.filter,
     );
     return events;
@@ -217,7 +208,7 @@ export class PgEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions = {}): AllSubscription {
     let stopped = false;
-    const maxBatch = options.maxBatchSize ?? 500;
+    const maxBatch = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
     const store = this;
     const subscription: AllSubscription = {
       async stop() {
@@ -330,12 +321,7 @@ export class PgEventStore implements EventStore {
 
   private async checkEmptyAppend(streamId: string, expected: ExpectedRevision): Promise<AppendResult> {
     const actual = await this.streamRevision(streamId);
-    const ok =
-      expected === 'any' ||
-      (expected === 'no_stream' && actual === null) ||
-      (expected === 'stream_exists' && actual !== null) ||
-      expected === actual;
-    if (!ok) throw new WrongExpectedRevisionError(streamId, expected, actual);
+    if (!meetsExpectation(expected, actual)) throw new WrongExpectedRevisionError(streamId, expected, actual);
     const last =
       actual === null ? [] : await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
     return { nextRevision: actual ?? -1, position: last[0]?.position ?? START };
@@ -354,7 +340,7 @@ export class PgEventStore implements EventStore {
     try {
       return await this.pool.query<R>({ name, text: sql, values: params });
     } catch (error) {
-      if (isConnectionError(error))
+      if (isPostgresUnavailable(error))
         throw new EventStoreUnavailableError('the event store is unreachable', { cause: error });
       throw error;
     }

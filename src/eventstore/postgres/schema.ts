@@ -27,3 +27,8 @@ export const eventStoreMigration: Knex.Migration = {
     await knex.raw('DROP TABLE IF EXISTS events;');
   },
 };
+
+/** The PostgreSQL event store's tables, in order; the composition root places them. */
+export const eventStoreMigrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
+  ['0001_event_store', eventStoreMigration],
+];

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { ValidationError } from '../../domain';
-import type { EventStore } from '../../eventstore/port';
+import type { StreamReader } from '../../eventstore/port';
 import { isPosition } from '../../eventstore/port';
 import { usernamesOf } from '../users/usernames';
 import type { IssueWithRevision } from './get';
@@ -35,7 +35,7 @@ const reached =
  */
 export const issueAsOf = async (
   db: Knex,
-  store: EventStore,
+  store: StreamReader,
   issueId: string,
   viewerId: string,
   asOf: string | AsOf,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { IssuePriority, IssueStatus } from '../../domain';
-import { readModelTestbed, type ReadModelTestbed } from '../testing/setup';
+import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
 import { listIssues } from './list';
 import { ISSUE_ORDERINGS, type IssueOrdering } from './ordering';
 import type { IssueView } from './view';
@@ -51,15 +51,12 @@ const compare = (ordering: IssueOrdering, a: IssueView, b: IssueView): number =>
 };
 
 describe('keyset cursors of GET /issues/', () => {
-  let bed: ReadModelTestbed;
+  const bed = useReadModelTestbed('tt_rm_cursors');
   let viewer: string;
 
   beforeAll(async () => {
-    bed = await readModelTestbed('tt_rm_cursors');
     viewer = await bed.world.register('viewer');
   });
-
-  afterAll(() => bed.close());
 
   const create = async (project: string, spec: Spec) => {
     // Clocks of different writers disagree: new issues may carry any time, before or after the cursor's.

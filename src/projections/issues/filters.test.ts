@@ -1,6 +1,7 @@
 import { ValidationError } from '../../domain';
 import type { IssuePriority, IssueStatus } from '../../domain';
-import { readModelTestbed, type ReadModelTestbed } from '../testing/setup';
+import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
+import { useFixture } from '../../../test/support/suite';
 import { SEARCH_TERMS_MAX } from './filters';
 import { type IssueListRequest, listIssues } from './list';
 
@@ -16,19 +17,11 @@ interface Made {
 }
 
 describe('GET /issues/ filters and search', () => {
-  let bed: ReadModelTestbed;
-  let me: string;
-  let max: string;
-  let acme: string;
-  let globex: string;
-  let apollo: string;
-  let gemini: string;
-  let zeus: string;
-  let foreign: string;
+  const bed = useReadModelTestbed('tt_rm_filters');
   const made: Made[] = [];
 
   const ids = async (request: IssueListRequest) =>
-    (await listIssues(bed.knex, me, { limit: 100, ...request })).results.map((i) => i.id);
+    (await listIssues(bed.knex, given.me, { limit: 100, ...request })).results.map((i) => i.id);
   /** Newest first, as the default ordering. */
   const expected = (keep: (m: Made) => boolean) =>
     made
@@ -36,21 +29,18 @@ describe('GET /issues/ filters and search', () => {
       .map((m) => m.id)
       .reverse();
 
-  beforeAll(async () => {
-    bed = await readModelTestbed('tt_rm_filters');
+  const given = useFixture(async () => {
     const w = bed.world;
-    me = await w.register('me');
-    max = await w.register('max');
-    const stranger = await w.register('stranger');
-    acme = await w.createOrganization(me, 'Acme');
-    globex = await w.createOrganization(max, 'Globex');
+    const { me, max, stranger } = await w.registerAll('me', 'max', 'stranger');
+    const acme = await w.createOrganization(me, 'Acme');
+    const globex = await w.createOrganization(max, 'Globex');
     const initech = await w.createOrganization(stranger, 'Initech');
     await w.addMember(me, acme, max);
     await w.addMember(max, globex, me);
-    apollo = await w.createProject(me, acme, 'Apollo');
-    gemini = await w.createProject(me, acme, 'Gemini');
-    zeus = await w.createProject(max, globex, 'Zeus');
-    foreign = await w.createProject(stranger, initech, 'Hidden');
+    const apollo = await w.createProject(me, acme, 'Apollo');
+    const gemini = await w.createProject(me, acme, 'Gemini');
+    const zeus = await w.createProject(max, globex, 'Zeus');
+    const foreign = await w.createProject(stranger, initech, 'Hidden');
     const specs: [
       string,
       string,
@@ -115,19 +105,20 @@ describe('GET /issues/ filters and search', () => {
     }
     await w.createIssue(stranger, foreign, { title: 'Rocket secret', status: 'open' });
     await bed.catchUp();
+    return { me, max, acme, globex, apollo, gemini, zeus, foreign };
   });
-
-  afterAll(() => bed.close());
 
   it('lists only issues of the caller organizations, newest first by default', async () => {
     expect(await ids({})).toEqual(expected(() => true));
   });
 
   it('filters by organization and by project, and shows nothing of organizations the caller is not in', async () => {
-    expect(await ids({ organization: globex })).toEqual(expected((m) => m.organization === globex));
-    expect(await ids({ project: gemini })).toEqual(expected((m) => m.project === gemini));
-    expect(await ids({ project: gemini, organization: globex })).toEqual([]);
-    expect(await ids({ project: foreign })).toEqual([]);
+    expect(await ids({ organization: given.globex })).toEqual(
+      expected((m) => m.organization === given.globex),
+    );
+    expect(await ids({ project: given.gemini })).toEqual(expected((m) => m.project === given.gemini));
+    expect(await ids({ project: given.gemini, organization: given.globex })).toEqual([]);
+    expect(await ids({ project: given.foreign })).toEqual([]);
   });
 
   it('filters by one status or several', async () => {
@@ -135,8 +126,8 @@ describe('GET /issues/ filters and search', () => {
     expect(await ids({ status: ['open', 'done'] })).toEqual(
       expected((m) => m.status === 'open' || m.status === 'done'),
     );
-    expect(await ids({ project: apollo, status: 'done' })).toEqual(
-      expected((m) => m.project === apollo && m.status === 'done'),
+    expect(await ids({ project: given.apollo, status: 'done' })).toEqual(
+      expected((m) => m.project === given.apollo && m.status === 'done'),
     );
   });
 
@@ -145,8 +136,8 @@ describe('GET /issues/ filters and search', () => {
   });
 
   it('filters by assignee: a user id, me, or none', async () => {
-    expect(await ids({ assignedTo: max })).toEqual(expected((m) => m.assignee === max));
-    expect(await ids({ assignedTo: 'me' })).toEqual(expected((m) => m.assignee === me));
+    expect(await ids({ assignedTo: given.max })).toEqual(expected((m) => m.assignee === given.max));
+    expect(await ids({ assignedTo: 'me' })).toEqual(expected((m) => m.assignee === given.me));
     expect(await ids({ assignedTo: 'none' })).toEqual(expected((m) => m.assignee === null));
   });
 
@@ -166,12 +157,14 @@ describe('GET /issues/ filters and search', () => {
   it('combines filters', async () => {
     expect(
       await ids({
-        organization: acme,
+        organization: given.acme,
         assignedTo: 'me',
         status: ['open', 'in_progress'],
         dueDate: '2025-02-01',
       }),
-    ).toEqual(expected((m) => m.organization === acme && m.assignee === me && m.dueDate === '2025-02-01'));
+    ).toEqual(
+      expected((m) => m.organization === given.acme && m.assignee === given.me && m.dueDate === '2025-02-01'),
+    );
   });
 
   describe('search', () => {
@@ -309,7 +302,7 @@ describe('GET /issues/ filters and search', () => {
     ['limit', { limit: 101 }],
     ['cursor', { cursor: 'WyJjcmVhdGVkX2F0Il0' }],
   ])('refuses a bad %s with a validation error naming it', async (path, request) => {
-    const error = await listIssues(bed.knex, me, request).catch((e: unknown) => e);
+    const error = await listIssues(bed.knex, given.me, request).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).errors[0]?.path).toBe(path);
   });

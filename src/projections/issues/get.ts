@@ -1,5 +1,4 @@
-import type { Knex } from 'knex';
-import { isUuid } from '../shared/ids';
+import { lookupById } from '../shared/lookup';
 import type { IssueRow } from './row';
 import { issueFromRow, issueSelect } from './row';
 import type { IssueView } from './view';
@@ -11,12 +10,7 @@ export interface IssueWithRevision {
 }
 
 /** `GET /issues/{id}/`; null when it does not exist, was deleted, or the viewer is not a member of its organization. */
-export const getIssue = async (
-  db: Knex,
-  issueId: string,
-  viewerId: string,
-): Promise<IssueWithRevision | null> => {
-  if (!isUuid(issueId) || !isUuid(viewerId)) return null;
+export const getIssue = lookupById(async (db, issueId, viewerId): Promise<IssueWithRevision | null> => {
   const { rows } = await db.raw<{ rows: IssueRow[] }>(
     `SELECT ${issueSelect('i')} FROM issues AS i
      WHERE i.id = ?::uuid
@@ -25,4 +19,4 @@ export const getIssue = async (
   );
   const row = rows[0];
   return row === undefined ? null : { issue: issueFromRow(row), revision: row.revision };
-};
+});

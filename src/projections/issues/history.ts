@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import type { EventStore, Position } from '../../eventstore/port';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
+import type { Position, StreamReader } from '../../eventstore/port';
+import { encodeCursor } from '../shared/cursor';
 import type { Page, PageRequest } from '../shared/page';
-import { pageLimit } from '../shared/page';
+import { readPageRequest } from '../shared/page';
 import { isoTime } from '../shared/sql';
 import { usernamesOf, userRef } from '../users/usernames';
 import type { Changes } from './changes';
@@ -29,15 +29,14 @@ const revisionKey = (key: ReadonlyArray<unknown>) =>
  */
 export const issueHistory = async (
   db: Knex,
-  store: EventStore,
+  store: StreamReader,
   issueId: string,
   viewerId: string,
   request: PageRequest = {},
 ): Promise<Page<HistoryEntry> | null> => {
-  const limit = pageLimit(request.limit);
-  const after = request.cursor ? (decodeCursor(request.cursor, 'history', revisionKey)[0] as number) : -1;
+  const { limit, after } = readPageRequest(request, 'history', revisionKey);
   const events = await visibleIssueEvents(db, store, issueId, viewerId, {
-    fromRevision: after + 1,
+    fromRevision: after === null ? 0 : (after[0] as number) + 1,
     maxCount: limit + 1,
   });
   if (events === null) return null;

@@ -1,13 +1,12 @@
-import type { Knex } from 'knex';
+import { sqlMigration } from '../../shared/sql-migration';
 
 /**
  * Each list ordering has one index per scope (organization, project) whose columns are the scope, the ordering
  * key and the id, so every `?ordering=` (both directions: a btree scans backwards) pages by keyset with an
  * index scan and no sort. Other filters are checked on the rows the scan meets.
  */
-export const issuesMigration: Knex.Migration = {
-  async up(knex) {
-    await knex.raw(`
+export const issuesMigration = sqlMigration(
+  `
       CREATE TABLE issues (
         id uuid PRIMARY KEY,
         project_id uuid NOT NULL,
@@ -55,9 +54,6 @@ export const issuesMigration: Knex.Migration = {
         id uuid PRIMARY KEY,
         revision integer NOT NULL
       );
-    `);
-  },
-  async down(knex) {
-    await knex.raw('DROP TABLE IF EXISTS issue_tombstones; DROP TABLE IF EXISTS issues;');
-  },
-};
+    `,
+  'DROP TABLE IF EXISTS issue_tombstones; DROP TABLE IF EXISTS issues;',
+);

@@ -5,18 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { listProjects } from '../projects/queries';
-import { readModelTestbed, type ReadModelTestbed } from '../testing/setup';
+import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
 import { issueListQuery, listIssues } from './list';
 
 const LIMIT = 1000;
 
 describe('lists of a user at the membership limit', () => {
-  let bed: ReadModelTestbed;
+  const bed = useReadModelTestbed('tt_rm_limit');
   const viewer = randomUUID();
   const organizations = Array.from({ length: LIMIT }, () => randomUUID());
 
   beforeAll(async () => {
-    bed = await readModelTestbed('tt_rm_limit');
     const orgs = `{${organizations.join(',')}}`;
     await bed.knex.raw(
       `INSERT INTO memberships (organization_id, user_id, role, joined_at)
@@ -40,8 +39,6 @@ describe('lists of a user at the membership limit', () => {
     );
     await bed.knex.raw('ANALYZE issues; ANALYZE memberships; ANALYZE projects');
   });
-  afterAll(() => bed.close());
-
   it('merges one index scan per organization, with no sort, for the issue list', async () => {
     const built = await issueListQuery(bed.knex, viewer, { limit: 50 });
     expect(built).not.toBeNull();

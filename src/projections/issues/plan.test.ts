@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { readModelTestbed, type ReadModelTestbed } from '../testing/setup';
+import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
 import { issueListQuery, listIssues } from './list';
 
 describe('issue list query plans', () => {
-  let bed: ReadModelTestbed;
+  const bed = useReadModelTestbed('tt_rm_plan');
   let viewer: string;
   const organizations = [randomUUID(), randomUUID(), randomUUID()];
   const projects = organizations.map(() => randomUUID());
 
   beforeAll(async () => {
-    bed = await readModelTestbed('tt_rm_plan');
     viewer = randomUUID();
     // Rows written directly: the plan depends on the table's shape and size, not on how the rows came.
     await bed.knex.raw(
@@ -34,8 +33,6 @@ describe('issue list query plans', () => {
     );
     await bed.knex.raw('ANALYZE issues; ANALYZE memberships; ANALYZE projects');
   });
-
-  afterAll(() => bed.close());
 
   const plan = async (request: Parameters<typeof listIssues>[2]) => {
     const built = await issueListQuery(bed.knex, viewer, request);

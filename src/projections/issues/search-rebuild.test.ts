@@ -1,15 +1,14 @@
 import { projectRoomsProjection } from '../project-rooms/projection';
 import { indexesOf } from '../runner/rebuild/catalog';
 import { rebuildProjection } from '../runner/rebuild/rebuild-projection';
-import { readModelTestbed, type ReadModelTestbed } from '../testing/setup';
+import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
 import { listIssues } from './list';
 
 describe('rebuilding the issues read model', () => {
-  let bed: ReadModelTestbed;
+  const bed = useReadModelTestbed('tt_rm_search_rebuild');
   let me: string;
 
   beforeAll(async () => {
-    bed = await readModelTestbed('tt_rm_search_rebuild');
     me = await bed.world.register('me');
     const acme = await bed.world.createOrganization(me, 'Acme');
     const apollo = await bed.world.createProject(me, acme, 'Apollo');
@@ -17,8 +16,6 @@ describe('rebuilding the issues read model', () => {
     await bed.world.createIssue(me, apollo, { title: 'Paint the tower' });
     await bed.catchUp();
   });
-
-  afterAll(() => bed.close());
 
   const searchColumn = async () => {
     const { rows } = await bed.knex.raw<{ rows: { generated: string; expression: string }[] }>(

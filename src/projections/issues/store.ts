@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { IssuePriority, IssueStatus } from '../../domain';
 import { issueDecider } from '../../domain';
-import { arrayParam, dateText, ident, isoTime, recordset } from '../shared/sql';
+import { arrayParam, dateText, ident, insertRows, isoTime, recordset, rowsWithIds } from '../shared/sql';
 import type { IssueRecord } from './record';
 
 interface Tables {
@@ -62,21 +62,39 @@ export const loadIssues = async (
   tables: Tables,
   ids: readonly string[],
 ): Promise<Map<string, IssueRecord>> => {
-  if (ids.length === 0) return new Map();
-  const { rows } = await trx.raw<{ rows: IssueRow[] }>(
-    `SELECT id, project_id, organization_id, title, description, status, priority, ${dateText('due_date')} AS due_date,
-       assignee_id, created_by, created_at, updated_at, revision
-     FROM ${ident(tables.issues)} WHERE id = ANY(?::uuid[])`,
-    [arrayParam(ids)],
+  const rows = await rowsWithIds<IssueRow>(
+    trx,
+    tables.issues,
+    `id, project_id, organization_id, title, description, status, priority, ${dateText('due_date')} AS due_date,
+       assignee_id, created_by, created_at, updated_at, revision`,
+    ids,
   );
-  const { rows: gone } = await trx.raw<{ rows: { id: string; revision: number; created_at: Date | null }[] }>(
-    `SELECT id, revision, created_at FROM ${ident(tables.tombstones)} WHERE id = ANY(?::uuid[])`,
-    [arrayParam(ids)],
+  const gone = await rowsWithIds<{ id: string; revision: number; created_at: Date | null }>(
+    trx,
+    tables.tombstones,
+    'id, revision, created_at',
+    ids,
   );
   return new Map([
     ...gone.map((row) => [row.id, tombstone(row.id, row.revision, row.created_at)] as const),
     ...rows.map((row) => [row.id, fromRow(row)] as const),
   ]);
+};
+
+const ISSUE_COLUMN_TYPES = {
+  id: 'uuid',
+  project_id: 'uuid',
+  organization_id: 'uuid',
+  title: 'text',
+  description: 'text',
+  status: 'text',
+  priority: 'text',
+  due_date: 'date',
+  assignee_id: 'uuid',
+  created_by: 'uuid',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  revision: 'integer',
 };
 
 const toRow = ({ state, createdAt, updatedAt, revision }: IssueRecord) => ({
@@ -107,22 +125,16 @@ export const saveIssues = async (
 ) => {
   const live = records.filter((r) => !r.state.deleted);
   const deleted = records.filter((r) => r.state.deleted);
-  if (live.length > 0) {
-    await trx.raw(
-      `INSERT INTO ${ident(tables.issues)} AS i (id, project_id, organization_id, title, description, status, priority,
-         due_date, assignee_id, created_by, created_at, updated_at, revision)
-       SELECT r.id, r.project_id, r.organization_id, r.title, r.description, r.status, r.priority, r.due_date,
-         r.assignee_id, r.created_by, r.created_at, r.updated_at, r.revision
-       FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, project_id uuid, organization_id uuid, title text,
-         description text, status text, priority text, due_date date, assignee_id uuid, created_by uuid,
-         created_at timestamptz, updated_at timestamptz, revision integer)
-       ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
-         status = excluded.status, priority = excluded.priority, due_date = excluded.due_date,
-         assignee_id = excluded.assignee_id, updated_at = excluded.updated_at, revision = excluded.revision
-         WHERE i.revision < excluded.revision`,
-      [recordset(live.map(toRow))],
-    );
-  }
+  await insertRows(
+    trx,
+    tables.issues,
+    ISSUE_COLUMN_TYPES,
+    live.map(toRow),
+    `ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+       status = excluded.status, priority = excluded.priority, due_date = excluded.due_date,
+       assignee_id = excluded.assignee_id, updated_at = excluded.updated_at, revision = excluded.revision
+       WHERE t.revision < excluded.revision`,
+  );
   if (deleted.length > 0) {
     await trx.raw(
       `WITH gone AS (

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { IssueEvent } from '../../domain';
 import { issueStream } from '../../domain';
-import type { EventStore, ReadStreamOptions, RecordedEvent } from '../../eventstore/port';
+import type { ReadStreamOptions, RecordedEvent, StreamReader } from '../../eventstore/port';
 import { roleOf } from '../organizations/roles';
 import { isUuid } from '../shared/ids';
 
@@ -10,7 +10,7 @@ export interface IssueStreamEvent {
   recorded: RecordedEvent;
 }
 
-const firstEvent = async (store: EventStore, issueId: string): Promise<IssueEvent | undefined> => {
+const firstEvent = async (store: StreamReader, issueId: string): Promise<IssueEvent | undefined> => {
   const [first] = await store.readStream(issueStream(issueId), { maxCount: 1 });
   return first === undefined ? undefined : ({ type: first.type, data: first.data } as IssueEvent);
 };
@@ -21,7 +21,7 @@ const firstEvent = async (store: EventStore, issueId: string): Promise<IssueEven
  */
 export const visibleIssueEvents = async (
   db: Knex,
-  store: EventStore,
+  store: StreamReader,
   issueId: string,
   viewerId: string,
   options: ReadStreamOptions = {},

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../domain';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { encodeCursor } from '../shared/cursor';
 import { isUuid } from '../shared/ids';
 import type { Page, PageRequest } from '../shared/page';
-import { pageLimit, toPage } from '../shared/page';
+import { readPageRequest, toPage } from '../shared/page';
 import { isoTime, timeText } from '../shared/sql';
 import { isIsoTime } from '../shared/values';
-import { afterOrganization } from './paging';
+import { membershipList } from './paging';
 import { roleOf } from './roles';
 
 /** A member as other members see them: no email (a member's email is theirs to show, in `/me/`). */
@@ -32,8 +32,7 @@ export const listMembers = async (
   viewerId: string,
   request: PageRequest = {},
 ): Promise<Page<MemberView> | null> => {
-  const limit = pageLimit(request.limit);
-  const after = request.cursor ? decodeCursor(request.cursor, 'members', memberKey) : null;
+  const { limit, after } = readPageRequest(request, 'members', memberKey);
   if ((await roleOf(db, organizationId, viewerId)) === null) return null;
   const rows = await db('memberships as m')
     .leftJoin('users as u', 'u.id', 'm.user_id')
@@ -71,24 +70,12 @@ export const listMembers = async (
 };
 
 /** The user's memberships, in organization id order. */
-export const listMemberships = async (
-  db: Knex,
-  userId: string,
-  request: PageRequest = {},
-): Promise<Page<MembershipView>> => {
-  const limit = pageLimit(request.limit);
-  const after = afterOrganization(request, 'memberships');
-  if (!isUuid(userId)) return { results: [], nextCursor: null };
-  const rows: { organization_id: string; role: Role; joined_at: Date }[] = await db('memberships')
-    .select('organization_id', 'role', 'joined_at')
-    .where('user_id', userId)
-    .modify((q) => (after === null ? q : q.where('organization_id', '>', after)))
-    .orderBy('organization_id')
-    .limit(limit + 1);
-  return toPage(
-    rows,
-    limit,
-    (r) => ({ organization: r.organization_id, role: r.role, joined_at: isoTime(r.joined_at) }),
-    (r) => encodeCursor({ ordering: 'memberships', key: [r.organization_id] }),
-  );
-};
+export const listMemberships = membershipList({
+  ordering: 'memberships',
+  select: (q) => q.select('m.organization_id', 'm.role', 'm.joined_at'),
+  view: (r: { organization_id: string; role: Role; joined_at: Date }): MembershipView => ({
+    organization: r.organization_id,
+    role: r.role,
+    joined_at: isoTime(r.joined_at),
+  }),
+});

@@ -1,8 +1,7 @@
-import type { Knex } from 'knex';
+import { sqlMigration } from '../../shared/sql-migration';
 
-export const organizationsMigration: Knex.Migration = {
-  async up(knex) {
-    await knex.raw(`
+export const organizationsMigration = sqlMigration(
+  `
       CREATE TABLE organizations (
         id uuid PRIMARY KEY,
         name text NOT NULL,
@@ -22,9 +21,6 @@ export const organizationsMigration: Knex.Migration = {
       CREATE INDEX memberships_user ON memberships (user_id, organization_id) INCLUDE (role, joined_at);
       -- An organization's members, in the order they joined.
       CREATE INDEX memberships_joined ON memberships (organization_id, joined_at, user_id);
-    `);
-  },
-  async down(knex) {
-    await knex.raw('DROP TABLE IF EXISTS memberships; DROP TABLE IF EXISTS organizations;');
-  },
-};
+    `,
+  'DROP TABLE IF EXISTS memberships; DROP TABLE IF EXISTS organizations;',
+);

@@ -1,11 +1,9 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../domain';
-import { encodeCursor } from '../shared/cursor';
 import { isUuid } from '../shared/ids';
-import type { Page, PageRequest } from '../shared/page';
-import { pageLimit, toPage } from '../shared/page';
+import { lookupById } from '../shared/lookup';
 import { isoTime } from '../shared/sql';
-import { afterOrganization } from './paging';
+import { membershipList } from './paging';
 
 /** An organization in the caller's list: `{ id, name, created_at, role }`. */
 export interface OrganizationListItem {
@@ -21,50 +19,38 @@ export interface OrganizationView extends OrganizationListItem {
 }
 
 /** The organizations the user belongs to, with the user's role, in organization id order (UUIDv7: oldest first). */
-export const listOrganizations = async (
-  db: Knex,
-  userId: string,
-  request: PageRequest = {},
-): Promise<Page<OrganizationListItem>> => {
-  const limit = pageLimit(request.limit);
-  const after = afterOrganization(request, 'organizations');
-  if (!isUuid(userId)) return { results: [], nextCursor: null };
-  const rows: (OrganizationListItem & { created_at: Date })[] = await db('memberships as m')
-    .join('organizations as o', 'o.id', 'm.organization_id')
-    .select('o.id', 'o.name', 'o.created_at', 'm.role')
-    .where('m.user_id', userId)
-    .modify((q) => (after === null ? q : q.where('m.organization_id', '>', after)))
-    .orderBy('m.organization_id')
-    .limit(limit + 1);
-  return toPage(
-    rows,
-    limit,
-    (r) => ({ id: r.id, name: r.name, created_at: isoTime(r.created_at), role: r.role }),
-    (r) => encodeCursor({ ordering: 'organizations', key: [r.id] }),
-  );
-};
+export const listOrganizations = membershipList({
+  ordering: 'organizations',
+  select: (q) =>
+    q
+      .join('organizations as o', 'o.id', 'm.organization_id')
+      .select('m.organization_id', 'o.id', 'o.name', 'o.created_at', 'm.role'),
+  view: (r: OrganizationListItem & { organization_id: string; created_at: Date }): OrganizationListItem => ({
+    id: r.id,
+    name: r.name,
+    created_at: isoTime(r.created_at),
+    role: r.role,
+  }),
+});
 
 /** The organization with the viewer's role and its member count; null unless the viewer is a member. */
-export const getOrganization = async (
-  db: Knex,
-  organizationId: string,
-  viewerId: string,
-): Promise<OrganizationView | null> => {
-  if (!isUuid(organizationId) || !isUuid(viewerId)) return null;
-  const row = await db('organizations as o')
-    .join('memberships as m', 'm.organization_id', 'o.id')
-    .select('o.id', 'o.name', 'o.created_at', 'm.role', 'o.member_count')
-    .where({ 'o.id': organizationId, 'm.user_id': viewerId })
-    .first();
-  if (row === undefined) return null;
-  return {
-    id: row.id,
-    name: row.name,
-    created_at: isoTime(row.created_at),
-    role: row.role,
-    member_count: row.member_count,
-  };
-};
+export const getOrganization = lookupById(
+  async (db, organizationId, viewerId): Promise<OrganizationView | null> => {
+    const row = await db('organizations as o')
+      .join('memberships as m', 'm.organization_id', 'o.id')
+      .select('o.id', 'o.name', 'o.created_at', 'm.role', 'o.member_count')
+      .where({ 'o.id': organizationId, 'm.user_id': viewerId })
+      .first();
+    if (row === undefined) return null;
+    return {
+      id: row.id,
+      name: row.name,
+      created_at: isoTime(row.created_at),
+      role: row.role,
+      member_count: row.member_count,
+    };
+  },
+);
 
 export type { MemberView, MembershipView } from './members';
 export { membershipCount, organizationIdsOf, roleOf } from './roles';

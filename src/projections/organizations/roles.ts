@@ -1,16 +1,16 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../domain';
 import { isUuid } from '../shared/ids';
+import { lookupById } from '../shared/lookup';
 
 /** The user's role in the organization, or null when not a member (or no such organization): for authorization. */
-export const roleOf = async (db: Knex, organizationId: string, userId: string): Promise<Role | null> => {
-  if (!isUuid(organizationId) || !isUuid(userId)) return null;
+export const roleOf = lookupById(async (db, organizationId, userId): Promise<Role | null> => {
   const row = await db('memberships')
     .select('role')
     .where({ organization_id: organizationId, user_id: userId })
     .first();
   return (row?.role as Role | undefined) ?? null;
-};
+});
 
 /** Ids of every organization the user belongs to. */
 export const organizationIdsOf = async (db: Knex, userId: string): Promise<string[]> => {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import type { RecordedEvent } from '../../eventstore/port';
 import type { RoomMessage } from '../projection';
-import { runOps, scenarioArbitrary } from '../testing/commands';
-import { applyBatch, snapshot, truncateReadModels } from '../testing/driver';
-import { readModelTestbed, type ReadModelTestbed } from '../testing/setup';
+import { runOps, scenarioArbitrary } from '../../../test/support/read-models/scenarios';
+import { applyBatch, snapshot, truncateReadModels } from '../../../test/support/read-models/batches';
+import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
 
 /** Cuts the events into consecutive batches of the given sizes (cycled). */
 const split = (events: readonly RecordedEvent[], sizes: readonly number[]): RecordedEvent[][] => {
@@ -19,25 +19,23 @@ const split = (events: readonly RecordedEvent[], sizes: readonly number[]): Reco
 const RUNS = 30;
 
 describe('every read model, under any batching and replay', () => {
-  let bed: ReadModelTestbed;
-
-  beforeAll(async () => {
-    bed = await readModelTestbed('tt_rm_replay');
-  });
-
-  afterAll(() => bed.close());
+  const bed = useReadModelTestbed('tt_rm_replay');
 
   it('equals one batch applied from scratch, and re-applying a batch changes nothing', async () => {
     let accepted = 0;
     let events = 0;
+    let scenario = 0;
     await fc.assert(
       fc.asyncProperty(
         scenarioArbitrary,
         fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }),
         fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
         async (ops, sizes, replays) => {
+          // Usernames are unique: each run registers its own four users.
+          scenario += 1;
           const users: string[] = [];
-          for (const name of ['ann', 'bob', 'cem', 'dee']) users.push(await bed.world.register(name));
+          for (const name of ['ann', 'bob', 'cem', 'dee'])
+            users.push(await bed.world.register(`${name}${scenario}`));
           accepted += await runOps(bed.world, users, ops);
           const log = await bed.readNew();
           events += log.length;

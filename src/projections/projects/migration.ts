@@ -1,8 +1,7 @@
-import type { Knex } from 'knex';
+import { sqlMigration } from '../../shared/sql-migration';
 
-export const projectsMigration: Knex.Migration = {
-  async up(knex) {
-    await knex.raw(`
+export const projectsMigration = sqlMigration(
+  `
       CREATE TABLE projects (
         id uuid PRIMARY KEY,
         organization_id uuid NOT NULL,
@@ -16,9 +15,6 @@ export const projectsMigration: Knex.Migration = {
       );
       -- Lists leave archived projects out, newest first.
       CREATE INDEX projects_org_created ON projects (organization_id, created_at DESC, id DESC) WHERE NOT archived;
-    `);
-  },
-  async down(knex) {
-    await knex.raw('DROP TABLE IF EXISTS projects');
-  },
-};
+    `,
+  'DROP TABLE IF EXISTS projects',
+);

@@ -1,28 +1,18 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../domain';
 import { organizationIdsOf, roleOf } from '../organizations/roles';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { encodeCursor } from '../shared/cursor';
 import { isUuid } from '../shared/ids';
+import { lookupById } from '../shared/lookup';
 import { mergedBranches } from '../shared/keyset';
 import type { Page, PageRequest } from '../shared/page';
-import { pageLimit, toPage } from '../shared/page';
+import { readPageRequest, toPage } from '../shared/page';
 import { isoTime, timeText } from '../shared/sql';
 import { isIsoTime } from '../shared/values';
 import type { ProjectView } from './record';
+import { PROJECT_COLUMNS, type ProjectRow } from './row';
 
 export type { ProjectView } from './record';
-
-const COLUMNS = 'id, organization_id, name, description, created_at, updated_at, archived';
-
-interface ProjectRow {
-  id: string;
-  organization_id: string;
-  name: string;
-  description: string;
-  created_at: Date;
-  updated_at: Date;
-  archived: boolean;
-}
 
 const view = (row: ProjectRow): ProjectView => ({
   id: row.id,
@@ -59,14 +49,9 @@ export const projectAccess = async (
 };
 
 /** The project (archived ones too: they stay in history); null unless the viewer is a member of its organization. */
-export const getProject = async (
-  db: Knex,
-  projectId: string,
-  viewerId: string,
-): Promise<ProjectView | null> => {
-  if (!isUuid(projectId) || !isUuid(viewerId)) return null;
+export const getProject = lookupById(async (db, projectId, viewerId): Promise<ProjectView | null> => {
   const row: ProjectRow | undefined = await db('projects as p')
-    .select(COLUMNS.split(', ').map((c) => `p.${c}`))
+    .select(PROJECT_COLUMNS.split(', ').map((c) => `p.${c}`))
     .whereExists((q) =>
       q
         .select(db.raw('1'))
@@ -77,7 +62,7 @@ export const getProject = async (
     .where('p.id', projectId)
     .first();
   return row === undefined ? null : view(row);
-};
+});
 
 export interface ProjectListRequest extends PageRequest {
   /** `?organization=`: only this one of the viewer's organizations. */
@@ -92,8 +77,7 @@ export const listProjects = async (
   viewerId: string,
   request: ProjectListRequest = {},
 ): Promise<Page<ProjectView>> => {
-  const limit = pageLimit(request.limit);
-  const after = request.cursor ? decodeCursor(request.cursor, 'projects', projectKey) : null;
+  const { limit, after } = readPageRequest(request, 'projects', projectKey);
   const mine = await organizationIdsOf(db, viewerId);
   const scope =
     request.organizationId === undefined ? mine : mine.filter((id) => id === request.organizationId);
@@ -103,7 +87,7 @@ export const listProjects = async (
       sql: `organization_id = ?::uuid AND NOT archived${after ? ' AND (created_at, id) < (?::timestamptz, ?::uuid)' : ''}`,
       bindings: after ? [organizationId, after[0]!, after[1]!] : [organizationId],
     })),
-    innerColumns: COLUMNS,
+    innerColumns: PROJECT_COLUMNS,
     outerColumns: `*, ${timeText('created_at')} AS created_key`,
     from: 'projects',
     orderBy: 'created_at DESC, id DESC',

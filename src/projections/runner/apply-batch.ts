@@ -1,5 +1,11 @@
 import type { Knex } from 'knex';
-import { type Position, type RecordedEvent, START, maxPosition } from '../../eventstore/port';
+import {
+  type Position,
+  type RecordedEvent,
+  START,
+  comparePositions,
+  maxPosition,
+} from '../../eventstore/port';
 import type { Projection, ProjectionContext, RoomMessage } from '../projection';
 import { type CheckpointUpdate, lockCheckpoints, saveCheckpoints } from './checkpoints';
 import { handles } from './handles';
@@ -57,7 +63,7 @@ export const applyBatch = async (options: ApplyBatchOptions): Promise<BatchResul
     await saveCheckpoints(trx, updates, { channel, position: lowest });
     await beforeCommit?.(trx);
     // Rooms hear about events in log order even when several projections emit for the same room.
-    messages.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+    messages.sort((a, b) => comparePositions(a.position, b.position));
     return { position: lowest, messages, applied };
   });
 };

@@ -2,12 +2,12 @@ import type { EventStore, Position } from '../../eventstore/port';
 import { START } from '../../eventstore/port';
 import { ensureCheckpoints, readCheckpoints } from './checkpoints';
 import type { RunnerLogger } from './logger';
-import { createProjector, type Projector } from './projector';
+import { createProjector } from './projector';
 import { rebuildProjection } from './rebuild/rebuild-projection';
 import { checkpointStoreMigration } from './schema';
-import { applicationCounts, counterProjection, createCounterTable } from './testing/counter-projection';
-import { createHarness, event, type Harness, until } from './testing/harness';
-import { createThingsTables, thingsProjection } from './testing/things-projection';
+import { applicationCounts, counterProjection } from '../../../test/support/projector/counter-projection';
+import { event, type Harness, until, useHarness } from '../../../test/support/projector/harness';
+import { createThingsTables, thingsProjection } from '../../../test/support/projector/things-projection';
 
 /** A position in an EventStoreDB log: a perfectly well-formed position in PostgreSQL's terms too. */
 const ESDB_POSITION: Position = '00000000000f4240-00000000000f4240';
@@ -23,33 +23,20 @@ const recordingLogger = () => {
 };
 
 describe('checkpoints and the event store they belong to', () => {
-  let h: Harness;
-  const projectors: Projector[] = [];
+  const h = useHarness('tt_ckstore', { counterTables: ['counter'] });
 
-  const start = (options: { store?: EventStore; logger?: RunnerLogger } = {}) => {
-    const projector = createProjector({
-      store: options.store ?? h.store,
-      knex: h.knex,
-      publisher: { publish: async () => undefined },
-      projections: [counterProjection('counter', ['Created'])],
-      retryDelayMs: 20,
-      standbyRetryMs: 50,
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
-    projectors.push(projector);
-    projector.start();
-    return projector;
-  };
-
-  beforeEach(async () => {
-    h = await createHarness('tt_ckstore');
-    await createCounterTable(h.knex, 'counter');
-  });
-
-  afterEach(async () => {
-    await Promise.all(projectors.splice(0).map((p) => p.stop()));
-    await h.close();
-  });
+  const start = (options: { store?: EventStore; logger?: RunnerLogger } = {}) =>
+    h.start(
+      createProjector({
+        store: options.store ?? h.store,
+        knex: h.knex,
+        publisher: { publish: async () => undefined },
+        projections: [counterProjection('counter', ['Created'])],
+        retryDelayMs: 20,
+        standbyRetryMs: 50,
+        ...(options.logger ? { logger: options.logger } : {}),
+      }),
+    );
 
   it('records which store the checkpoints are positions of', async () => {
     const head = await h.append('thing-1', [event('Created'), event('Created')]);

@@ -1,29 +1,27 @@
 import { readCheckpoints } from './checkpoints';
-import { createProjector, type Projector } from './projector';
-import { applicationCounts, counterProjection, createCounterTable } from './testing/counter-projection';
-import { createHarness, event, type Harness, sleep, until } from './testing/harness';
+import { createProjector } from './projector';
+import { applicationCounts, counterProjection } from '../../../test/support/projector/counter-projection';
+import { event, sleep, until, useHarness } from '../../../test/support/projector/harness';
 
 describe('one active projector per database', () => {
-  let h: Harness;
-  const projectors: Projector[] = [];
+  const h = useHarness('tt_leader', { counterTables: ['counter'] });
   let appended = 0;
   let lastPosition = '';
 
   /** A projector in its own "process": its own knex, pool and event store. */
   const instance = async () => {
     const peer = await h.peer();
-    const projector = createProjector({
-      store: peer.store,
-      knex: peer.knex,
-      publisher: { publish: async () => undefined },
-      projections: [counterProjection('counter', ['Created'])],
-      batchSize: 20,
-      standbyRetryMs: 100,
-      retryDelayMs: 50,
-    });
-    projectors.push(projector);
-    projector.start();
-    return projector;
+    return h.start(
+      createProjector({
+        store: peer.store,
+        knex: peer.knex,
+        publisher: { publish: async () => undefined },
+        projections: [counterProjection('counter', ['Created'])],
+        batchSize: 20,
+        standbyRetryMs: 100,
+        retryDelayMs: 50,
+      }),
+    );
   };
 
   const append = async (batches: number) => {
@@ -58,16 +56,9 @@ describe('one active projector per database', () => {
     return rows.map((r) => r.pid);
   };
 
-  beforeEach(async () => {
+  beforeEach(() => {
     appended = 0;
     lastPosition = '';
-    h = await createHarness('tt_leader');
-    await createCounterTable(h.knex, 'counter');
-  });
-
-  afterEach(async () => {
-    await Promise.all(projectors.splice(0).map((p) => p.stop()));
-    await h.close();
   });
 
   it('a standby takes over when the active one loses its lock session, and nothing is applied twice', async () => {

@@ -1,32 +1,30 @@
 import { START } from '../../eventstore/port';
-import { createPositionWaiter, type PositionWaiter } from './position-waiter';
-import { createProjector, type Projector } from './projector';
-import { counterProjection, counterTable, createCounterTable } from './testing/counter-projection';
-import { createHarness, event, type Harness, sleep, until } from './testing/harness';
+import { createPositionWaiter } from './position-waiter';
+import { createProjector } from './projector';
+import { counterProjection, counterTable } from '../../../test/support/projector/counter-projection';
+import { event, sleep, until, useHarness } from '../../../test/support/projector/harness';
 
 describe('read-your-writes position waiter', () => {
-  let h: Harness;
-  let projector: Projector | null;
-  const waiters: PositionWaiter[] = [];
+  const h = useHarness('tt_waiter', { counterTables: ['counter'] });
 
   /** The API side: its own "process" (knex, pool); a poll so slow that only NOTIFY can wake it in time. */
   const apiWaiter = async (options: { projections?: string[]; pollIntervalMs?: number } = {}) => {
     const api = await h.peer();
-    const waiter = createPositionWaiter({ knex: api.knex, pollIntervalMs: 60_000, ...options });
-    waiters.push(waiter);
+    const waiter = h.track(createPositionWaiter({ knex: api.knex, pollIntervalMs: 60_000, ...options }));
     return { waiter, api };
   };
 
   const startProjector = async () => {
     const peer = await h.peer();
-    projector = createProjector({
-      store: peer.store,
-      knex: peer.knex,
-      publisher: { publish: async () => undefined },
-      projections: [counterProjection('counter', ['Created'])],
-    });
-    projector.start();
-    await until(() => projector?.role === 'active', 5000, 'projector active');
+    const projector = h.start(
+      createProjector({
+        store: peer.store,
+        knex: peer.knex,
+        publisher: { publish: async () => undefined },
+        projections: [counterProjection('counter', ['Created'])],
+      }),
+    );
+    await until(() => projector.role === 'active', 5000, 'projector active');
   };
 
   const applied = async (eventId: string) => {
@@ -35,18 +33,6 @@ describe('read-your-writes position waiter', () => {
     ]);
     return rows.length === 1;
   };
-
-  beforeEach(async () => {
-    h = await createHarness('tt_waiter');
-    await createCounterTable(h.knex, 'counter');
-    projector = null;
-  });
-
-  afterEach(async () => {
-    await Promise.all(waiters.splice(0).map((w) => w.close()));
-    await projector?.stop();
-    await h.close();
-  });
 
   it('answers as soon as the projector in another process has applied the position', async () => {
     const { waiter } = await apiWaiter();

@@ -33,110 +33,152 @@ interface Pending {
   resolve(reached: boolean): void;
 }
 
+/** The requests waiting for a position, each until it is released or its time runs out. */
+interface Waits {
+  /** True once released, false after `timeoutMs` or when cancelled. */
+  wait(position: Position, timeoutMs: number): Promise<boolean>;
+  /** Releases every wait at or below `upTo`; all of them when it is null (nothing to wait for). */
+  release(upTo: Position | null): void;
+  /** Whether a checkpoint at `position` would release anyone. */
+  wouldRelease(position: Position): boolean;
+  cancelAll(): void;
+  readonly count: number;
+}
+
+const createWaits = (onCountChange: () => void): Waits => {
+  const pending = new Set<Pending>();
+  return {
+    wait: (position, timeoutMs) =>
+      new Promise<boolean>((resolve) => {
+        const waiter: Pending = {
+          position,
+          resolve: (result) => {
+            clearTimeout(timer);
+            pending.delete(waiter);
+            onCountChange();
+            resolve(result);
+          },
+        };
+        const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
+        pending.add(waiter);
+        onCountChange();
+      }),
+    release(upTo) {
+      for (const waiter of pending) if (upTo === null || waiter.position <= upTo) waiter.resolve(true);
+    },
+    wouldRelease(position) {
+      for (const waiter of pending) if (waiter.position <= position) return true;
+      return false;
+    },
+    cancelAll() {
+      for (const waiter of pending) waiter.resolve(false);
+    },
+    get count() {
+      return pending.size;
+    },
+  };
+};
+
+/** The lowest checkpoint, or null when there is nothing to wait for. */
+const lowestCheckpoint = async (knex: Knex, projections?: readonly string[]): Promise<Position | null> => {
+  const rows = await readCheckpoints(knex, projections);
+  if (projections && rows.length < new Set(projections).size) return START;
+  let lowest: Position | null = null;
+  for (const row of rows) if (lowest === null || row.position < lowest) lowest = row.position;
+  return lowest;
+};
+
+/** Runs `task` at most once at a time; asked while it runs, it runs once more afterwards. */
+const oneAtATime = (task: () => Promise<void>): (() => void) => {
+  let running = false;
+  let again = false;
+  const run = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void task().finally(() => {
+      running = false;
+      if (again) {
+        again = false;
+        run();
+      }
+    });
+  };
+  return run;
+};
+
+/** Calls `check` every `intervalMs` while it is on: the fallback for notifications lost to a reconnect. */
+const fallbackPoll = (intervalMs: number, check: () => void) => {
+  let timer: NodeJS.Timeout | null = null;
+  return (on: boolean) => {
+    if (on && !timer) {
+      timer = setInterval(check, intervalMs);
+      timer.unref();
+    } else if (!on && timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+};
+
+/** The LISTEN connection: a notification triggers a check only when its position can release someone. */
+const listenForCheckpoints = (
+  options: PositionWaiterOptions,
+  logger: RunnerLogger,
+  waits: Waits,
+  check: () => void,
+): NotificationListener =>
+  listenForNotifications({
+    connection: options.connection ?? connectionOf(options.knex),
+    channel: options.channel ?? PROJECTIONS_CHANNEL,
+    logger,
+    onListening: () => {
+      if (waits.count > 0) check();
+    },
+    onNotification: (payload) => {
+      if (!isPosition(payload) || waits.wouldRelease(payload)) check();
+    },
+  });
+
 /**
  * Read-your-writes for the API: one shared LISTEN connection and at most one checkpoint query in flight per
  * process, however many requests wait. A notification only triggers a query when it can release someone
  * (its payload is the lowest checkpoint the projector just committed).
  */
 export const createPositionWaiter = (options: PositionWaiterOptions): PositionWaiter => {
-  const { knex, projections } = options;
   const logger = options.logger ?? silentLogger;
-  const pollIntervalMs = options.pollIntervalMs ?? 500;
-  const pending = new Set<Pending>();
   // The lowest checkpoint last read; checkpoints only move forward, so anything at or below it has been reached.
   let reached: Position | null = null;
-  let checking = false;
-  let checkAgain = false;
-  let poll: NodeJS.Timeout | null = null;
   let closed = false;
-
-  /** The lowest checkpoint, or null when there is nothing to wait for. */
-  const lowestCheckpoint = async (): Promise<Position | null> => {
-    const rows = await readCheckpoints(knex, projections);
-    if (projections && rows.length < new Set(projections).size) return START;
-    let lowest: Position | null = null;
-    for (const row of rows) if (lowest === null || row.position < lowest) lowest = row.position;
-    return lowest;
-  };
-
-  const release = (upTo: Position | null) => {
-    for (const waiter of pending) if (upTo === null || waiter.position <= upTo) waiter.resolve(true);
-  };
-
-  const check = () => {
-    if (closed) return;
-    if (checking) {
-      checkAgain = true;
-      return;
-    }
-    checking = true;
-    lowestCheckpoint()
-      .then((lowest) => {
-        // "Nothing to wait for" is not cached: a projector starting later adds rows.
-        if (lowest !== null) reached = lowest;
-        release(lowest);
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'position waiter: cannot read checkpoints'))
-      .finally(() => {
-        checking = false;
-        if (checkAgain) {
-          checkAgain = false;
-          check();
-        }
-      });
-  };
-
-  const updatePoll = () => {
-    if (pending.size > 0 && !poll && !closed) {
-      poll = setInterval(check, pollIntervalMs);
-      poll.unref();
-    } else if (pending.size === 0 && poll) {
-      clearInterval(poll);
-      poll = null;
-    }
-  };
-
   let listener: NotificationListener | null = null;
-  const startListening = () => {
-    listener ??= listenForNotifications({
-      connection: options.connection ?? connectionOf(knex),
-      channel: options.channel ?? PROJECTIONS_CHANNEL,
-      logger,
-      onListening: () => {
-        if (pending.size > 0) check();
-      },
-      onNotification: (payload) => {
-        if (!isPosition(payload)) return check();
-        for (const waiter of pending) if (waiter.position <= payload) return check();
-      },
-    });
-  };
-
+  const check = oneAtATime(async () => {
+    if (closed) return;
+    try {
+      const lowest = await lowestCheckpoint(options.knex, options.projections);
+      // "Nothing to wait for" is not cached: a projector starting later adds rows.
+      if (lowest !== null) reached = lowest;
+      waits.release(lowest);
+    } catch (error) {
+      logger.warn({ err: error }, 'position waiter: cannot read checkpoints');
+    }
+  });
+  const poll = fallbackPoll(options.pollIntervalMs ?? 500, check);
+  const waits = createWaits(() => poll(waits.count > 0 && !closed));
   return {
     waitFor(position, timeoutMs) {
       if (closed) return Promise.resolve(false);
       if (reached !== null && position <= reached) return Promise.resolve(true);
-      startListening();
-      return new Promise<boolean>((resolve) => {
-        const waiter: Pending = {
-          position,
-          resolve: (result) => {
-            clearTimeout(timer);
-            pending.delete(waiter);
-            updatePoll();
-            resolve(result);
-          },
-        };
-        const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
-        pending.add(waiter);
-        updatePoll();
-        check();
-      });
+      listener ??= listenForCheckpoints(options, logger, waits, check);
+      const result = waits.wait(position, timeoutMs);
+      check();
+      return result;
     },
     async close() {
       closed = true;
-      for (const waiter of pending) waiter.resolve(false);
-      if (poll) clearInterval(poll);
+      waits.cancelAll();
+      poll(false);
       await listener?.close();
     },
   };

@@ -2,10 +2,14 @@ import { Client } from 'pg';
 import type { Position } from '../../eventstore/port';
 import type { Publisher, RoomMessage } from '../projection';
 import { readCheckpoints } from './checkpoints';
-import { createProjector, type Projector } from './projector';
+import { createProjector } from './projector';
 import { PROJECTIONS_CHANNEL } from './projector-options';
-import { applicationCounts, counterProjection, createCounterTable } from './testing/counter-projection';
-import { createHarness, event, type Harness, sleep, until } from './testing/harness';
+import {
+  applicationCounts,
+  counterProjection,
+  createCounterTable,
+} from '../../../test/support/projector/counter-projection';
+import { event, sleep, until, useHarness } from '../../../test/support/projector/harness';
 
 const recordingPublisher = () => {
   const published: RoomMessage[] = [];
@@ -17,15 +21,20 @@ const recordingPublisher = () => {
   return { publisher, published };
 };
 
-describe('projector runner', () => {
-  let h: Harness;
-  const projectors: Projector[] = [];
-
-  const start = (projector: Projector) => {
-    projectors.push(projector);
-    projector.start();
-    return projector;
+/** A hook that counts its calls and throws on the `n`th: the process crashing there. */
+const crashOnCall = (n: number, crash: string) => {
+  let calls = 0;
+  return {
+    hook: () => {
+      calls += 1;
+      if (calls === n) throw new Error(crash);
+    },
+    calls: () => calls,
   };
+};
+
+describe('projector runner', () => {
+  const h = useHarness('tt_runner');
 
   const appendMany = async (count: number, types: readonly string[]) => {
     let last: Position = '';
@@ -55,15 +64,6 @@ describe('projector runner', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   };
 
-  beforeEach(async () => {
-    h = await createHarness('tt_runner');
-  });
-
-  afterEach(async () => {
-    await Promise.all(projectors.splice(0).map((p) => p.stop()));
-    await h.close();
-  });
-
   it('applies each event once, in list order, with its checkpoint, then publishes in log order and notifies', async () => {
     await createCounterTable(h.knex, 'first');
     await createCounterTable(h.knex, 'second');
@@ -84,7 +84,7 @@ describe('projector runner', () => {
         published.push(...messages);
       },
     };
-    start(
+    h.start(
       createProjector({
         store: h.store,
         knex: h.knex,
@@ -122,7 +122,7 @@ describe('projector runner', () => {
     let batches = 0;
     let killed = 0;
     const { publisher, published } = recordingPublisher();
-    start(
+    h.start(
       createProjector({
         store: h.store,
         knex: h.knex,
@@ -158,53 +158,37 @@ describe('projector runner', () => {
 
     const applied = async () => (await readCheckpoints(h.knex, ['counter']))[0]?.eventsApplied ?? 0;
 
-    // Crash inside the 4th batch, before COMMIT: the process "dies" there (it is stopped, never retries).
-    let calls = 0;
-    const first = start(
-      createProjector({
-        store: h.store,
-        knex: h.knex,
-        publisher,
-        batchSize: 40,
-        retryDelayMs: 60_000,
-        projections,
-        hooks: {
-          beforeCommit: () => {
-            calls += 1;
-            if (calls === 4) throw new Error('crash before commit');
-          },
-        },
-      }),
-    );
-    await until(() => calls === 4, 10_000, 'the crash before commit');
+    /** A process that "dies" at a hook: it is stopped there and never retries. */
+    const crashing = (hooks: Parameters<typeof createProjector>[0]['hooks']) =>
+      h.start(
+        createProjector({
+          store: h.store,
+          knex: h.knex,
+          publisher,
+          batchSize: 40,
+          retryDelayMs: 60_000,
+          projections,
+          hooks,
+        }),
+      );
+
+    // Crash inside the 4th batch, before COMMIT.
+    const beforeCommit = crashOnCall(4, 'crash before commit');
+    const first = crashing({ beforeCommit: beforeCommit.hook });
+    await until(() => beforeCommit.calls() === 4, 10_000, 'the crash before commit');
     await first.stop();
     const afterFirst = await applied();
     expect(afterFirst).toBeGreaterThan(0);
     expect(afterFirst).toBeLessThan(400);
 
     // Crash right after the 2nd commit of the next process, before it could publish or remember anything.
-    let commits = 0;
-    const second = start(
-      createProjector({
-        store: h.store,
-        knex: h.knex,
-        publisher,
-        batchSize: 40,
-        retryDelayMs: 60_000,
-        projections,
-        hooks: {
-          afterCommit: () => {
-            commits += 1;
-            if (commits === 2) throw new Error('crash after commit');
-          },
-        },
-      }),
-    );
-    await until(() => commits === 2, 10_000, 'two commits');
+    const afterCommit = crashOnCall(2, 'crash after commit');
+    const second = crashing({ afterCommit: afterCommit.hook });
+    await until(() => afterCommit.calls() === 2, 10_000, 'two commits');
     await second.stop();
     expect(await applied()).toBeGreaterThan(afterFirst);
 
-    start(createProjector({ store: h.store, knex: h.knex, publisher, batchSize: 40, projections }));
+    h.start(createProjector({ store: h.store, knex: h.knex, publisher, batchSize: 40, projections }));
     await caughtUp(['counter'], head);
     await expectEachOnce('counter', 400);
   });
@@ -214,7 +198,7 @@ describe('projector runner', () => {
     await createCounterTable(h.knex, 'added');
     const head = await appendMany(300, ['Created']);
     const { publisher } = recordingPublisher();
-    const first = start(
+    const first = h.start(
       createProjector({
         store: h.store,
         knex: h.knex,
@@ -225,7 +209,7 @@ describe('projector runner', () => {
     await caughtUp(['old'], head);
     await first.stop();
 
-    start(
+    h.start(
       createProjector({
         store: h.store,
         knex: h.knex,
@@ -243,7 +227,7 @@ describe('projector runner', () => {
     await createCounterTable(h.knex, 'counter');
     const head = await appendMany(50, ['Created']);
     const warnings: string[] = [];
-    start(
+    h.start(
       createProjector({
         store: h.store,
         knex: h.knex,
@@ -279,7 +263,7 @@ describe('projector runner', () => {
     expect(behind).toMatchObject({ name: 'counter', lagEvents: 30, state: 'live', eventsApplied: 0 });
     expect(behind!.lagMs).toBeGreaterThanOrEqual(30);
 
-    start(projector);
+    h.start(projector);
     await caughtUp(['counter'], head);
     expect(projector.role).toBe('active');
     const [after] = await projector.status();

@@ -1,16 +1,11 @@
 import { type Position, START } from '../../eventstore/port';
-import type { RoomMessage } from '../projection';
-import { applyBatch } from './apply-batch';
-import {
-  CheckpointStoreMismatchError,
-  claimCheckpoints,
-  ensureCheckpoints,
-  minCheckpoint,
-} from './checkpoints';
+import { type ActiveRun, runActive } from './active-run';
+import { CheckpointStoreMismatchError } from './checkpoints';
 import { LeaderLock } from './leader-lock';
 import { silentLogger } from './logger';
 import { connectionOf } from './pg-connection';
 import { PROJECTIONS_CHANNEL, PROJECTOR_LOCK, type ProjectorOptions } from './projector-options';
+import { chainPublishing } from './publish-chain';
 import { sleep } from './sleep';
 import { type ProjectionStatus, readProjectionStatus } from './status';
 
@@ -27,9 +22,73 @@ export interface Projector {
   status(): Promise<ProjectionStatus[]>;
 }
 
-class LeadershipLost extends Error {
-  override readonly name = 'LeadershipLost';
+/** One projector instance: its active run's settings, the lock it competes for, and its role. */
+interface ProjectorInstance extends ActiveRun {
+  readonly lock: LeaderLock;
+  /** How often a standby tries to take over. */
+  readonly standbyRetryMs: number;
+  role: ProjectorRole;
 }
+
+const instanceOf = (options: ProjectorOptions): ProjectorInstance => {
+  const names = options.projections.map((p) => p.name);
+  if (new Set(names).size !== names.length)
+    throw new Error(`duplicate projection names: ${names.join(', ')}`);
+  const logger = options.logger ?? silentLogger;
+  const standbyRetryMs = options.standbyRetryMs ?? 500;
+  return {
+    store: options.store,
+    knex: options.knex,
+    projections: options.projections,
+    names,
+    channel: options.channel ?? PROJECTIONS_CHANNEL,
+    batchSize: options.batchSize ?? 500,
+    retryDelayMs: options.retryDelayMs ?? 1000,
+    logger,
+    hooks: options.hooks,
+    publishing: chainPublishing(options.publisher, logger),
+    position: START,
+    lock: new LeaderLock({
+      connection: options.connection ?? connectionOf(options.knex),
+      name: options.lockName ?? PROJECTOR_LOCK,
+      retryMs: standbyRetryMs,
+      logger,
+    }),
+    standbyRetryMs,
+    role: 'stopped',
+  };
+};
+
+/** Standby until the lock is free, active while it is held, standby again when it is lost, until `stop`. */
+const competeForLeadership = async (instance: ProjectorInstance, stop: AbortSignal): Promise<void> => {
+  while (!stop.aborted) {
+    instance.role = 'standby';
+    const lease = await instance.lock.acquire(stop);
+    if (!lease) break;
+    instance.role = 'active';
+    instance.logger.info({ projections: instance.names }, 'projector active');
+    try {
+      await runActive(instance, AbortSignal.any([stop, lease.lost]));
+    } finally {
+      instance.role = 'standby';
+      await lease.release();
+    }
+    if (!stop.aborted) {
+      instance.logger.warn({}, 'projector lost its lock, back to standby');
+      // Whatever cut this instance off may strike again: let a healthy standby take over first.
+      await sleep(instance.standbyRetryMs * 4, stop);
+    }
+  }
+  await instance.publishing.drained();
+  instance.role = 'stopped';
+};
+
+const stoppedBy = (instance: ProjectorInstance, error: unknown): void => {
+  if (error instanceof CheckpointStoreMismatchError)
+    instance.logger.error({ err: error, store: error.store }, `projector stopped: ${error.message}`);
+  else instance.logger.error({ err: error }, 'projector stopped by an unexpected error');
+  instance.role = 'stopped';
+};
 
 /**
  * The projector runner: one active instance per database (PostgreSQL advisory lock), reading the log from the
@@ -38,118 +97,17 @@ class LeadershipLost extends Error {
  * resume from the last position they saw.
  */
 export const createProjector = (options: ProjectorOptions): Projector => {
-  const { store, knex, projections, publisher, hooks } = options;
-  const names = projections.map((p) => p.name);
-  if (new Set(names).size !== names.length)
-    throw new Error(`duplicate projection names: ${names.join(', ')}`);
-  const logger = options.logger ?? silentLogger;
-  const channel = options.channel ?? PROJECTIONS_CHANNEL;
-  const batchSize = options.batchSize ?? 500;
-  const retryDelayMs = options.retryDelayMs ?? 1000;
-  const standbyRetryMs = options.standbyRetryMs ?? 500;
-  const lock = new LeaderLock({
-    connection: options.connection ?? connectionOf(knex),
-    name: options.lockName ?? PROJECTOR_LOCK,
-    retryMs: standbyRetryMs,
-    logger,
-  });
-
-  let role: ProjectorRole = 'stopped';
-  let position: Position = START;
+  const instance = instanceOf(options);
   let stopping: AbortController | null = null;
   let running: Promise<void> | null = null;
-  // Publishing is chained so rooms get batches in commit order without holding up the next batch.
-  let publishing: Promise<void> = Promise.resolve();
-
-  const publish = (messages: RoomMessage[]) => {
-    if (messages.length === 0) return;
-    publishing = publishing.then(() =>
-      publisher.publish(messages).catch((error: unknown) => {
-        logger.warn({ err: error, count: messages.length }, 'publishing realtime messages failed');
-      }),
-    );
-  };
-
-  /** Reads and applies until `term` aborts (stop, or the lock's session died); restarts after failures. */
-  const runActive = async (term: AbortSignal) => {
-    while (!term.aborted) {
-      let subscription: ReturnType<typeof store.subscribeToAll> | null = null;
-      const stopSubscription = () => void subscription?.stop();
-      term.addEventListener('abort', stopSubscription);
-      try {
-        await ensureCheckpoints(knex, names);
-        // Positions of another store's log would be read as positions in this one: stop instead (see below).
-        await claimCheckpoints(knex, names, store.kind);
-        const from = await minCheckpoint(knex, names);
-        subscription = store.subscribeToAll({ fromPosition: from, maxBatchSize: batchSize });
-        for await (const message of subscription) {
-          if (term.aborted) break;
-          if (message.kind !== 'events' || message.events.length === 0) continue;
-          const events = message.events;
-          const result = await applyBatch({
-            knex,
-            projections,
-            events,
-            channel,
-            beforeCommit: async (trx) => {
-              // Leadership may have gone while the batch ran; the checkpoint locks keep a late commit exact,
-              // but an instance that lost the lock should stop writing at once.
-              if (term.aborted) throw new LeadershipLost('lock lost before commit');
-              await hooks?.beforeCommit?.(events, trx);
-            },
-          });
-          position = result.position;
-          publish(result.messages);
-          await hooks?.afterCommit?.(result.position);
-        }
-      } catch (error) {
-        if (term.aborted) break;
-        // Retrying cannot help: an operator has to rebuild the read models or point back at the other store.
-        if (error instanceof CheckpointStoreMismatchError) throw error;
-        // The subscription has moved past the failed batch: read again from the committed checkpoints.
-        logger.error({ err: error }, 'projector batch failed, restarting from the checkpoints');
-        await sleep(retryDelayMs, term);
-      } finally {
-        term.removeEventListener('abort', stopSubscription);
-        await subscription?.stop();
-      }
-    }
-  };
-
-  const run = async (stop: AbortSignal) => {
-    while (!stop.aborted) {
-      role = 'standby';
-      const lease = await lock.acquire(stop);
-      if (!lease) break;
-      role = 'active';
-      logger.info({ projections: names }, 'projector active');
-      try {
-        await runActive(AbortSignal.any([stop, lease.lost]));
-      } finally {
-        role = 'standby';
-        await lease.release();
-      }
-      if (!stop.aborted) {
-        logger.warn({}, 'projector lost its lock, back to standby');
-        // Whatever cut this instance off may strike again: let a healthy standby take over first.
-        await sleep(standbyRetryMs * 4, stop);
-      }
-    }
-    await publishing;
-    role = 'stopped';
-  };
-
   return {
     start() {
       if (running) return;
       stopping = new AbortController();
-      role = 'standby';
-      running = run(stopping.signal).catch((error: unknown) => {
-        if (error instanceof CheckpointStoreMismatchError)
-          logger.error({ err: error, store: error.store }, `projector stopped: ${error.message}`);
-        else logger.error({ err: error }, 'projector stopped by an unexpected error');
-        role = 'stopped';
-      });
+      instance.role = 'standby';
+      running = competeForLeadership(instance, stopping.signal).catch((error: unknown) =>
+        stoppedBy(instance, error),
+      );
     },
     async stop() {
       stopping?.abort();
@@ -158,11 +116,11 @@ export const createProjector = (options: ProjectorOptions): Projector => {
       stopping = null;
     },
     get role() {
-      return role;
+      return instance.role;
     },
     get position() {
-      return position;
+      return instance.position;
     },
-    status: () => readProjectionStatus({ store, knex, names }),
+    status: () => readProjectionStatus({ store: options.store, knex: options.knex, names: instance.names }),
   };
 };

@@ -60,3 +60,9 @@ export const checkpointStoreMigration: Knex.Migration = {
     `);
   },
 };
+
+/** The projector's own tables (checkpoints), in order; the composition root places them. */
+export const projectorMigrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
+  ['0100_projector_checkpoints', checkpointsMigration],
+  ['0101_projector_checkpoint_store', checkpointStoreMigration],
+];

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../domain';
+import { type Cursor, decodeCursor } from './cursor';
 
 /** One page of a list: the API turns `nextCursor` into the `next` URL. */
 export interface Page<T> {
@@ -41,3 +42,16 @@ export const toPage = <Row, T>(
     nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null,
   };
 };
+
+/**
+ * A page request as a keyset query reads it: the limit, and the ordering key of the last row the previous page
+ * showed (null on the first page). `check` validates a cursor's key (see `decodeCursor`).
+ */
+export const readPageRequest = (
+  request: PageRequest,
+  ordering: string,
+  check: (key: ReadonlyArray<unknown>) => boolean,
+): { limit: number; after: Cursor['key'] | null } => ({
+  limit: pageLimit(request.limit),
+  after: request.cursor ? decodeCursor(request.cursor, ordering, check) : null,
+});

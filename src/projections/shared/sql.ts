@@ -1,3 +1,5 @@
+import type { Knex } from 'knex';
+
 /** Quotes a table name from `ctx.table()` (possibly schema-qualified) for interpolation into SQL. */
 export const ident = (name: string): string =>
   name
@@ -27,3 +29,41 @@ export const timeText = (column: string): string =>
  */
 export const arrayParam = (values: Iterable<string>): string =>
   `{${[...values].map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+
+/** The rows of `table` (from `ctx.table()`) whose id is one of `ids`; no query at all when there are none. */
+export const rowsWithIds = async <Row>(
+  db: Knex,
+  table: string,
+  columns: string,
+  ids: readonly string[],
+): Promise<Row[]> => {
+  if (ids.length === 0) return [];
+  const { rows } = await db.raw<{ rows: Row[] }>(
+    `SELECT ${columns} FROM ${ident(table)} WHERE id = ANY(?::uuid[])`,
+    [arrayParam(ids)],
+  );
+  return rows;
+};
+
+/**
+ * One INSERT for a whole batch, the rows travelling as one JSON parameter (`recordset`): `columns` names each
+ * column with its SQL type, `onConflict` says what becomes of a row already there (the table is `t` in it).
+ * No statement at all when there are no rows.
+ */
+export const insertRows = async (
+  trx: Knex.Transaction,
+  table: string,
+  columns: Readonly<Record<string, string>>,
+  rows: readonly object[],
+  onConflict: string,
+): Promise<void> => {
+  if (rows.length === 0) return;
+  const names = Object.keys(columns);
+  await trx.raw(
+    `INSERT INTO ${ident(table)} AS t (${names.join(', ')})
+     SELECT ${names.map((name) => `r.${name}`).join(', ')}
+     FROM jsonb_to_recordset(?::jsonb) AS r(${names.map((name) => `${name} ${columns[name]}`).join(', ')})
+     ${onConflict}`,
+    [recordset(rows)],
+  );
+};

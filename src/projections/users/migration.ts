@@ -1,9 +1,8 @@
-import type { Knex } from 'knex';
+import { sqlMigration } from '../../shared/sql-migration';
 
 /** Public profiles from `UserRegistered`; credentials and `is_admin` stay in the command side's table. */
-export const usersMigration: Knex.Migration = {
-  async up(knex) {
-    await knex.raw(`
+export const usersMigration = sqlMigration(
+  `
       CREATE TABLE users (
         id uuid PRIMARY KEY,
         username text NOT NULL,
@@ -12,9 +11,6 @@ export const usersMigration: Knex.Migration = {
       );
       -- Adding a member by username; not unique: uniqueness is the command side's, a read model never refuses an event.
       CREATE INDEX users_username ON users (lower(username));
-    `);
-  },
-  async down(knex) {
-    await knex.raw('DROP TABLE IF EXISTS users');
-  },
-};
+    `,
+  'DROP TABLE IF EXISTS users',
+);

@@ -1,6 +1,8 @@
 import type { Projection } from '../projection';
 import { ofTypes } from '../shared/events';
-import { ident, recordset } from '../shared/sql';
+import { insertRows } from '../shared/sql';
+
+const USER_COLUMN_TYPES = { id: 'uuid', username: 'text', email: 'text', registered_at: 'timestamptz' };
 
 /** `users`: one row per registered user; a registration is inserted once, a replay changes nothing. */
 export const usersProjection: Projection = {
@@ -14,13 +16,6 @@ export const usersProjection: Projection = {
       email: event.data.email,
       registered_at: recorded.metadata.occurredAt,
     }));
-    if (rows.length === 0) return;
-    await ctx.trx.raw(
-      `INSERT INTO ${ident(ctx.table('users'))} (id, username, email, registered_at)
-       SELECT r.id, r.username, r.email, r.registered_at
-       FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, username text, email text, registered_at timestamptz)
-       ON CONFLICT (id) DO NOTHING`,
-      [recordset(rows)],
-    );
+    await insertRows(ctx.trx, ctx.table('users'), USER_COLUMN_TYPES, rows, 'ON CONFLICT (id) DO NOTHING');
   },
 };

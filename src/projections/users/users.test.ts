@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { applyBatch } from '../testing/driver';
-import { readModelTestbed, type ReadModelTestbed } from '../testing/setup';
+import { applyBatch } from '../../../test/support/read-models/batches';
+import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
 import { findUserByUsername, getUser, usernamesOf } from './queries';
 
 describe('users read model', () => {
-  let bed: ReadModelTestbed;
+  const bed = useReadModelTestbed('tt_rm_users');
   let ada: string;
 
   beforeAll(async () => {
-    bed = await readModelTestbed('tt_rm_users');
     ada = await bed.world.register('Ada');
     await bed.world.register('grace');
     await bed.catchUp();
   });
-
-  afterAll(() => bed.close());
 
   it('keeps the public profile of each registered user, and nothing else', async () => {
     expect(await getUser(bed.knex, ada)).toEqual({ id: ada, username: 'Ada', email: 'Ada@example.com' });

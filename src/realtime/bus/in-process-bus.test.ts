@@ -1,5 +1,4 @@
-import type { RoomMessage } from '../../projections/projection';
-import type { BusMessage } from './bus';
+import type { BusMessage, RoomMessage } from './bus';
 import { createInProcessBus } from './in-process-bus';
 
 const message = (room: string, n: number): RoomMessage => {

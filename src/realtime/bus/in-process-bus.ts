@@ -1,5 +1,4 @@
-import type { RoomMessage } from '../../projections/projection';
-import type { Bus, BusMessage, RoomListener } from './bus';
+import type { Bus, BusMessage, RoomListener, RoomMessage } from './bus';
 
 export interface InProcessBusOptions {
   /** A listener threw; the others still get the message. */
@@ -35,7 +34,9 @@ export class InProcessBus implements Bus {
   async subscribed(_room: string): Promise<void> {}
 
   /** Nothing is ever missed in-process. */
-  onGap(_listener: () => void): void {}
+  onGap(_listener: () => void): () => void {
+    return () => undefined;
+  }
 
   async publish(messages: readonly RoomMessage[]): Promise<void> {
     for (const { room, position, message } of messages) {

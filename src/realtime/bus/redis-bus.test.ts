@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { RoomMessage } from '../../projections/projection';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { encodePosition } from '../../eventstore/port';
-import type { BusMessage } from './bus';
+import type { BusMessage, RoomMessage } from './bus';
 import { RedisBus } from './redis-bus';
+import { killRedisClient } from '../../../test/support/realtime';
 import { describeWithRedis, redisUrl } from '../../../test/support/redis';
 
 const url = redisUrl();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const until = async (condition: () => boolean, timeoutMs = 5000) => {
   const deadline = Date.now() + timeoutMs;
@@ -79,16 +78,8 @@ describeWithRedis('Redis bus', () => {
     const received: BusMessage[] = [];
     subscriberBus.subscribe('project:r', (m) => received.push(m));
     await sleep(100);
-    const admin = new Redis(url);
     // Only this bus's subscriber: other suites may share the server.
-    const clients = (await admin.client('LIST')) as string;
-    const id = clients
-      .split('\n')
-      .find((line) => line.includes(`name=tt-bus-subscriber-${name}`))
-      ?.match(/id=(\d+)/)?.[1];
-    expect(id).toBeDefined();
-    await admin.client('KILL', 'ID', id!);
-    await admin.quit();
+    expect(await killRedisClient(url, `tt-bus-subscriber-${name}`)).toBeDefined();
     await until(() => reconnects >= 1);
     await sleep(200);
     await publisherBus.publish([message('project:r', 5)]);

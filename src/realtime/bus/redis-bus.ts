@@ -1,6 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RoomMessage } from '../../projections/projection';
-import type { Bus, BusMessage, RoomListener } from './bus';
+import type { Bus, BusMessage, RoomListener, RoomMessage } from './bus';
 
 export interface RedisBusOptions {
   url: string;
@@ -28,7 +27,7 @@ export class RedisBus implements Bus {
   private readonly prefix: string;
   private readonly rooms = new Map<string, Set<RoomListener>>();
   private readonly confirmations = new Map<string, Promise<void>>();
-  private readonly gapListeners: (() => void)[] = [];
+  private readonly gapListeners = new Set<() => void>();
   private everReady = false;
   private closed = false;
   /** A publish failed: subscribers everywhere must be told to fill the gap from the feed. */
@@ -127,8 +126,11 @@ export class RedisBus implements Bus {
     return this.confirmations.get(room) ?? Promise.resolve();
   }
 
-  onGap(listener: () => void): void {
-    this.gapListeners.push(listener);
+  onGap(listener: () => void): () => void {
+    // A wrapper per call, so the same function added twice is also removed twice.
+    const entry = () => listener();
+    this.gapListeners.add(entry);
+    return () => this.gapListeners.delete(entry);
   }
 
   /**
@@ -163,7 +165,7 @@ export class RedisBus implements Bus {
   }
 
   private signalGap(): void {
-    for (const listener of this.gapListeners) listener();
+    for (const listener of [...this.gapListeners]) listener();
   }
 
   private get gapChannel(): string {
@@ -177,6 +179,7 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     this.closed = true;
     this.rooms.clear();
+    this.gapListeners.clear();
     // QUIT on a connection that is not up would wait behind the offline queue forever: just drop it.
     const end = async (client: Redis): Promise<void> => {
       if (client.status !== 'ready') return client.disconnect();

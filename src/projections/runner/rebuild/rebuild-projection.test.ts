@@ -3,8 +3,12 @@ import { type Position, type RecordedEvent, START } from '../../../eventstore/po
 import { readCheckpoints } from '../checkpoints';
 import { createProjector, type Projector } from '../projector';
 import type { ProjectorHooks } from '../projector-options';
-import { createHarness, event, type Harness, sleep, until } from '../testing/harness';
-import { createThingsTables, thingsContent, thingsProjection } from '../testing/things-projection';
+import { event, type Harness, sleep, until, useHarness } from '../../../../test/support/projector/harness';
+import {
+  createThingsTables,
+  thingsContent,
+  thingsProjection,
+} from '../../../../test/support/projector/things-projection';
 import { abortRebuild, type RebuildPhase, rebuildProjection } from './rebuild-projection';
 import { RebuildInProgressError } from './rebuild-lock';
 
@@ -59,7 +63,7 @@ const schemaNames = async (knex: Knex) => {
 };
 
 describe('rebuilding a projection into shadow tables', () => {
-  let h: Harness;
+  const h = useHarness('tt_rebuild', { prepare: (h) => createThingsTables(h.knex) });
   let projector: Projector | null;
   let appended = 0;
   let lastPosition: Position = START;
@@ -75,16 +79,17 @@ describe('rebuilding a projection into shadow tables', () => {
 
   const startProjector = async (hooks?: ProjectorHooks) => {
     const peer = await h.peer();
-    projector = createProjector({
-      store: peer.store,
-      knex: peer.knex,
-      publisher: { publish: async () => undefined },
-      projections: [thingsProjection],
-      batchSize: 200,
-      retryDelayMs: 20,
-      hooks,
-    });
-    projector.start();
+    projector = h.start(
+      createProjector({
+        store: peer.store,
+        knex: peer.knex,
+        publisher: { publish: async () => undefined },
+        projections: [thingsProjection],
+        batchSize: 200,
+        retryDelayMs: 20,
+        hooks,
+      }),
+    );
   };
 
   const caughtUp = () =>
@@ -94,17 +99,23 @@ describe('rebuilding a projection into shadow tables', () => {
       'projector catch-up',
     );
 
-  beforeEach(async () => {
+  /** A rebuild of the things read model from the harness's log. */
+  const rebuild = (options: Omit<Parameters<typeof rebuildProjection>[0], 'store' | 'knex' | 'projection'>) =>
+    rebuildProjection({ store: h.store, knex: h.knex, projection: thingsProjection, ...options });
+
+  /** A rebuild whose process dies after its first batch of `batchSize` events. */
+  const rebuildDyingAfterABatch = (batchSize: number, death: string) =>
+    rebuild({
+      batchSize,
+      afterBatch: () => {
+        throw new Error(death);
+      },
+    });
+
+  beforeEach(() => {
     appended = 0;
     lastPosition = START;
     projector = null;
-    h = await createHarness('tt_rebuild');
-    await createThingsTables(h.knex);
-  });
-
-  afterEach(async () => {
-    await projector?.stop();
-    await h.close();
   });
 
   it('swaps in rebuilt tables while the projector writes and readers read, and can do it twice in a row', async () => {
@@ -153,10 +164,7 @@ describe('rebuilding a projection into shadow tables', () => {
     })();
 
     const phases = new Set<RebuildPhase>();
-    const result = await rebuildProjection({
-      store: h.store,
-      knex: h.knex,
-      projection: thingsProjection,
+    const result = await rebuild({
       batchSize: 500,
       onProgress: (p) => phases.add(p.phase),
     });
@@ -179,10 +187,7 @@ describe('rebuilding a projection into shadow tables', () => {
     expect(checkpoint?.state).toBe('live');
 
     // Again, from the tables the first rebuild swapped in; then new rows still get serial and identity ids.
-    const second = await rebuildProjection({
-      store: h.store,
-      knex: h.knex,
-      projection: thingsProjection,
+    const second = await rebuild({
       batchSize: 700,
     });
     expect(second.position).toBe(lastPosition);
@@ -196,17 +201,9 @@ describe('rebuilding a projection into shadow tables', () => {
     await append(2000);
     await startProjector();
     await caughtUp();
-    await expect(
-      rebuildProjection({
-        store: h.store,
-        knex: h.knex,
-        projection: thingsProjection,
-        batchSize: 300,
-        afterBatch: () => {
-          throw new Error('rebuild process died');
-        },
-      }),
-    ).rejects.toThrow('rebuild process died');
+    await expect(rebuildDyingAfterABatch(300, 'rebuild process died')).rejects.toThrow(
+      'rebuild process died',
+    );
     const [checkpoint] = await readCheckpoints(h.knex, ['things']);
     expect(checkpoint?.state).toBe('rebuilding');
     const { rows } = await h.knex.raw<{ rows: { events_applied: number }[] }>(
@@ -217,10 +214,7 @@ describe('rebuilding a projection into shadow tables', () => {
     expect(rows[0]?.events_applied).toBeLessThanOrEqual(300);
 
     await append(100);
-    const result = await rebuildProjection({
-      store: h.store,
-      knex: h.knex,
-      projection: thingsProjection,
+    const result = await rebuild({
       batchSize: 300,
     });
     expect(result.resumed).toBe(true);
@@ -243,7 +237,7 @@ describe('rebuilding a projection into shadow tables', () => {
       10_000,
       'appends visible',
     );
-    const result = await rebuildProjection({ store: h.store, knex: h.knex, projection: thingsProjection });
+    const result = await rebuild({});
     expect(result.position).toBe(lastPosition);
     expect(result.eventsApplied).toBe(800);
     expect(await thingsContent(h.knex)).toEqual(await expectedContent(h));
@@ -266,7 +260,7 @@ describe('rebuilding a projection into shadow tables', () => {
     const [before] = await readCheckpoints(h.knex, ['things']);
     stuck = true;
     await append(100);
-    const result = await rebuildProjection({ store: h.store, knex: h.knex, projection: thingsProjection });
+    const result = await rebuild({});
     expect(result.position).toBe(before?.position);
     expect(result.eventsApplied).toBe(300);
     stuck = false;
@@ -283,10 +277,7 @@ describe('rebuilding a projection into shadow tables', () => {
       resume = resolve;
     });
     let pausedOnce = false;
-    const first = rebuildProjection({
-      store: h.store,
-      knex: h.knex,
-      projection: thingsProjection,
+    const first = rebuild({
       batchSize: 100,
       afterBatch: async () => {
         if (!pausedOnce) {
@@ -296,9 +287,7 @@ describe('rebuilding a projection into shadow tables', () => {
       },
     });
     await until(() => pausedOnce, 5000, 'first rebuild under way');
-    await expect(
-      rebuildProjection({ store: h.store, knex: h.knex, projection: thingsProjection }),
-    ).rejects.toBeInstanceOf(RebuildInProgressError);
+    await expect(rebuild({})).rejects.toBeInstanceOf(RebuildInProgressError);
     resume();
     await first;
   });
@@ -308,17 +297,7 @@ describe('rebuilding a projection into shadow tables', () => {
     await startProjector();
     await caughtUp();
     const before = await thingsContent(h.knex);
-    await expect(
-      rebuildProjection({
-        store: h.store,
-        knex: h.knex,
-        projection: thingsProjection,
-        batchSize: 100,
-        afterBatch: () => {
-          throw new Error('stop');
-        },
-      }),
-    ).rejects.toThrow('stop');
+    await expect(rebuildDyingAfterABatch(100, 'stop')).rejects.toThrow('stop');
     await abortRebuild({ knex: h.knex, projection: thingsProjection });
     const { rows } = await h.knex.raw<{ rows: unknown[] }>(
       "SELECT 1 FROM pg_tables WHERE tablename LIKE '%\\_\\_rebuild'",
@@ -330,8 +309,8 @@ describe('rebuilding a projection into shadow tables', () => {
 
   it('refuses up front a table that other tables reference', async () => {
     await h.knex.raw('CREATE TABLE outsider (thing_id integer REFERENCES things (id))');
-    await expect(
-      rebuildProjection({ store: h.store, knex: h.knex, projection: thingsProjection }),
-    ).rejects.toThrow(/foreign keys from other tables would block the swap: outsider\./);
+    await expect(rebuild({})).rejects.toThrow(
+      /foreign keys from other tables would block the swap: outsider\./,
+    );
   });
 });

@@ -1,0 +1,215 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command, CommandMetadata, Decider, Event } from '../domain/shared/decider';
+import { fold } from '../domain/shared/decider';
+import { ConcurrencyError, DomainError, ValidationError } from '../domain/shared/errors';
+import { currentSchemaVersion } from '../domain/upcasters';
+import {
+  type EventMetadata,
+  type EventStore,
+  type Position,
+  type RecordedEvent,
+  WrongExpectedRevisionError,
+} from '../eventstore/port';
+import { UUID_PATTERN } from '../shared/uuid';
+import { uuidv7 } from './ids';
+
+/** Where a command comes from: the request or job run it belongs to, and what caused it. */
+export interface CommandContext {
+  actorId: string;
+  /** Unique per intent: a retried command with the same id returns the first result without appending. */
+  commandId?: string;
+  /** The HTTP request id or job run id. */
+  correlationId?: string;
+  /** The event or command that caused this one; defaults to the command id. */
+  causationId?: string;
+  /** The revision the caller read (If-Match): a mismatch raises ConcurrencyError instead of retrying. */
+  expectedRevision?: number;
+  /** ISO time of the decision; defaults to the clock. */
+  now?: string;
+}
+
+export interface CommandResult<E extends Event = Event> {
+  streamId: string;
+  /** The events this command recorded (empty when it changed nothing). */
+  events: E[];
+  /** The stream's revision after the command (-1 for a stream that does not exist). */
+  revision: number;
+  /** The position to wait for before reading your writes; null when nothing was appended. */
+  position: Position | null;
+}
+
+/** A command as a handler is asked for it: without the metadata the runner adds and the context it gathers. */
+export type Requested<C extends Command> = C extends Command ? Omit<C, 'metadata' | 'context'> : never;
+
+/** A creating command's data as its handler is asked for it: the new aggregate's id may be given, else it is made. */
+export type Creating<D, Id extends keyof D> = Omit<D, Id> & Partial<Pick<D, Id>>;
+
+export interface RunnerOptions {
+  /** Attempts after a concurrency conflict, each from a fresh read. */
+  maxRetries?: number;
+  /** Base of the jittered exponential backoff between attempts. */
+  retryBaseDelayMs?: number;
+  clock?: () => Date;
+  /** Told of every command's outcome (for metrics). */
+  observe?: (type: string, outcome: 'ok' | 'rejected' | 'conflict' | 'error') => void;
+}
+
+export interface LoadedAggregate<S> {
+  state: S;
+  /** -1 when the stream does not exist. */
+  revision: number;
+  events: RecordedEvent[];
+}
+
+/**
+ * Makes the command from the state just read, so that what a handler gathers from other streams (membership,
+ * say) is gathered again on every attempt.
+ */
+export type BuildCommand<C extends Command, S> = (
+  loaded: LoadedAggregate<S>,
+  metadata: CommandMetadata,
+) => C | Promise<C>;
+
+/**
+ * The log holds only what deciders decided, raised to the current shapes by the store's upcasters as it is read:
+ * a stream's events are its aggregate's events. The one place the command side trusts the log's types.
+ */
+const asDomainEvent = <E extends Event>(recorded: RecordedEvent): E =>
+  ({ type: recorded.type, data: recorded.data }) as E;
+
+const outcomeOf = (error: unknown) =>
+  error instanceof ConcurrencyError ? 'conflict' : error instanceof DomainError ? 'rejected' : 'error';
+
+/**
+ * Runs commands against aggregates: load the stream, fold it, decide, append with the revision that was read.
+ * On a conflict it retries from a fresh read (bounded, with jitter) unless the caller named a revision.
+ */
+export class AggregateRunner {
+  private readonly maxRetries: number;
+  private readonly retryBaseDelayMs: number;
+  private readonly clock: () => Date;
+  private readonly observe: NonNullable<RunnerOptions['observe']>;
+
+  constructor(
+    readonly store: EventStore,
+    options: RunnerOptions = {},
+  ) {
+    this.maxRetries = options.maxRetries ?? 5;
+    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 5;
+    this.clock = options.clock ?? (() => new Date());
+    this.observe = options.observe ?? (() => undefined);
+  }
+
+  now(): string {
+    return this.clock().toISOString();
+  }
+
+  /** Reads and folds a stream. */
+  async load<E extends Event, S>(
+    decider: Pick<Decider<never, E, S>, 'evolve' | 'initialState'>,
+    streamId: string,
+  ): Promise<LoadedAggregate<S>> {
+    const events = await this.store.readStream(streamId);
+    const state = fold(decider, events.map(asDomainEvent<E>));
+    return { state, revision: events.length === 0 ? -1 : events[events.length - 1]!.revision, events };
+  }
+
+  /** Runs one command on one stream, and tells `observe` how it went. */
+  async run<C extends Command, E extends Event, S>(
+    decider: Decider<C, E, S>,
+    streamId: string,
+    context: CommandContext,
+    build: BuildCommand<C, S>,
+  ): Promise<CommandResult<E>> {
+    let type = streamId.split('-')[0] ?? 'unknown';
+    try {
+      const result = await this.attempt(decider, streamId, context, async (loaded, metadata) => {
+        const command = await build(loaded, metadata);
+        type = command.type;
+        return command;
+      });
+      this.observe(type, 'ok');
+      return result;
+    } catch (error) {
+      this.observe(type, outcomeOf(error));
+      throw error;
+    }
+  }
+
+  private async attempt<C extends Command, E extends Event, S>(
+    decider: Decider<C, E, S>,
+    streamId: string,
+    context: CommandContext,
+    build: BuildCommand<C, S>,
+  ): Promise<CommandResult<E>> {
+    // Read models key users by UUID: an actor that is not one would be an event no projection can apply.
+    if (!UUID_PATTERN.test(context.actorId))
+      throw ValidationError.field('actor', 'must be a user id (a UUID)');
+    const commandId = context.commandId ?? uuidv7();
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await this.load(decider, streamId);
+      const earlier = loaded.events.filter((e) => e.metadata.commandId === commandId);
+      if (earlier.length > 0) return resultOf(streamId, earlier.map(asDomainEvent<E>), earlier);
+
+      if (context.expectedRevision !== undefined && context.expectedRevision !== loaded.revision) {
+        throw new ConcurrencyError(
+          streamId,
+          context.expectedRevision,
+          loaded.revision < 0 ? null : loaded.revision,
+        );
+      }
+      const now = context.now ?? this.now();
+      const command = await build(loaded, { actorId: context.actorId, now });
+      const events = decider.decide(command, loaded.state);
+      if (events.length === 0) return { streamId, events: [], revision: loaded.revision, position: null };
+
+      try {
+        return await this.append(streamId, events, loaded.revision, {
+          actorId: context.actorId,
+          correlationId: context.correlationId ?? commandId,
+          causationId: context.causationId ?? commandId,
+          commandId,
+          occurredAt: now,
+        });
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (context.expectedRevision !== undefined) {
+          throw new ConcurrencyError(streamId, context.expectedRevision, error.actual ?? null);
+        }
+        if (attempt >= this.maxRetries)
+          throw new ConcurrencyError(streamId, loaded.revision, error.actual ?? null);
+        await sleep(Math.random() * this.retryBaseDelayMs * 2 ** attempt);
+      }
+    }
+  }
+
+  /** Appends the decided events after the revision they were decided on, each with its current schema version. */
+  private async append<E extends Event>(
+    streamId: string,
+    events: E[],
+    revision: number,
+    metadata: Omit<EventMetadata, 'schemaVersion'>,
+  ): Promise<CommandResult<E>> {
+    const appended = await this.store.appendToStream(
+      streamId,
+      events.map((e) => ({
+        eventId: uuidv7(),
+        type: e.type,
+        data: e.data,
+        metadata: { ...metadata, schemaVersion: currentSchemaVersion(e.type) },
+      })),
+      { expectedRevision: revision < 0 ? 'no_stream' : revision },
+    );
+    return { streamId, events, revision: appended.nextRevision, position: appended.position };
+  }
+}
+
+/** The result a command already recorded, for its retry. */
+const resultOf = <E extends Event>(
+  streamId: string,
+  events: E[],
+  recorded: readonly RecordedEvent[],
+): CommandResult<E> => {
+  const last = recorded[recorded.length - 1]!;
+  return { streamId, events, revision: last.revision, position: last.position };
+};

@@ -1,0 +1,6 @@
+/** The issue aggregate: its commands, events, state and decider. */
+export * from './events';
+export type * from './commands';
+export type { Issue } from './state';
+export { issueDecider } from './decider';
+export { ISSUE_DESCRIPTION_MAX, ISSUE_TITLE_MAX } from './fields';

@@ -1,0 +1,5 @@
+/** The organization aggregate: its commands, events, state and decider. */
+export * from './events';
+export type * from './commands';
+export type { Organization } from './decider';
+export { authorizeAddMember, ORGANIZATION_NAME_MAX, organizationDecider } from './decider';

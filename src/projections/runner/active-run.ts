@@ -1,0 +1,95 @@
+import type { Knex } from 'knex';
+import type { AllSubscription, EventStore, Position, RecordedEvent } from '../../eventstore/port';
+import type { Projection } from '../projection';
+import { applyBatch } from './apply-batch';
+import {
+  CheckpointStoreMismatchError,
+  claimCheckpoints,
+  ensureCheckpoints,
+  minCheckpoint,
+} from './checkpoints';
+import type { RunnerLogger } from './logger';
+import type { ProjectorHooks } from './projector-options';
+import type { PublishChain } from './publish-chain';
+import { sleep } from './sleep';
+
+class LeadershipLost extends Error {
+  override readonly name = 'LeadershipLost';
+}
+
+/** What the active projector works with, and the last position it committed (START until then). */
+export interface ActiveRun {
+  readonly store: EventStore;
+  readonly knex: Knex;
+  readonly projections: readonly Projection[];
+  readonly names: readonly string[];
+  readonly channel: string;
+  readonly batchSize: number;
+  readonly retryDelayMs: number;
+  readonly logger: RunnerLogger;
+  readonly hooks: ProjectorHooks | undefined;
+  readonly publishing: PublishChain;
+  position: Position;
+}
+
+/** Reads and applies until `term` aborts (stop, or the lock's session died); restarts after failures. */
+export const runActive = async (run: ActiveRun, term: AbortSignal): Promise<void> => {
+  while (!term.aborted) {
+    try {
+      await followLog(run, term);
+    } catch (error) {
+      if (term.aborted) break;
+      // Retrying cannot help: an operator has to rebuild the read models or point back at the other store.
+      if (error instanceof CheckpointStoreMismatchError) throw error;
+      // The subscription has moved past the failed batch: read again from the committed checkpoints.
+      run.logger.error({ err: error }, 'projector batch failed, restarting from the checkpoints');
+      await sleep(run.retryDelayMs, term);
+    }
+  }
+};
+
+/** Subscribes to the whole log from the lowest committed checkpoint. */
+const subscribeFromCheckpoints = async (run: ActiveRun): Promise<AllSubscription> => {
+  await ensureCheckpoints(run.knex, run.names);
+  // Positions of another store's log would be read as positions in this one: stop instead (see runActive).
+  await claimCheckpoints(run.knex, run.names, run.store.kind);
+  const from = await minCheckpoint(run.knex, run.names);
+  return run.store.subscribeToAll({ fromPosition: from, maxBatchSize: run.batchSize });
+};
+
+/** One subscription, applied batch by batch until it ends, a batch fails, or `term` aborts. */
+const followLog = async (run: ActiveRun, term: AbortSignal): Promise<void> => {
+  const subscription = await subscribeFromCheckpoints(run);
+  const stopSubscription = () => void subscription.stop();
+  term.addEventListener('abort', stopSubscription);
+  try {
+    if (term.aborted) return;
+    for await (const message of subscription) {
+      if (term.aborted) break;
+      if (message.kind === 'events' && message.events.length > 0)
+        await applyEvents(run, message.events, term);
+    }
+  } finally {
+    term.removeEventListener('abort', stopSubscription);
+    await subscription.stop();
+  }
+};
+
+/** One batch in one transaction with the checkpoints; its realtime messages are queued after the commit. */
+const applyEvents = async (run: ActiveRun, events: readonly RecordedEvent[], term: AbortSignal) => {
+  const result = await applyBatch({
+    knex: run.knex,
+    projections: run.projections,
+    events,
+    channel: run.channel,
+    beforeCommit: async (trx) => {
+      // Leadership may have gone while the batch ran; the checkpoint locks keep a late commit exact,
+      // but an instance that lost the lock should stop writing at once.
+      if (term.aborted) throw new LeadershipLost('lock lost before commit');
+      await run.hooks?.beforeCommit?.(events, trx);
+    },
+  });
+  run.position = result.position;
+  run.publishing.publish(result.messages);
+  await run.hooks?.afterCommit?.(result.position);
+};
