@@ -15,8 +15,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   eventstore: ['domain', 'shared'],
   commands: ['domain', 'eventstore', 'accounts', 'shared'],
   projections: ['domain', 'eventstore', 'shared', 'platform'],
-  realtime: ['projections', 'eventstore', 'shared'],
-  api: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared'],
+  realtime: ['projections', 'eventstore', 'shared', 'jobs'],
+  api: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared', 'jobs'],
+  jobs: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared', 'platform'],
   platform: ['shared'],
 };
 

@@ -2,10 +2,14 @@
  * The composition root: reads the config, builds the adapters it names, starts the roles, and stops them in
  * order on SIGTERM/SIGINT. No other module reads the environment or builds connections on its own.
  *
- *   ROLE=all        API + WebSockets + projector in one process (the default)
- *   ROLE=api        API + WebSockets (scale out behind a load balancer; needs REDIS_URL to share rooms)
- *   ROLE=projector  the projector (one active per database, others on standby) and /healthz, /metrics
+ *   ROLE=all        API + WebSockets + projector + reactions + jobs in one process (the default)
+ *   ROLE=api        API + WebSockets (scale out behind a load balancer; needs REDIS_URL to share rooms); its
+ *                   admin endpoints list and queue jobs, which the scheduler role runs
+ *   ROLE=projector  the projector and the reactions (one active per database, others on standby)
+ *   ROLE=scheduler  runs the jobs (any number: each due run happens once)
+ * Every role serves /healthz, /readyz and /metrics.
  */
+import { hostname } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
@@ -18,7 +22,10 @@ import { instrumentStore } from './eventstore/instrumented';
 import type { EventStore } from './eventstore/port';
 import { PgEventStore } from './eventstore/postgres/pg-event-store';
 import { upcasterChain } from './eventstore/upcasting';
+import { createJobStore, jobStoreSettings } from './jobs/scheduler/backend';
+import { createScheduler, type Scheduler } from './jobs/scheduler/scheduler';
 import { migrations } from './migrations';
+import { bootstrapAdmin } from './platform/admin-bootstrap';
 import { type Config, loadConfig, loadDotEnv } from './platform/config';
 import { startEmbeddedPostgres } from './platform/embedded-postgres';
 import { createLogger, type Logger } from './platform/logger';
@@ -111,7 +118,39 @@ interface Runtime {
   metrics: Metrics;
   operations: Operations;
   system: System;
+  /** The roles that run jobs or show them (all, api, scheduler); the projector has none. */
+  scheduler: Scheduler | undefined;
 }
+
+const servesApi = (config: Config): boolean => config.role === 'all' || config.role === 'api';
+const runsJobs = (config: Config): boolean => config.role === 'all' || config.role === 'scheduler';
+const runsProjector = (config: Config): boolean => config.role === 'all' || config.role === 'projector';
+
+/**
+ * Agenda on MongoDB (MONGODB_URL) or on the app's PostgreSQL. Every role with jobs to run or to show has one; the
+ * API's only lists and queues runs. Closed last, once Agenda has let go of its runs.
+ */
+const createJobScheduler = (
+  config: Config,
+  databaseUrl: string,
+  runtime: Pick<Runtime, 'logger' | 'shutdown' | 'metrics'>,
+): Scheduler | undefined => {
+  if (!servesApi(config) && !runsJobs(config)) return undefined;
+  const scheduler = createScheduler({
+    store: createJobStore(
+      jobStoreSettings({
+        mongodbUrl: config.mongodbUrl,
+        databaseUrl,
+        applicationName: `team-tracker-${config.role}-jobs`,
+      }),
+    ),
+    logger: runtime.logger,
+    observe: runtime.metrics.observeJob,
+    name: `${hostname()}:${process.pid}:${config.role}`,
+  });
+  runtime.shutdown.register('job store', () => scheduler.close(), { phase: 'close-pools' });
+  return scheduler;
+};
 
 const connectEventStore = (config: Config, pool: Pool, metrics: Metrics): EventStore => {
   const upcast = upcasterChain(UPCASTERS);
@@ -125,15 +164,16 @@ const connectEventStore = (config: Config, pool: Pool, metrics: Metrics): EventS
 
 /** `/readyz` and `/metrics`: every dependency by name and state, the reasons in the log. */
 const operationsOf = (
-  runtime: Pick<Runtime, 'config' | 'logger' | 'shutdown' | 'metrics' | 'bus'>,
+  runtime: Pick<Runtime, 'config' | 'logger' | 'shutdown' | 'metrics' | 'bus' | 'scheduler'>,
   checks: { pool: Pool; store: EventStore },
 ): Operations => {
-  const { config, logger, shutdown, metrics, bus } = runtime;
+  const { config, logger, shutdown, metrics, bus, scheduler } = runtime;
   const readiness = createReadiness(
     {
       postgres: postgresCheck(checks.pool),
       eventstore: () => checks.store.ping(),
       ...(bus instanceof RedisBus ? { redis: () => bus.ready(900) } : {}),
+      ...(scheduler ? { jobs: () => scheduler.ping() } : {}),
       shutdown: async () => {
         if (shutdown.isShuttingDown()) throw new Error('shutting down');
       },
@@ -165,8 +205,9 @@ const prepare = async (config: Config, logger: Logger, shutdown: Shutdown): Prom
   );
   const bus = createBus(config, logger);
   shutdown.register('bus', () => bus.close(), { phase: 'close-pools' });
+  const scheduler = createJobScheduler(config, url, { logger, shutdown, metrics });
   const operations = operationsOf(
-    { config, logger, shutdown, metrics, bus },
+    { config, logger, shutdown, metrics, bus, scheduler },
     { pool: postgres.pool, store: raw },
   );
   const system = buildSystem({
@@ -188,15 +229,49 @@ const prepare = async (config: Config, logger: Logger, shutdown: Shutdown): Prom
     membershipLimit: config.membershipLimit,
     operations,
     observeCommand: (type, outcome) => metrics.commands.inc({ type, outcome }),
+    email: emailSettings(config),
+    overdueReminderCron: config.overdueReminderCron,
+    notificationRetentionDays: config.notificationRetentionDays,
+    jobAdmin: scheduler?.admin,
   });
   shutdown.register('read-your-writes waiter and event store', () => system.close(), {
     phase: 'close-pools',
   });
   metrics.setProjectionLagSource(async () =>
-    (await system.projector.status()).map((s) => ({ projection: s.name, events: s.lagEvents, ms: s.lagMs })),
+    [...(await system.projector.status()), ...(await system.reactor.status())].map((s) => ({
+      projection: s.name,
+      events: s.lagEvents,
+      ms: s.lagMs,
+    })),
   );
-  return { config, logger, shutdown, knex: postgres.knex, bus, metrics, operations, system };
+  if (scheduler) {
+    scheduler.define(system.jobs);
+    if (runsJobs(config)) metrics.declareJobs(scheduler.jobNames());
+  }
+  if (config.admin) {
+    await bootstrapAdmin(
+      {
+        knex: postgres.knex,
+        logger,
+        credentials: system.credentials,
+        register: (input, context) => system.commands.registerUser(input, context),
+      },
+      config.admin,
+    );
+  }
+  return { config, logger, shutdown, knex: postgres.knex, bus, metrics, operations, system, scheduler };
 };
+
+/** Email goes out only with SMTP_URL; without it notifications stay in the app. */
+const emailSettings = (config: Config) =>
+  config.smtpUrl
+    ? {
+        smtpUrl: config.smtpUrl,
+        from: config.emailFrom,
+        publicUrl: config.publicUrl,
+        batchWindowMs: config.emailBatchWindowSeconds * 1000,
+      }
+    : undefined;
 
 /** The REST API and the WebSocket rooms on the process's HTTP server. */
 const startApi = (runtime: Runtime, server: Server): void => {
@@ -219,13 +294,46 @@ const startApi = (runtime: Runtime, server: Server): void => {
   shutdown.register('websockets', () => realtime.close(), { phase: 'close-connections' });
 };
 
-/** The projector: active, or on standby while another process holds the lock. */
+/** The projector and the reactions (a second projector): each active, or on standby while another process leads. */
 const startProjector = (runtime: Runtime): void => {
   runtime.system.projector.start();
+  runtime.system.reactor.start();
   runtime.shutdown.register('projector', () => runtime.system.projector.stop(), { phase: 'drain' });
+  runtime.shutdown.register('reactions', () => runtime.system.reactor.stop(), { phase: 'drain' });
 };
 
-const servesApi = (config: Config): boolean => config.role === 'all' || config.role === 'api';
+/**
+ * The jobs: takes due runs until the shutdown, then lets the runs under way finish (bounded by half the shutdown's
+ * time, so the pools still close in the other half). A scheduler that cannot start stops the process.
+ */
+const startScheduler = (runtime: Runtime, scheduler: Scheduler): void => {
+  const { shutdown, logger, config } = runtime;
+  shutdown.register('job scheduler', () => scheduler.stopAccepting(), { phase: 'stop-accepting' });
+  shutdown.register(
+    'job runs under way',
+    async () => {
+      await scheduler.drain(Math.floor(config.shutdownTimeoutMs / 2));
+    },
+    { phase: 'drain' },
+  );
+  scheduler.start().catch(async (error: unknown) => {
+    logger.fatal({ err: error }, 'the job scheduler failed to start');
+    await shutdown.terminate('job scheduler failed to start', 1);
+  });
+};
+
+/** Where email goes, or why it does not: never the SMTP password. */
+const emailLine = (config: Config): string => {
+  if (!config.smtpUrl) return 'off: SMTP_URL is not set, so no email is sent (notifications stay in the app)';
+  const smtp = new URL(config.smtpUrl);
+  return `through ${smtp.protocol}//${smtp.host} from ${config.emailFrom}, links to ${config.publicUrl}`;
+};
+
+/** Where this role's jobs are, and whether it runs them. */
+const jobsLine = (config: Config): string => {
+  const store = config.mongodbUrl ? 'Agenda on MongoDB' : 'Agenda on PostgreSQL';
+  return runsJobs(config) ? `run here (${store})` : `${store}; run by the scheduler role, queued from here`;
+};
 
 /** Prints where to reach what this process serves. */
 const announce = (runtime: Runtime, port: number): void => {
@@ -236,6 +344,8 @@ const announce = (runtime: Runtime, port: number): void => {
       role: config.role,
       eventStore: config.eventStoreConnectionString ? 'eventstoredb' : 'postgresql',
       bus: config.redisUrl ? 'redis' : 'in-process',
+      jobs: config.mongodbUrl ? 'mongodb' : 'postgresql',
+      email: config.smtpUrl ? 'smtp' : 'off',
     },
     'team tracker started',
   );
@@ -246,8 +356,14 @@ const announce = (runtime: Runtime, port: number): void => {
         `  API docs   ${base}/api/docs/`,
         `  WebSocket  ${base.replace(/^http/, 'ws')}/ws/projects/{projectId}/?token=<access>`,
         `  health     ${base}/healthz  ${base}/readyz  ${base}/metrics`,
+        `  jobs       ${jobsLine(config)}`,
+        `  email      ${emailLine(config)}`,
       ]
-    : [`Team Tracker (projector) is running; health at ${base}/healthz, metrics at ${base}/metrics`];
+    : [
+        `Team Tracker (${config.role}) is running; health at ${base}/healthz, metrics at ${base}/metrics`,
+        ...(runsJobs(config) ? [`  jobs       ${jobsLine(config)}`] : []),
+        `  email      ${emailLine(config)}`,
+      ];
   process.stdout.write(`${lines.join('\n')}\n`);
 };
 
@@ -262,7 +378,8 @@ const main = async (config: Config, logger: Logger, shutdown: Shutdown): Promise
     phase: 'stop-accepting',
   });
   if (servesApi(config)) startApi(runtime, server);
-  if (config.role === 'all' || config.role === 'projector') startProjector(runtime);
+  if (runsProjector(config)) startProjector(runtime);
+  if (runsJobs(config) && runtime.scheduler) startScheduler(runtime, runtime.scheduler);
   announce(runtime, await listen(server, config.host, config.port));
 };
 

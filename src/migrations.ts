@@ -1,6 +1,9 @@
 import { apiMigrations } from './api/migrations';
-import { accountMigrations } from './accounts';
+import { accountMigrations, laterAccountMigrations } from './accounts';
 import { eventStoreMigrations } from './eventstore/postgres/schema';
+import { jobMigrations } from './jobs/migrations';
+import { schedulerMigrations } from './jobs/scheduler/migration';
+import { platformMigrations } from './platform/admin-bootstrap';
 import type { MigrationList } from './platform/migrator';
 import { readModelMigrations } from './projections/read-models';
 import { projectorMigrations } from './projections/runner/schema';
@@ -13,6 +16,10 @@ export const migrations: MigrationList = [
   ...eventStoreMigrations,
   ...accountMigrations,
   ...apiMigrations,
+  ...laterAccountMigrations,
   ...projectorMigrations,
   ...readModelMigrations,
+  ...jobMigrations,
+  ...schedulerMigrations,
+  ...platformMigrations,
 ];

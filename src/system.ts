@@ -11,20 +11,32 @@ import { createApp, type Operations } from './api/app';
 import { createTokenService, type TokenService } from './api/auth/tokens';
 import type { CommandResponseDeps } from './api/command-response';
 import { createIdempotency } from './api/idempotency';
-import { postgresRateLimitStores, type RateLimits, type RateLimitStores } from './api/rate-limits';
+import {
+  postgresRateLimitStores,
+  purgeExpiredRateLimits,
+  type RateLimits,
+  type RateLimitStores,
+} from './api/rate-limits';
+import { adminRoutes, NO_JOBS } from './api/routes/admin';
 import { issueRoutes } from './api/routes/issues';
 import { organizationRoutes } from './api/routes/organizations';
+import { notificationRoutes } from './api/routes/notifications';
 import { projectRoutes } from './api/routes/projects';
 import type { ResourceDeps } from './api/routes/shared';
 import { type Commands, createCommands } from './commands';
 import type { CredentialStore } from './accounts/credentials';
 import { scryptHasher } from './accounts/password';
 import { pgCredentialStore } from './accounts/pg-credential-store';
+import { pgNotificationPreferences } from './accounts/preferences';
 import { pgSessionStore, type SessionStore } from './accounts/sessions';
 import { UPCASTERS } from './domain/upcasters';
 import type { EventStore } from './eventstore/port';
 import { PgEventStore } from './eventstore/postgres/pg-event-store';
 import { upcasterChain } from './eventstore/upcasting';
+import { cleanupJob } from './jobs/cleanup';
+import type { Clock, JobAdmin, JobDefinition } from './jobs/job';
+import { createJobsPart, type EmailSettings, type JobsPart } from './jobs/jobs-part';
+import type { Reactor } from './jobs/reactor/reactor';
 import type { Publisher } from './realtime/bus/bus';
 import { DEFAULTS } from './platform/config';
 import { membershipCount } from './projections/organizations/queries';
@@ -60,6 +72,18 @@ export interface SystemSettings {
   operations?: Operations;
   /** Told of every command's outcome (metrics). */
   observeCommand?: (type: string, outcome: 'ok' | 'rejected' | 'conflict' | 'error') => void;
+  /** Email notifications (`SMTP_URL` and company); without it no email is sent. */
+  email?: EmailSettings;
+  /** When overdue reminders go out: a cron expression, UTC (default daily at 08:00). */
+  overdueReminderCron?: string;
+  /** The clock jobs and reactions read (default the system's); tests move it. */
+  clock?: Clock;
+  /** How long a job run holds a claimed email batch or member removal before another may take it over (60 s). */
+  jobLeaseMs?: number;
+  /** The admin endpoints' view of the jobs (the scheduler's); without it they list no job. */
+  jobAdmin?: JobAdmin;
+  /** How long read notifications are kept before the cleanup job deletes them (default 30 days). */
+  notificationRetentionDays?: number;
 }
 
 export interface System {
@@ -71,8 +95,12 @@ export interface System {
   waiter: PositionWaiter;
   /** Built, not started: the projector role starts it. */
   projector: Projector;
+  /** The reactions to the log (notifications, member removals): a second projector instance, built, not started. */
+  reactor: Reactor;
+  /** What the scheduler runs: `member-removals`, `overdue-reminders`, `cleanup`, and `email-digests` when email is set. */
+  jobs: JobDefinition[];
   app: Express;
-  /** Stops the projector and waiter and closes the event store (not the pools, which the caller owns). */
+  /** Stops the projector, the reactor and the waiters and closes the event store (not the pools, which the caller owns). */
   close(): Promise<void>;
 }
 
@@ -96,11 +124,12 @@ const writeSide = (settings: SystemSettings, store: EventStore) => {
   const sessions = pgSessionStore(settings.knex, {
     ttlSeconds: settings.refreshTokenTtlSeconds ?? DEFAULTS.refreshTokenTtlSeconds,
   });
+  const preferences = pgNotificationPreferences(settings.knex);
   const tokens = createTokenService({
     secret: settings.jwtSecret,
     accessTtlSeconds: settings.accessTokenTtlSeconds ?? DEFAULTS.accessTokenTtlSeconds,
   });
-  return { credentials, hasher, commands, sessions, tokens };
+  return { credentials, hasher, commands, sessions, preferences, tokens };
 };
 
 /** The HTTP app over the write side, the read models, and single streams of the log. */
@@ -109,6 +138,7 @@ const httpApp = (
   store: EventStore,
   write: ReturnType<typeof writeSide>,
   waiter: PositionWaiter,
+  jobsPart: JobsPart,
 ): Express => {
   const readYourWritesTimeoutMs = settings.readYourWritesTimeoutMs ?? DEFAULTS.readYourWritesTimeoutMs;
   const responses: CommandResponseDeps = {
@@ -128,7 +158,14 @@ const httpApp = (
     ...write,
     logger: settings.logger,
     responses,
-    routes: () => [...organizationRoutes(resources), ...projectRoutes(resources), ...issueRoutes(resources)],
+    routes: () => [
+      ...organizationRoutes(resources),
+      ...projectRoutes(resources),
+      ...issueRoutes(resources),
+      // Notifications are the reactions' tables: `?min_position=` waits for the reactor, not the read models.
+      ...notificationRoutes({ ...resources, responses: { ...responses, waiter: jobsPart.reactions } }),
+      ...adminRoutes({ credentials: write.credentials, jobs: settings.jobAdmin ?? NO_JOBS }),
+    ],
     idempotency: createIdempotency(settings.knex, {
       ttlSeconds: settings.idempotencyTtlSeconds ?? 24 * 3600,
       waitMs: readYourWritesTimeoutMs + 5000,
@@ -160,6 +197,19 @@ export const buildSystem = (settings: SystemSettings): System => {
     publisher: settings.publisher,
     logger: settings.logger,
   });
+  const jobsPart = createJobsPart({
+    store,
+    knex: settings.knex,
+    logger: settings.logger,
+    publisher: settings.publisher,
+    commands: write.commands,
+    readModels: waiter,
+    readModelsTimeoutMs: settings.readYourWritesTimeoutMs ?? DEFAULTS.readYourWritesTimeoutMs,
+    clock: settings.clock ?? (() => new Date()),
+    email: settings.email,
+    overdueReminderCron: settings.overdueReminderCron ?? DEFAULTS.overdueReminderCron,
+    leaseMs: settings.jobLeaseMs ?? 60_000,
+  });
   const { credentials, commands, sessions, tokens } = write;
   return {
     store,
@@ -169,9 +219,20 @@ export const buildSystem = (settings: SystemSettings): System => {
     tokens,
     waiter,
     projector,
-    app: httpApp(settings, store, write, waiter),
+    reactor: jobsPart.reactor,
+    jobs: [
+      ...jobsPart.jobs,
+      cleanupJob({
+        knex: settings.knex,
+        purgeExpiredRefreshTokens: (before) => write.sessions.purgeExpired(before),
+        purgeExpiredRateLimits: (before) => purgeExpiredRateLimits(settings.knex, before),
+        notificationRetentionDays: settings.notificationRetentionDays ?? DEFAULTS.notificationRetentionDays,
+      }),
+    ],
+    app: httpApp(settings, store, write, waiter, jobsPart),
     async close() {
-      await projector.stop();
+      await Promise.all([projector.stop(), jobsPart.reactor.stop()]);
+      await jobsPart.close();
       await waiter.close();
       await store.close();
     },

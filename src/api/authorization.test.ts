@@ -1,20 +1,44 @@
 /**
- * The authorization matrix: every endpoint × (owner, manager, member, non-member, anonymous) × (own, foreign
+ * The authorization matrix: every endpoint × (owner, manager, member, non-member, admin, anonymous) × (own, foreign
  * organization), against API.md's "who" columns. Anonymous is 401, anything in an organization the caller does
- * not belong to is 404 (never 403), a member whose role does not allow the action is 403. Every refusal leaves
- * the event log as it was.
+ * not belong to is 404 (never 403), a member whose role does not allow the action is 403. The admin endpoints
+ * answer admins only (403 for anyone else signed in); an admin belongs to neither organization and gets nothing
+ * more of theirs than any non-member. Every refusal leaves the event log as it was.
  */
 import type { Response } from 'supertest';
 import type { TestUser } from '../../test/support/api';
 import { addMember, createIssue, createProject, twoOrganizations } from '../../test/support/fixtures';
 import { expectProblem, expectStatus } from '../../test/support/http';
+import type { JobAdmin } from '../jobs/job';
 import { routeKey, SERVED_ROUTES } from '../../test/support/routes';
+import { giveNotification } from '../../test/support/jobs';
 import { useFixture, useTestApi } from '../../test/support/suite';
 
-type Actor = 'owner' | 'manager' | 'member' | 'outsider' | 'anonymous';
+type Actor = 'owner' | 'manager' | 'member' | 'outsider' | 'admin' | 'anonymous';
 type Scope = 'own' | 'foreign';
 
-const ACTORS: readonly Actor[] = ['owner', 'manager', 'member', 'outsider', 'anonymous'];
+const ACTORS: readonly Actor[] = ['owner', 'manager', 'member', 'outsider', 'admin', 'anonymous'];
+
+/** Not in the organization: a non-member, or an admin (whose powers are the admin endpoints, nothing more). */
+const outside = (actor: Actor): boolean => actor === 'outsider' || actor === 'admin';
+
+/** The jobs the admin endpoints show (the scheduler itself is tested in src/jobs/scheduler/ and admin.test.ts). */
+const jobAdmin: JobAdmin = {
+  list: async () => [
+    {
+      name: 'cleanup',
+      description: 'deletes what has expired',
+      schedule: 'cron 17 * * * * (UTC)',
+      lastRunAt: null,
+      lastFinishedAt: null,
+      nextRunAt: null,
+      failures: 0,
+      lastFailure: null,
+      running: false,
+    },
+  ],
+  runNow: async (name) => name === 'cleanup',
+};
 
 interface Prepared {
   path: string;
@@ -31,6 +55,10 @@ interface Endpoint {
   public?: boolean;
   /** Acts on one organization's object: outsiders and foreign objects are 404. */
   scoped: boolean;
+  /** Admins only: 403 for anyone else signed in. */
+  adminOnly?: boolean;
+  /** The caller's own object (a notification), whatever their organizations: another user's is 404. */
+  personal?: boolean;
   /** Roles allowed in the caller's own organization (scoped endpoints). */
   allowed?: readonly Actor[];
   success: number;
@@ -40,8 +68,13 @@ interface Endpoint {
 }
 
 describe('authorization matrix over every endpoint', () => {
-  const api = useTestApi();
+  const api = useTestApi({ jobAdmin });
   const world = useFixture(() => twoOrganizations(api));
+  const admin = useFixture(async () => {
+    const user = await api.user('admin');
+    await api.system.credentials.setAdmin(user.id, true);
+    return user;
+  });
   /** A member of the home organization who creates the issues the delete rows act on (so nobody else is their creator). */
   const reporter = useFixture(async () => {
     const user = await api.user('reporter');
@@ -52,20 +85,26 @@ describe('authorization matrix over every endpoint', () => {
   const user = (actor: Actor): TestUser | null =>
     actor === 'anonymous'
       ? null
-      : { owner: world.owner, manager: world.manager, member: world.member, outsider: world.outsider }[actor];
+      : {
+          owner: world.owner,
+          manager: world.manager,
+          member: world.member,
+          outsider: world.outsider,
+          admin: admin as TestUser,
+        }[actor];
   const orgOf = (scope: Scope) => (scope === 'own' ? world.org : world.foreignOrg);
   const ownerOf = (scope: Scope) => (scope === 'own' ? world.owner : world.foreignOwner);
   const projectOf = (scope: Scope) => (scope === 'own' ? world.project : world.foreignProject);
   const issueOf = (scope: Scope) => (scope === 'own' ? world.issue : world.foreignIssue);
   /** A list filtered to the scope's organization: its own rows for a member, nothing for anyone else. */
   const listsOwnOnly = (id: () => string) => (res: Response, actor: Actor, scope: Scope) => {
-    if (actor === 'outsider' || scope === 'foreign') expect(res.body.results).toEqual([]);
+    if (outside(actor) || scope === 'foreign') expect(res.body.results).toEqual([]);
     else expect(ids(res)).toContain(id());
   };
   /** An unfiltered list: never the foreign organization's rows, the own ones to members only. */
   const listsMine = (own: () => string, foreign: () => string) => (res: Response, actor: Actor) => {
     expect(ids(res)).not.toContain(foreign());
-    if (actor === 'outsider') expect(ids(res)).not.toContain(own());
+    if (outside(actor)) expect(ids(res)).not.toContain(own());
     else expect(ids(res)).toContain(own());
   };
 
@@ -91,6 +130,9 @@ describe('authorization matrix over every endpoint', () => {
     return res.body;
   };
   const ids = (res: Response): string[] => (res.body.results as { id: string }[]).map((r) => r.id);
+  /** Each actor's own notification, and other users' (which no caller may see). */
+  const mine = new Map<Actor, string>();
+  const others: string[] = [];
 
   const ENDPOINTS: Endpoint[] = [
     {
@@ -145,6 +187,49 @@ describe('authorization matrix over every endpoint', () => {
       prepare: async () => ({ path: '/api/v1/me/' }),
     },
     {
+      method: 'patch',
+      route: '/api/v1/me/',
+      scoped: false,
+      success: 200,
+      prepare: async () => ({ path: '/api/v1/me/', body: { email_notifications: false } }),
+      check: (res) => expect(res.body.email_notifications).toBe(false),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/notifications/',
+      scoped: false,
+      success: 200,
+      prepare: async (actor) => {
+        const caller = user(actor);
+        if (caller) mine.set(actor, await giveNotification(api, caller.id));
+        others.push(await giveNotification(api, world.foreignOwner.id));
+        return { path: '/api/v1/notifications/' };
+      },
+      check: (res, actor) => {
+        for (const id of others) expect(ids(res)).not.toContain(id);
+        expect(ids(res)).toContain(mine.get(actor));
+      },
+    },
+    {
+      method: 'post',
+      route: '/api/v1/notifications/{id}/read/',
+      scoped: false,
+      personal: true,
+      success: 200,
+      prepare: async (actor, scope) => {
+        const owner = scope === 'own' ? (user(actor) ?? world.member) : world.foreignOwner;
+        return { path: `/api/v1/notifications/${await giveNotification(api, owner.id)}/read/`, body: {} };
+      },
+      check: (res) => expect(res.body.read_at).toEqual(expect.any(String)),
+    },
+    {
+      method: 'post',
+      route: '/api/v1/notifications/read-all/',
+      scoped: false,
+      success: 204,
+      prepare: async () => ({ path: '/api/v1/notifications/read-all/', body: {} }),
+    },
+    {
       method: 'post',
       route: '/api/v1/organizations/',
       scoped: false,
@@ -159,7 +244,7 @@ describe('authorization matrix over every endpoint', () => {
       prepare: async () => ({ path: '/api/v1/organizations/' }),
       check: (res, actor) => {
         expect(ids(res)).not.toContain(world.foreignOrg);
-        if (actor === 'outsider') expect(ids(res)).not.toContain(world.org);
+        if (outside(actor)) expect(ids(res)).not.toContain(world.org);
         else expect(res.body.results).toContainEqual(expect.objectContaining({ id: world.org, role: actor }));
       },
     },
@@ -231,7 +316,7 @@ describe('authorization matrix over every endpoint', () => {
       check: (res, actor) => {
         const orgs = (res.body.results as { organization: string }[]).map((m) => m.organization);
         expect(orgs).not.toContain(world.foreignOrg);
-        if (actor === 'outsider') expect(orgs).not.toContain(world.org);
+        if (outside(actor)) expect(orgs).not.toContain(world.org);
         else
           expect(res.body.results).toContainEqual(
             expect.objectContaining({ organization: world.org, role: actor }),
@@ -398,6 +483,27 @@ describe('authorization matrix over every endpoint', () => {
     },
     {
       method: 'get',
+      route: '/api/v1/projects/{id}/issues/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({ path: `/api/v1/projects/${projectOf(scope)}/issues/` }),
+      check: (res) => expect(ids(res)).toContain(world.issue),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/projects/{id}/issues/',
+      variant: '?as_of=',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/projects/${projectOf(scope)}/issues/?as_of=${new Date().toISOString()}`,
+      }),
+      check: (res) => expect(ids(res)).toContain(world.issue),
+    },
+    {
+      method: 'get',
       route: '/api/v1/issues/{id}/history/',
       scoped: true,
       allowed: ['owner', 'manager', 'member'],
@@ -406,13 +512,33 @@ describe('authorization matrix over every endpoint', () => {
         path: `/api/v1/issues/${issueOf(scope)}/history/`,
       }),
     },
+    {
+      method: 'get',
+      route: '/api/v1/admin/jobs/',
+      scoped: false,
+      adminOnly: true,
+      success: 200,
+      prepare: async () => ({ path: '/api/v1/admin/jobs/' }),
+      check: (res) =>
+        expect((res.body.results as { name: string }[]).map((job) => job.name)).toEqual(['cleanup']),
+    },
+    {
+      method: 'post',
+      route: '/api/v1/admin/jobs/{name}/run/',
+      scoped: false,
+      adminOnly: true,
+      success: 202,
+      prepare: async () => ({ path: '/api/v1/admin/jobs/cleanup/run/', body: {} }),
+    },
   ];
 
   const expected = (endpoint: Endpoint, actor: Actor, scope: Scope): number => {
     if (endpoint.public) return endpoint.success;
     if (actor === 'anonymous') return 401;
+    if (endpoint.personal) return scope === 'own' ? endpoint.success : 404;
+    if (endpoint.adminOnly) return actor === 'admin' ? endpoint.success : 403;
     if (!endpoint.scoped) return endpoint.success;
-    if (actor === 'outsider' || scope === 'foreign') return 404;
+    if (outside(actor) || scope === 'foreign') return 404;
     return endpoint.allowed?.includes(actor) ? endpoint.success : 403;
   };
 
@@ -433,13 +559,18 @@ describe('authorization matrix over every endpoint', () => {
         name: `${endpoint.method.toUpperCase()} ${endpoint.route}${endpoint.variant ?? ''} as ${actor}${
           endpoint.scoped
             ? ` in the ${scope} organization`
-            : endpoint.variant
-              ? ` naming the ${scope} organization's object`
-              : ''
+            : endpoint.personal
+              ? ` on ${scope === 'own' ? 'their own' : "another user's"} object`
+              : endpoint.variant
+                ? ` naming the ${scope} organization's object`
+                : ''
         } → ${expected(endpoint, actor, scope)}`,
       })),
     ),
-  ).filter(({ endpoint, scope }) => endpoint.scoped || scope === 'own' || endpoint.variant !== undefined);
+  ).filter(
+    ({ endpoint, scope }) =>
+      endpoint.scoped || endpoint.personal || scope === 'own' || endpoint.variant !== undefined,
+  );
 
   it.each(cases)('$name', async ({ endpoint, actor, scope }) => {
     const status = expected(endpoint, actor, scope);

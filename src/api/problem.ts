@@ -7,6 +7,7 @@ import {
   EventStoreUnavailableError,
   StreamDeletedError,
 } from '../eventstore/port';
+import { AsOfTooLargeError } from '../projections/as-of/project-issues';
 import { isPostgresUnavailable } from '../shared/postgres-errors';
 
 /** An error that already knows its HTTP answer. */
@@ -116,6 +117,12 @@ export const problemHandler =
     const status = e?.status ?? e?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       sendProblem(res, status, e.message ?? 'bad request');
+      return;
+    }
+    if (error instanceof AsOfTooLargeError) {
+      sendProblem(res, 422, `${error.message}: ask for a single issue's as_of, or a later moment`, {
+        errors: [{ path: 'as_of', message: 'needs more history than one request may replay' }],
+      });
       return;
     }
     if (error instanceof AppendTooLargeError) {

@@ -21,6 +21,7 @@ const service = (name: string): Service => {
 const SECRETS = {
   POSTGRES_PASSWORD: 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5',
   EVENTSTORE_ADMIN_PASSWORD: 'f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5',
+  MONGODB_PASSWORD: 'c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5',
   JWT_SECRET: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
 };
 type Variables = Record<string, string | undefined>;
@@ -98,8 +99,8 @@ const healthcheckText = (svc: Service) => {
 };
 const hasHealthcheck = (svc: Service) => svc.healthcheck?.disable !== true && healthcheckText(svc) !== '';
 
-const APP_ROLES = ['api', 'projector'];
-const BACKING = ['postgres', 'redis', 'eventstore'];
+const APP_ROLES = ['api', 'projector', 'scheduler'];
+const BACKING = ['postgres', 'redis', 'eventstore', 'mongodb'];
 
 /** nginx's configuration without comments, and its `location` blocks (none of them nests another). */
 const nginx = read('deploy/nginx.conf').replace(/#.*$/gm, '');
@@ -112,14 +113,15 @@ describe('docker-compose.yml (production)', () => {
     expect(Object.keys(services).filter((name) => (service(name).ports ?? []).length > 0)).toEqual(['proxy']);
   });
 
-  it('keeps PostgreSQL, Redis and EventStoreDB on an internal network only', () => {
+  it('keeps PostgreSQL, Redis, EventStoreDB and MongoDB on an internal network only', () => {
     expect(compose.networks?.backend?.internal).toBe(true);
     for (const name of BACKING)
       expect({ name, networks: networksOf(service(name)) }).toEqual({ name, networks: ['backend'] });
     expect(compose.networks?.edge?.internal).not.toBe(true);
     expect(networksOf(service('proxy'))).toEqual(['edge']);
     expect(networksOf(service('api')).sort()).toEqual(['backend', 'edge']);
-    for (const name of ['projector', 'migrate']) expect(networksOf(service(name))).toEqual(['backend']);
+    for (const name of ['projector', 'scheduler', 'migrate'])
+      expect(networksOf(service(name))).toEqual(['backend']);
   });
 
   it.each(Object.keys(SECRETS))(
@@ -146,6 +148,7 @@ describe('docker-compose.yml (production)', () => {
   it('gives the app the passwords the databases are initialised with', () => {
     const postgres = environmentOf(service('postgres'));
     const eventstore = environmentOf(service('eventstore'));
+    const mongodb = environmentOf(service('mongodb'));
     for (const role of APP_ROLES) {
       const app = environmentOf(service(role));
       const database = new URL(app.DATABASE_URL ?? '');
@@ -155,6 +158,12 @@ describe('docker-compose.yml (production)', () => {
       expect(events.username).toBe('admin');
       expect(decodeURIComponent(events.password)).toBe(eventstore.EVENTSTORE_DEFAULT_ADMIN_PASSWORD);
       expect(events.password).toBe(SECRETS.EVENTSTORE_ADMIN_PASSWORD);
+      const jobs = new URL(app.MONGODB_URL ?? '');
+      expect(jobs.hostname).toBe('mongodb');
+      expect(decodeURIComponent(jobs.username)).toBe(mongodb.MONGO_INITDB_ROOT_USERNAME);
+      expect(decodeURIComponent(jobs.password)).toBe(mongodb.MONGO_INITDB_ROOT_PASSWORD);
+      expect(jobs.password).toBe(SECRETS.MONGODB_PASSWORD);
+      expect(jobs.searchParams.get('authSource')).toBe('admin');
     }
     // No well-known password left on the other default user either.
     expect(eventstore.EVENTSTORE_DEFAULT_OPS_PASSWORD).toBe(SECRETS.EVENTSTORE_ADMIN_PASSWORD);

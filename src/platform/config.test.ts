@@ -95,6 +95,63 @@ describe('config', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).nodeEnv).toBe('production');
   });
 
+  it('reads the scheduler, email and admin settings, with their defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      mongodbUrl: undefined,
+      smtpUrl: undefined,
+      publicUrl: 'http://127.0.0.1:8000',
+      emailFrom: 'Team Tracker <no-reply@localhost>',
+      emailBatchWindowSeconds: 60,
+      overdueReminderCron: '0 8 * * *',
+      notificationRetentionDays: 30,
+      admin: undefined,
+    });
+    const config = loadConfig({
+      ROLE: 'scheduler',
+      MONGODB_URL: 'mongodb://mongo:27017/tt',
+      SMTP_URL: 'smtps://user:pw@mail.example.com:465',
+      PUBLIC_URL: 'https://tracker.example.com/',
+      EMAIL_FROM: 'tracker@example.com',
+      EMAIL_BATCH_WINDOW_SECONDS: '0',
+      OVERDUE_REMINDER_CRON: '30 6 * * 1-5',
+      NOTIFICATION_RETENTION_DAYS: '7',
+      ADMIN_USERNAME: 'root',
+      ADMIN_PASSWORD: 'a long password',
+      ADMIN_EMAIL: 'root@example.com',
+    });
+    expect(config).toMatchObject({
+      role: 'scheduler',
+      mongodbUrl: 'mongodb://mongo:27017/tt',
+      smtpUrl: 'smtps://user:pw@mail.example.com:465',
+      publicUrl: 'https://tracker.example.com',
+      emailFrom: 'tracker@example.com',
+      emailBatchWindowSeconds: 0,
+      overdueReminderCron: '30 6 * * 1-5',
+      notificationRetentionDays: 7,
+      admin: { username: 'root', password: 'a long password', email: 'root@example.com' },
+    });
+    expect(loadConfig({ HOST: '::1', PORT: '9000' }).publicUrl).toBe('http://[::1]:9000');
+    expect(loadConfig({ MONGODB_URL: 'mongodb+srv://cluster.example.com/tt' }).mongodbUrl).toBe(
+      'mongodb+srv://cluster.example.com/tt',
+    );
+  });
+
+  it('refuses bad scheduler, email and admin settings, naming them', () => {
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ MONGODB_URL: 'postgres://x' }, /MONGODB_URL/],
+      [{ SMTP_URL: 'http://mail' }, /SMTP_URL/],
+      [{ PUBLIC_URL: 'tracker.example.com' }, /PUBLIC_URL/],
+      [{ EMAIL_FROM: 'nobody' }, /EMAIL_FROM/],
+      [{ OVERDUE_REMINDER_CRON: 'every day' }, /OVERDUE_REMINDER_CRON.*cron/],
+      [{ NOTIFICATION_RETENTION_DAYS: '0' }, /NOTIFICATION_RETENTION_DAYS/],
+      [{ ADMIN_USERNAME: 'root' }, /ADMIN_USERNAME.*ADMIN_PASSWORD/],
+      [{ ADMIN_PASSWORD: 'a long password' }, /ADMIN_PASSWORD.*ADMIN_USERNAME/],
+      [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' }, /ADMIN_PASSWORD.*8 to 1024/],
+      [{ ADMIN_EMAIL: 'root@example.com' }, /ADMIN_EMAIL/],
+    ];
+    for (const [env, message] of refused) expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('lists its variables', () => {
     expect(CONFIG_VARIABLES).toEqual(
       expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'EVENTSTORE_CONNECTION_STRING']),

@@ -24,6 +24,13 @@ export const DEFAULTS = Object.freeze({
   socketsPerUser: 20,
   readYourWritesTimeoutMs: 5000,
   shutdownTimeoutMs: 10_000,
+  /** When overdue reminders go out: cron, UTC (daily at 08:00). */
+  overdueReminderCron: '0 8 * * *',
+  /** Notifications that reach a user within this window go out as one email. */
+  emailBatchWindowSeconds: 60,
+  /** Read notifications older than this are deleted by the cleanup job. */
+  notificationRetentionDays: 30,
+  emailFrom: 'Team Tracker <no-reply@localhost>',
   rateLimits: Object.freeze({ loginPerAccount: 10, loginPerAddress: 50, registerPerAddress: 10 }),
 });
 
@@ -46,6 +53,35 @@ const integer = (fallback: number, min: number, max: number) =>
 
 const text = (fallback: string) => unsetIfEmpty(z.string().trim().min(1).default(fallback));
 
+const optionalText = (max: number) => unsetIfEmpty(z.string().trim().min(1).max(max).optional());
+
+/**
+ * A cron expression of 5 fields (or 6, with seconds first), checked for its shape only here: the scheduler parses
+ * it when it starts and refuses to start on one it cannot read.
+ */
+const cron = (fallback: string) =>
+  unsetIfEmpty(
+    z
+      .string()
+      .trim()
+      .default(fallback)
+      .refine((v) => /^[\d*?,/\-A-Za-z#]+(\s+[\d*?,/\-A-Za-z#]+){4,5}$/.test(v), {
+        message: 'must be a cron expression of 5 fields (minute hour day month weekday), e.g. "0 8 * * *"',
+      }),
+  );
+
+/** The address written in emails' From: an address, optionally with a display name (`Name <a@b>`). */
+const emailFrom = (fallback: string) =>
+  unsetIfEmpty(
+    z
+      .string()
+      .trim()
+      .default(fallback)
+      .refine((v) => /^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/.test(v), {
+        message: 'must be an email address, optionally with a name: "Team Tracker <no-reply@example.com>"',
+      }),
+  );
+
 /** `TRUST_PROXY`: unset/`false` (no proxy), `true` (any), a hop count, or addresses and subnets (express syntax). */
 const trustProxy = unsetIfEmpty(
   z
@@ -61,7 +97,7 @@ const trustProxy = unsetIfEmpty(
 
 const schema = z.object({
   NODE_ENV: unsetIfEmpty(z.enum(['development', 'test', 'production']).default('development')),
-  ROLE: unsetIfEmpty(z.enum(['all', 'api', 'projector']).default('all')),
+  ROLE: unsetIfEmpty(z.enum(['all', 'api', 'projector', 'scheduler']).default('all')),
   HOST: text('127.0.0.1'),
   PORT: integer(8000, 0, 65535),
   LOG_LEVEL: unsetIfEmpty(
@@ -97,11 +133,24 @@ const schema = z.object({
   METRICS_TOKEN: unsetIfEmpty(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   READ_YOUR_WRITES_TIMEOUT_MS: integer(DEFAULTS.readYourWritesTimeoutMs, 100, 60_000),
   SHUTDOWN_TIMEOUT_MS: integer(DEFAULTS.shutdownTimeoutMs, 1000, 120_000),
+  MONGODB_URL: optionalUrl(['mongodb', 'mongodb+srv']),
+  SMTP_URL: optionalUrl(['smtp', 'smtps']),
+  PUBLIC_URL: optionalUrl(['http', 'https']),
+  EMAIL_FROM: emailFrom(DEFAULTS.emailFrom),
+  EMAIL_BATCH_WINDOW_SECONDS: integer(DEFAULTS.emailBatchWindowSeconds, 0, 86_400),
+  OVERDUE_REMINDER_CRON: cron(DEFAULTS.overdueReminderCron),
+  NOTIFICATION_RETENTION_DAYS: integer(DEFAULTS.notificationRetentionDays, 1, 36_500),
+  ADMIN_USERNAME: optionalText(150),
+  // The registration command's bounds (commands/users/register.ts); the config module may not import it.
+  ADMIN_PASSWORD: unsetIfEmpty(
+    z.string().min(8, { message: 'must be 8 to 1024 characters' }).max(1024).optional(),
+  ),
+  ADMIN_EMAIL: optionalText(254),
 });
 
 export type Config = Readonly<{
   nodeEnv: 'development' | 'test' | 'production';
-  role: 'all' | 'api' | 'projector';
+  role: 'all' | 'api' | 'projector' | 'scheduler';
   host: string;
   port: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -134,6 +183,18 @@ export type Config = Readonly<{
   metricsToken: string | undefined;
   readYourWritesTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Set: Agenda keeps its jobs in MongoDB; unset: in PostgreSQL (`agenda_jobs`). */
+  mongodbUrl: string | undefined;
+  /** Unset: no email is sent (notifications stay in the app). */
+  smtpUrl: string | undefined;
+  /** Where users reach the app, for links in emails: `PUBLIC_URL`, else `http://<HOST>:<PORT>`. */
+  publicUrl: string;
+  emailFrom: string;
+  emailBatchWindowSeconds: number;
+  overdueReminderCron: string;
+  notificationRetentionDays: number;
+  /** Set at first start: that user is made (or promoted to) an admin once. */
+  admin: Readonly<{ username: string; password: string; email: string | undefined }> | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -162,6 +223,21 @@ const jwtSecretProblem = (e: z.infer<typeof schema>): string | null => {
   return null;
 };
 
+/** `ADMIN_USERNAME` and `ADMIN_PASSWORD` come together; `ADMIN_EMAIL` only with them. */
+const adminProblem = (e: z.infer<typeof schema>): string | null => {
+  if (e.ADMIN_USERNAME !== undefined && e.ADMIN_PASSWORD === undefined)
+    return '  ADMIN_USERNAME: is set without ADMIN_PASSWORD: set both, or neither';
+  if (e.ADMIN_PASSWORD !== undefined && e.ADMIN_USERNAME === undefined)
+    return '  ADMIN_PASSWORD: is set without ADMIN_USERNAME: set both, or neither';
+  if (e.ADMIN_EMAIL !== undefined && e.ADMIN_USERNAME === undefined)
+    return '  ADMIN_EMAIL: is used only with ADMIN_USERNAME and ADMIN_PASSWORD';
+  return null;
+};
+
+/** `http://<HOST>:<PORT>`, with an IPv6 address in brackets. */
+const defaultPublicUrl = (host: string, port: number): string =>
+  `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+
 /** Parses an environment (by default the process's) into the config, or throws a ConfigError naming the variables. */
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
   const parsed = schema.safeParse(env);
@@ -172,6 +248,8 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const secretProblem = jwtSecretProblem(e);
   if (secretProblem) throw new ConfigError(`invalid configuration:\n  JWT_SECRET: ${secretProblem}`);
+  const admin = adminProblem(e);
+  if (admin) throw new ConfigError(`invalid configuration:\n${admin}`);
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     role: e.ROLE,
@@ -200,6 +278,17 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN,
     readYourWritesTimeoutMs: e.READ_YOUR_WRITES_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    mongodbUrl: e.MONGODB_URL,
+    smtpUrl: e.SMTP_URL,
+    publicUrl: (e.PUBLIC_URL ?? defaultPublicUrl(e.HOST, e.PORT)).replace(/\/+$/, ''),
+    emailFrom: e.EMAIL_FROM,
+    emailBatchWindowSeconds: e.EMAIL_BATCH_WINDOW_SECONDS,
+    overdueReminderCron: e.OVERDUE_REMINDER_CRON,
+    notificationRetentionDays: e.NOTIFICATION_RETENTION_DAYS,
+    admin:
+      e.ADMIN_USERNAME !== undefined && e.ADMIN_PASSWORD !== undefined
+        ? Object.freeze({ username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD, email: e.ADMIN_EMAIL })
+        : undefined,
   });
 };
 

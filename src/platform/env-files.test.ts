@@ -16,6 +16,7 @@ const COMPOSE_ONLY: Record<string, string> = {
   POSTGRES_PASSWORD: "PostgreSQL's password; compose builds DATABASE_URL from it",
   EVENTSTORE_ADMIN_PASSWORD:
     "EventStoreDB's admin password; compose builds EVENTSTORE_CONNECTION_STRING from it",
+  MONGODB_PASSWORD: "MongoDB's root password; compose builds MONGODB_URL from it",
   PROXY_PORT: 'the host port of the nginx proxy in front of the api replicas',
 };
 
@@ -70,7 +71,7 @@ describe('environment files', () => {
   it('docker-compose.yml sets every variable the config module reads on each app role, but for the listed exceptions', () => {
     const { services } = loadCompose('docker-compose.yml');
     const roles = Object.entries(services).filter(([, service]) => environmentNames(service).has('ROLE'));
-    expect(roles.map(([name]) => name).sort()).toEqual(['api', 'projector']);
+    expect(roles.map(([name]) => name).sort()).toEqual(['api', 'projector', 'scheduler']);
     for (const [name, service] of roles) {
       const set = environmentNames(service);
       const missing = CONFIG_VARIABLES.filter(

@@ -11,6 +11,9 @@ const NAMES = [
   'websocket_open_sockets',
   'websocket_messages_sent_total',
   'websocket_dropped_slow_sockets_total',
+  'job_runs_total',
+  'job_failures_total',
+  'job_run_duration_seconds',
   'process_cpu_seconds_total',
   'nodejs_eventloop_lag_seconds',
 ];
@@ -43,6 +46,20 @@ describe('metrics', () => {
     expect(text).toContain('websocket_messages_sent_total{route="/ws/notifications/"} 3');
     expect(text).toContain('websocket_dropped_slow_sockets_total{route="/ws/notifications/"} 1');
     expect(text).toContain('eventstore_subscription_drops_total{reason="aborted"} 1');
+  });
+
+  it('counts job runs, failures and durations by job name, from 0 for the jobs it was told of', async () => {
+    const metrics = createMetrics({ collectDefault: false });
+    metrics.declareJobs(['cleanup', 'overdue-reminders']);
+    metrics.observeJob('cleanup', 'failed', 0.2);
+    metrics.observeJob('cleanup', 'ok', 0.05);
+    const text = await metrics.metricsText();
+    expect(text).toContain('job_runs_total{job="cleanup"} 2');
+    expect(text).toContain('job_failures_total{job="cleanup"} 1');
+    expect(text).toContain('job_run_duration_seconds_count{job="cleanup"} 2');
+    expect(text).toContain('job_run_duration_seconds_bucket{le="0.1",job="cleanup"} 1');
+    expect(text).toContain('job_runs_total{job="overdue-reminders"} 0');
+    expect(text).toContain('job_failures_total{job="overdue-reminders"} 0');
   });
 
   it('reads projection lag from its source once per scrape, and shows the current values only', async () => {

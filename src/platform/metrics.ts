@@ -14,6 +14,7 @@ export interface ProjectionLag {
 }
 
 export type CommandOutcome = 'ok' | 'rejected' | 'conflict' | 'error';
+export type JobOutcome = 'ok' | 'failed';
 export type AppendOutcome = 'ok' | 'conflict' | 'error';
 
 export interface Metrics {
@@ -37,10 +38,19 @@ export interface Metrics {
   websocketOpenSockets: Gauge<'route'>;
   websocketMessagesSent: Counter<'route'>;
   websocketDroppedSlowSockets: Counter<'route'>;
+  /** The scheduler's `observe`: one finished run of a job (a retry is a run of its own). */
+  observeJob(job: string, outcome: JobOutcome, seconds: number): void;
+  /** Makes the jobs' series exist at 0 before their first run, so rates and alerts see them from the start. */
+  declareJobs(jobs: readonly string[]): void;
+  jobRuns: Counter<'job'>;
+  jobFailures: Counter<'job'>;
+  jobRunDuration: Histogram<'job'>;
 }
 
 // Sub-millisecond to seconds: appends and most requests take a few ms, a read-your-writes wait up to its timeout.
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+// Jobs take milliseconds (a cleanup with nothing to do) to minutes (a day's reminders).
+const JOB_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900];
 
 /** What each metric measures (its HELP line), by name. */
 const HELP = {
@@ -55,6 +65,9 @@ const HELP = {
   websocket_messages_sent_total: 'Messages sent to WebSocket clients, by route',
   websocket_dropped_slow_sockets_total:
     'WebSocket connections closed because the client read too slowly (send buffer over its limit), by route',
+  job_runs_total: 'Job runs this process finished (each retry counts as a run), by job name',
+  job_failures_total: 'Job runs that failed (they are retried with backoff), by job name',
+  job_run_duration_seconds: 'How long job runs took, failed ones included, by job name',
 } as const;
 type MetricName = keyof typeof HELP;
 
@@ -68,8 +81,8 @@ const metricsOf = (registry: Registry) => {
       new Counter<L>({ name, help: HELP[name], labelNames, registers }),
     gauge: <L extends string>(name: MetricName, labelNames: readonly L[]) =>
       new Gauge<L>({ name, help: HELP[name], labelNames, registers }),
-    latency: <L extends string>(name: MetricName, labelNames: readonly L[]) =>
-      new Histogram<L>({ name, help: HELP[name], labelNames, buckets: LATENCY_BUCKETS, registers }),
+    latency: <L extends string>(name: MetricName, labelNames: readonly L[], buckets = LATENCY_BUCKETS) =>
+      new Histogram<L>({ name, help: HELP[name], labelNames, buckets, registers }),
   };
 };
 
@@ -124,6 +137,9 @@ export const createMetrics = (
   const websocketOpenSockets = make.gauge('websocket_open_sockets', ['route']);
   const websocketMessagesSent = make.counter('websocket_messages_sent_total', ['route']);
   const websocketDroppedSlowSockets = make.counter('websocket_dropped_slow_sockets_total', ['route']);
+  const jobRuns = make.counter('job_runs_total', ['job']);
+  const jobFailures = make.counter('job_failures_total', ['job']);
+  const jobRunDuration = make.latency('job_run_duration_seconds', ['job'], JOB_BUCKETS);
 
   const metricsText = () => registry.metrics();
   return {
@@ -143,5 +159,19 @@ export const createMetrics = (
     websocketOpenSockets,
     websocketMessagesSent,
     websocketDroppedSlowSockets,
+    observeJob(job, outcome, seconds) {
+      jobRuns.inc({ job });
+      if (outcome === 'failed') jobFailures.inc({ job });
+      jobRunDuration.observe({ job }, seconds);
+    },
+    declareJobs(jobs) {
+      for (const job of jobs) {
+        jobRuns.inc({ job }, 0);
+        jobFailures.inc({ job }, 0);
+      }
+    },
+    jobRuns,
+    jobFailures,
+    jobRunDuration,
   };
 };

@@ -2,6 +2,7 @@ import type { MigrationList } from '../platform/migrator';
 import { activityMigration } from './activity/migration';
 import { issuesMigration } from './issues/migration';
 import { issueOrderingsMigration } from './issues/orderings-migration';
+import { tombstoneProjectsMigration } from './issues/tombstone-projects-migration';
 import { issueSearchMigration } from './issues/search-migration';
 import { organizationsMigration } from './organizations/migration';
 import { organizationsProjection } from './organizations/projection';
@@ -26,4 +27,5 @@ export const readModelMigrations: MigrationList = [
   ['0204_read_model_project_activity', activityMigration],
   ['0205_read_model_issue_substring_search', issueSearchMigration],
   ['0206_read_model_issue_orderings', issueOrderingsMigration],
+  ['0207_read_model_tombstone_projects', tombstoneProjectsMigration],
 ];

@@ -1,12 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Knex } from 'knex';
 import type { WebSocket } from 'ws';
-import { isPosition, START } from '../eventstore/port';
+import { isPosition } from '../eventstore/port';
+import { isNotificationPosition } from '../jobs/notifications/model';
+import { latestNotificationPosition } from '../jobs/notifications/queries';
 import { projectRoom } from '../projections/activity/messages';
 import { latestFeedPosition } from '../projections/activity/queries';
 import { projectAccess } from '../projections/projects/queries';
 import { closeSocket } from './close-socket';
 import type { Heartbeat } from './heartbeat';
+import { notificationInbox, projectFeed } from './histories';
 import { closeForEndedLogin } from './login-revocations';
 import type { MembershipWatch } from './membership-watch';
 import type { OpenSockets } from './open-sockets';
@@ -50,8 +53,25 @@ export const connectSocket = async (
   const { sessionId } = identity;
   if (sessionId !== null && deps.isSessionActive && !(await deps.isSessionActive(sessionId)))
     return closeForEndedLogin(session);
-  if (target.route === 'notifications') return session.start(START);
-  return connectProject(session, target.projectId!, url.searchParams.get('since'), deps);
+  const since = url.searchParams.get('since');
+  if (target.route === 'notifications') return connectNotifications(session, since, deps);
+  return connectProject(session, target.projectId!, since, deps);
+};
+
+/**
+ * The user's room resumes from the notifications table: `since` is the position of the last notification the
+ * client saw; without it the socket starts after the latest one. Broadcasts are live only.
+ */
+const connectNotifications = async (
+  session: SocketSession,
+  since: string | null,
+  deps: ConnectDeps,
+): Promise<void> => {
+  if (session.closing) return;
+  session.keepHistory(notificationInbox(deps.db, session.userId));
+  if (since !== null && isNotificationPosition(since)) return session.resume(since);
+  if (since !== null) session.resync();
+  return session.start(await latestNotificationPosition(deps.db, session.userId));
 };
 
 /** Members of the project's organization only; `since` replays the feed, otherwise it starts after its end. */
@@ -68,6 +88,7 @@ const connectProject = async (
   if (!access) return session.close(CLOSE.noSuchProject, 'no such project');
   if (!access.role) return session.close(CLOSE.notMember, 'not a member');
   session.enterProject(projectId, access.organizationId);
+  session.keepHistory(projectFeed(deps.db, projectId));
   await deps.memberships.confirm(session);
   await session.join(projectRoom(projectId));
   if (session.closing) return;

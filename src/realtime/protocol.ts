@@ -20,7 +20,8 @@ export const CLOSE = {
 
 export const RESYNC = JSON.stringify({ type: 'resync' });
 
-export const userRoom = (userId: string): string => `user:${userId}`;
+/** The user's room on `/ws/notifications/`, named by the part that publishes to it (the jobs' notifications). */
+export { notificationRoom as userRoom } from '../jobs/notifications/model';
 export const BROADCAST_ROOM = 'broadcast';
 
 /**

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import type { WebSocket } from 'ws';
 import { type Position, START } from '../eventstore/port';
-import { FEED_PAGE_MAX, feedSince } from '../projections/activity/queries';
 import type { BusMessage } from './bus/bus';
 import { closeSocket } from './close-socket';
+import type { RoomHistory } from './histories';
 import type { RealtimeMetrics, SocketIdentity } from './options';
 import { CLOSE, RESYNC, type RealtimeRoute } from './protocol';
 import type { RoomMember, Rooms } from './rooms';
@@ -11,7 +11,7 @@ import type { RoomMember, Rooms } from './rooms';
 /**
  * - `authenticating`: the token was valid; rooms are joined and the login and project access checked. Live
  *   messages are held.
- * - `replaying`: the project's feed after the last position sent is being sent. Live messages are held.
+ * - `replaying`: the room's history after the last position sent is being sent. Live messages are held.
  * - `live`: messages go out as they come.
  * - `closing`: the server is closing the socket, or it is gone. Nothing more is sent or joined.
  */
@@ -27,15 +27,19 @@ export interface SessionContext {
 }
 
 /**
- * One WebSocket: what it was sent (a socket never gets a position at or below the last one it got), what it
- * holds while it authenticates or replays, and the state machine
+ * One WebSocket: what it was sent, room by room (a socket never gets a position at or below the last one it got
+ * from that room: rooms number their messages each their own way, the user's notifications by inbox, broadcasts
+ * and projects by log position), what it holds while it authenticates or replays, and the state machine
  * authenticating → (replaying →) live (→ replaying → live after a bus gap) → closing.
  */
 export class SocketSession implements RoomMember {
   private current: SessionState = 'authenticating';
-  private lastPosition: Position = START;
+  /** The last position sent, per room. */
+  private readonly sent = new Map<string, Position>();
   private held: BusMessage[] = [];
-  /** The bus may have missed messages for this project socket: replay from `lastPosition` when live. */
+  /** The room whose past can be replayed (the project's feed, the user's notifications). */
+  private history: RoomHistory | undefined;
+  /** The bus may have missed messages of the history's room: replay from its last position when live. */
   private gapPending = false;
   private project: { id: string; organizationId: string } | undefined;
 
@@ -73,27 +77,43 @@ export class SocketSession implements RoomMember {
     this.project = { id, organizationId };
   }
 
-  deliver(message: BusMessage, data: Buffer): void {
-    if (this.current === 'live') this.send(message, data);
-    else if (!this.closing) this.held.push(message);
+  /** The room the socket can replay: `since`, bus gaps and skipped messages are filled from it. */
+  keepHistory(history: RoomHistory): void {
+    this.history = history;
   }
 
-  /** authenticating → live: what was held after `from` goes out, then messages as they come. */
+  deliver(message: BusMessage, data: Buffer): void {
+    if (this.closing) return;
+    if (this.current !== 'live') {
+      this.held.push(message);
+      return;
+    }
+    if (this.skipsOne(message)) {
+      // Read the history up to it (it committed before it was published) rather than lose the one skipped.
+      this.held.push(message);
+      this.gapPending = true;
+      this.replay().catch(() => this.close(CLOSE.serverError, 'server error'));
+      return;
+    }
+    this.send(message, data);
+  }
+
+  /** authenticating → live: what was held after `from` (in the history's room) goes out, then messages as they come. */
   async start(from: Position): Promise<void> {
-    this.lastPosition = from;
+    if (this.history) this.sent.set(this.history.room, from);
     if (this.gapPending) return this.replay();
     this.goLive();
   }
 
-  /** authenticating → replaying → live: the project's feed after `since`, then what was held meanwhile. */
+  /** authenticating → replaying → live: the history after `since`, then what was held meanwhile. */
   resume(since: Position): Promise<void> {
-    this.lastPosition = since;
+    if (this.history) this.sent.set(this.history.room, since);
     return this.replay();
   }
 
-  /** The bus may have missed messages: a live project socket replays its feed, one still connecting will. */
+  /** The bus may have missed messages: a live socket replays its history, one still connecting will. */
   async fillGap(): Promise<void> {
-    if (!this.project || this.closing) return;
+    if (!this.history || this.closing) return;
     this.gapPending = true;
     if (this.current === 'live') await this.replay();
   }
@@ -117,34 +137,45 @@ export class SocketSession implements RoomMember {
     this.context.rooms.leaveAll(this);
   }
 
+  private lastIn(room: string): Position {
+    return this.sent.get(room) ?? START;
+  }
+
+  /** A live message of a room with dense positions that is not the next one: one before it never came. */
+  private skipsOne(message: BusMessage): boolean {
+    const history = this.history;
+    if (!history?.follows || message.room !== history.room) return false;
+    const last = this.lastIn(message.room);
+    return message.position > last && !history.follows(last, message.position);
+  }
+
   private async replay(): Promise<void> {
-    if (this.closing) return;
+    if (this.closing || !this.history) return;
     this.current = 'replaying';
     try {
       do {
         this.gapPending = false;
-        await this.sendFeed();
+        await this.sendHistory(this.history);
       } while (this.gapPending && this.current === 'replaying');
     } finally {
       this.goLive();
     }
   }
 
-  /** Sends the project feed after `lastPosition`, page by page (a position the feed cannot take gets resync). */
-  private async sendFeed(): Promise<void> {
+  /** Sends the history after the room's last position, page by page (a position it cannot take gets resync). */
+  private async sendHistory(history: RoomHistory): Promise<void> {
     for (;;) {
-      const page = await feedSince(this.context.db, this.project!.id, this.lastPosition);
+      const page = await history.after(this.lastIn(history.room));
       if (page === null) return this.resync();
       for (const message of page) {
         if (this.current !== 'replaying' || this.ws.readyState !== this.ws.OPEN) return;
-        const payload = JSON.stringify(message);
-        this.send({ room: '', position: message.position, payload }, Buffer.from(payload));
+        this.send({ room: history.room, ...message }, Buffer.from(message.payload));
       }
-      if (page.length < FEED_PAGE_MAX) return;
+      if (page.length < history.pageSize) return;
     }
   }
 
-  /** → live: what was held goes out (duplicates dropped by position), then messages as they come. */
+  /** → live: what was held goes out (duplicates dropped by position, room by room), then messages as they come. */
   private goLive(): void {
     if (this.closing) return;
     this.current = 'live';
@@ -154,13 +185,13 @@ export class SocketSession implements RoomMember {
   }
 
   private send(message: BusMessage, data: Buffer): void {
-    if (this.closing || message.position <= this.lastPosition) return;
+    if (this.closing || message.position <= this.lastIn(message.room)) return;
     if (this.ws.bufferedAmount > this.context.maxBufferedBytes) {
       this.context.metrics?.slowSocketDropped(this.route);
       this.close(CLOSE.tryAgainLater, 'too slow; resume with since');
       return;
     }
-    this.lastPosition = message.position;
+    this.sent.set(message.room, message.position);
     this.ws.send(data, { binary: false });
     this.context.metrics?.messagesSent(this.route, 1);
   }

@@ -1,4 +1,7 @@
-/** The whole system on a fresh database, driven over HTTP with supertest; the projector runs in-process. */
+/**
+ * The whole system on a fresh database, driven over HTTP with supertest; the projector and the reactor run
+ * in-process (jobs run when a test runs them: `runJob`).
+ */
 import type { Knex } from 'knex';
 import type { Pool } from 'pg';
 import pino from 'pino';
@@ -47,6 +50,9 @@ export const createTestApi = async (overrides: Partial<SystemSettings> = {}): Pr
     ...overrides,
   });
   system.projector.start();
+  system.reactor.start();
+  // Reactions act on what comes after their origin (the log's head at their first start): on this fresh log, all.
+  await system.reactor.ready();
   const http = request(system.app);
   return {
     database,

@@ -17,6 +17,7 @@ export const SERVED_ROUTES: readonly ServedRoute[] = [
   { method: 'post', path: '/api/token/refresh/' },
   { method: 'post', path: '/api/v1/auth/logout/' },
   { method: 'get', path: '/api/v1/me/' },
+  { method: 'patch', path: '/api/v1/me/' },
   { method: 'post', path: '/api/v1/organizations/' },
   { method: 'get', path: '/api/v1/organizations/' },
   { method: 'get', path: '/api/v1/organizations/{id}/' },
@@ -29,6 +30,7 @@ export const SERVED_ROUTES: readonly ServedRoute[] = [
   { method: 'post', path: '/api/v1/projects/' },
   { method: 'get', path: '/api/v1/projects/' },
   { method: 'get', path: '/api/v1/projects/{id}/' },
+  { method: 'get', path: '/api/v1/projects/{id}/issues/' },
   { method: 'patch', path: '/api/v1/projects/{id}/' },
   { method: 'delete', path: '/api/v1/projects/{id}/' },
   { method: 'post', path: '/api/v1/issues/' },
@@ -38,6 +40,11 @@ export const SERVED_ROUTES: readonly ServedRoute[] = [
   { method: 'delete', path: '/api/v1/issues/{id}/' },
   { method: 'post', path: '/api/v1/issues/{id}/restore/' },
   { method: 'get', path: '/api/v1/issues/{id}/history/' },
+  { method: 'get', path: '/api/v1/notifications/' },
+  { method: 'post', path: '/api/v1/notifications/{id}/read/' },
+  { method: 'post', path: '/api/v1/notifications/read-all/' },
+  { method: 'get', path: '/api/v1/admin/jobs/' },
+  { method: 'post', path: '/api/v1/admin/jobs/{name}/run/' },
 ];
 
 export const routeKey = (route: ServedRoute): string => `${route.method.toUpperCase()} ${route.path}`;

@@ -12,11 +12,16 @@
 import type { SystemSettings } from '../../src/system';
 import { createTestApi, type TestApi } from './api';
 
-/** The suite's TestApi, torn down after its last test. */
-export const useTestApi = (overrides: Partial<SystemSettings> = {}): TestApi => {
+/**
+ * The suite's TestApi, torn down after its last test. Settings known only once earlier fixtures exist (an SMTP
+ * server's URL) come as a function, called when the TestApi is made.
+ */
+export const useTestApi = (
+  overrides: Partial<SystemSettings> | (() => Partial<SystemSettings>) = {},
+): TestApi => {
   const api = {} as TestApi;
   beforeAll(async () => {
-    Object.assign(api, await createTestApi(overrides));
+    Object.assign(api, await createTestApi(typeof overrides === 'function' ? overrides() : overrides));
   });
   afterAll(() => api.teardown?.());
   return api;

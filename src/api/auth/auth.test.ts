@@ -35,6 +35,7 @@ describe('auth over HTTP', () => {
       username: 'dora',
       email: 'dora@example.com',
       is_admin: false,
+      email_notifications: true,
     });
   });
 

@@ -1,6 +1,7 @@
 import type { Commands } from '../../commands';
 import type { CredentialStore } from '../../accounts/credentials';
 import type { PasswordHasher } from '../../accounts/password';
+import type { NotificationPreferences } from '../../accounts/preferences';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../commands/users/register';
 import type { SessionStore } from '../../accounts/sessions';
 import { type CommandResponseDeps, respondToCommand } from '../command-response';
@@ -19,6 +20,8 @@ export interface AuthDeps {
   credentials: CredentialStore;
   hasher: PasswordHasher;
   sessions: SessionStore;
+  /** Whether users get their notifications by email too (`PATCH /me/`). */
+  preferences: NotificationPreferences;
   tokens: TokenService;
   responses: CommandResponseDeps;
   limiters: AuthLimiters;
@@ -34,7 +37,16 @@ const registerBody = z
   })
   .openapi('RegisterRequest');
 const userSchema = z.object({ id: z.uuid(), username: z.string(), email: z.string() }).openapi('User');
-const meSchema = userSchema.extend({ is_admin: z.boolean() }).openapi('Me');
+const meSchema = userSchema.extend({ is_admin: z.boolean(), email_notifications: z.boolean() }).openapi('Me');
+const meBody = z
+  .object({
+    email_notifications: z
+      .boolean({ message: 'must be true or false' })
+      .openapi({ description: 'Whether notifications also come by email (when the server sends email)' }),
+  })
+  .openapi('UpdateMeRequest');
+/** What `GET /me/` answers that no request writes: sent back by a client round-tripping it, and ignored. */
+const ME_READ_ONLY = ['id', 'username', 'email', 'is_admin'];
 const loginBody = z
   .object({ username: z.string().min(1).max(150), password: z.string().min(1).max(PASSWORD_MAX) })
   .openapi('LoginRequest');
@@ -152,6 +164,22 @@ const logoutRoute = (deps: AuthDeps) =>
     },
   });
 
+/** The signed-in user as `/me/` shows it; 401 when the token names a user that is gone. */
+const me = async (deps: AuthDeps, userId: string) => {
+  const [user, emailNotifications] = await Promise.all([
+    deps.credentials.findById(userId),
+    deps.preferences.emailNotifications(userId),
+  ]);
+  if (!user) throw unauthenticated('the user no longer exists');
+  return {
+    id: user.userId,
+    username: user.username,
+    email: user.email,
+    is_admin: user.isAdmin,
+    email_notifications: emailNotifications ?? true,
+  };
+};
+
 const meRoute = (deps: AuthDeps) =>
   route({
     method: 'get',
@@ -163,9 +191,26 @@ const meRoute = (deps: AuthDeps) =>
     before: [minPosition({ responses: deps.responses, minPositionTimeoutMs: deps.responses.timeoutMs })],
     responses: { 200: { description: 'The user', schema: meSchema } },
     async handler({ req, res }) {
-      const user = await deps.credentials.findById(principal(req).id);
-      if (!user) throw unauthenticated('the user no longer exists');
-      res.json({ id: user.userId, username: user.username, email: user.email, is_admin: user.isAdmin });
+      res.json(await me(deps, principal(req).id));
+    },
+  });
+
+/** Settings of the signed-in user's own (not event-sourced: a preference is no business fact). */
+const updateMeRoute = (deps: AuthDeps) =>
+  route({
+    method: 'patch',
+    path: '/api/v1/me/',
+    summary: 'Turn email notifications off or on',
+    tag: 'auth',
+    auth: true,
+    body: meBody,
+    readOnly: ME_READ_ONLY,
+    responses: { 200: { description: 'The user', schema: meSchema } },
+    async handler({ body, req, res }) {
+      const userId = principal(req).id;
+      if (!(await deps.preferences.setEmailNotifications(userId, body.email_notifications)))
+        throw unauthenticated('the user no longer exists');
+      res.json(await me(deps, userId));
     },
   });
 
@@ -179,5 +224,6 @@ export const authRoutes = (deps: AuthDeps): RouteSpec[] => {
     refreshRoute(deps, '/api/token/refresh/'),
     logoutRoute(deps),
     meRoute(deps),
+    updateMeRoute(deps),
   ];
 };

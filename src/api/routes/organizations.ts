@@ -1,15 +1,13 @@
 import type { Knex } from 'knex';
-import type { CommandContext } from '../../commands';
 import { ORGANIZATION_NAME_MAX } from '../../domain/organization/decider';
 import { ROLES } from '../../domain/shared/decider';
-import type { Position } from '../../eventstore/port';
 import {
   getOrganization,
   listMembers,
   listMemberships,
   listOrganizations,
 } from '../../projections/organizations/queries';
-import { openAssignments, organizationRevision } from '../../projections/revisions';
+import { organizationRevision } from '../../projections/revisions';
 import { principal } from '../auth/authenticate';
 import { z } from '../openapi';
 import { type RouteSpec, route } from '../routing';
@@ -235,47 +233,24 @@ const changeMemberRoleRoute = (deps: ResourceDeps) =>
       ),
   });
 
-/**
- * Releases the open assignments of a member who left, on the organization's authority and caused by the removal;
- * returns the last position it reached. Every assignment acknowledged before the removal is below its position.
- */
-const releaseAssignments = async (
-  deps: ResourceDeps,
-  context: CommandContext,
-  { organizationId, userId }: { organizationId: string; userId: string },
-  removedAt: Position,
-): Promise<Position> => {
-  await deps.responses.waiter.waitFor(removedAt, deps.responses.timeoutMs);
-  let position = removedAt;
-  for (const issueId of await openAssignments(deps.db, organizationId, userId)) {
-    const released = await deps.commands.releaseAssignment(
-      { actorId: context.actorId, correlationId: context.correlationId, causationId: context.commandId },
-      { issueId, formerMemberId: userId },
-    );
-    if (released.position && released.position > position) position = released.position;
-  }
-  return position;
-};
-
 const removeMemberRoute = (deps: ResourceDeps) =>
   route({
     method: 'delete',
     path: '/api/v1/organizations/{id}/members/{user_id}/',
-    summary: 'Remove a member (owner, or the member themself); their open assignments are released',
+    summary:
+      'Remove a member (owner, or the member themself); their open assignments are released right after, by the member-removal process',
     tag: 'organizations',
     auth: true,
     params: memberParams,
     responses: { 204: { description: 'Removed' } },
+    // The answer comes once the removal is recorded; the `member-removals` job, woken by the reaction to it,
+    // releases the assignments (and finishes after a crash). docs/jobs.md.
     handler: ({ params, req, res }) =>
       runCommand(
         deps,
         { req, res },
-        async (context) => {
-          const member = { organizationId: params.id, userId: params.user_id };
-          const removed = await deps.commands.removeMember(context, member);
-          if (removed.position === null) return removed;
-          return { ...removed, position: await releaseAssignments(deps, context, member, removed.position) };
-        },
+        (context) =>
+          deps.commands.removeMember(context, { organizationId: params.id, userId: params.user_id }),
         () => ({ status: 204 }),
       ),
   });

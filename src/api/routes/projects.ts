@@ -5,7 +5,11 @@ import { type RouteSpec, route } from '../routing';
 import { PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX } from '../../domain/project/decider';
 import { getProject, listProjects } from '../../projections/projects/queries';
 import { projectRevision } from '../../projections/revisions';
-import { listRoute, readRoute } from './reads';
+import { projectAsOf } from '../../projections/as-of/project';
+import { projectIssuesAsOf } from '../../projections/as-of/project-issues';
+import { listIssues } from '../../projections/issues/queries';
+import { issueSchema } from './issues';
+import { asOfParam, listRoute, readRoute } from './reads';
 import { atRevision, idParams, orNotFound, pageQuery, type ResourceDeps, runCommand } from './shared';
 
 export const projectSchema = z
@@ -87,6 +91,29 @@ const getProjectRoute = (deps: ResourceDeps) =>
     schema: projectSchema,
     read: (id, viewerId) => projectOf(deps.db, id, viewerId),
     revision: (id) => projectRevision(deps.db, id),
+    asOf: async (id, viewerId, asOf) => {
+      const then = await projectAsOf(deps.db, deps.streams, id, viewerId, asOf);
+      return then && { body: then.project, revision: then.revision };
+    },
+  });
+
+const projectIssuesRoute = (deps: ResourceDeps) =>
+  listRoute(deps, {
+    path: '/api/v1/projects/{id}/issues/',
+    summary: "The project's issues, newest first; with as_of, as they were then (built from the log)",
+    tag: 'projects',
+    description: 'Issues (422 when as_of would replay more history than one request may)',
+    params: idParams,
+    query: pageQuery.extend({ as_of: asOfParam }),
+    item: issueSchema,
+    listName: 'ProjectIssueList',
+    notFound: 'project',
+    async list({ params, query, viewerId }) {
+      if (query.as_of !== undefined)
+        return projectIssuesAsOf(deps.db, deps.streams, params.id, viewerId, query.as_of, query);
+      if ((await getProject(deps.db, params.id, viewerId)) === null) return null;
+      return listIssues(deps.db, viewerId, { project: params.id, limit: query.limit, cursor: query.cursor });
+    },
   });
 
 const updateProjectRoute = (deps: ResourceDeps) =>
@@ -134,6 +161,7 @@ export const projectRoutes = (deps: ResourceDeps): RouteSpec[] => [
   createProjectRoute(deps),
   listProjectsRoute(deps),
   getProjectRoute(deps),
+  projectIssuesRoute(deps),
   updateProjectRoute(deps),
   archiveProjectRoute(deps),
 ];

@@ -51,24 +51,44 @@ export const listRoute = <P extends z.ZodType, Q extends z.ZodType>(
     },
   });
 
-/** `GET` of one resource by id, with its stream's revision as the ETag; 404 when the caller cannot see it. */
+/**
+ * `GET` of one resource by id, with its stream's revision as the ETag; 404 when the caller cannot see it. With
+ * `asOf`, `?as_of=` (an ISO time or a position) answers the resource as it was then, folded from its stream.
+ */
 export const readRoute = (
   deps: ResourceDeps,
   spec: About & {
     schema: z.ZodType;
     read(id: string, viewerId: string): Promise<unknown>;
     revision(id: string): Promise<number | null>;
+    asOf?(id: string, viewerId: string, asOf: string): Promise<{ body: unknown; revision: number } | null>;
   },
 ): RouteSpec =>
   route({
     ...reading(deps, spec),
     params: idParams,
-    query: z.object({ min_position: z.string().optional() }),
+    query: z.object({
+      min_position: z.string().optional(),
+      ...(spec.asOf ? { as_of: asOfParam } : {}),
+    }),
     responses: { 200: { description: spec.description, schema: spec.schema } },
-    async handler({ params, req, res }) {
-      const found = await spec.read(params.id, principal(req).id);
+    async handler({ params, query, req, res }) {
+      const viewerId = principal(req).id;
+      const asOf = (query as { as_of?: string }).as_of;
+      if (spec.asOf && asOf !== undefined) {
+        const then = orNotFound(await spec.asOf(params.id, viewerId, asOf), spec.tag.replace(/s$/, ''));
+        res.setHeader('ETag', etag(then.revision));
+        res.json(then.body);
+        return;
+      }
+      const found = await spec.read(params.id, viewerId);
       const revision = await spec.revision(params.id);
       if (revision !== null) res.setHeader('ETag', etag(revision));
       res.json(found);
     },
   });
+
+/** `?as_of=`: an ISO 8601 time or a position of the log. */
+export const asOfParam = z.string().max(100).optional().openapi({
+  description: 'As it was at this moment: an ISO 8601 time, or a position as given in X-Position',
+});

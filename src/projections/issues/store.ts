@@ -138,12 +138,14 @@ export const saveIssues = async (
   if (deleted.length > 0) {
     await trx.raw(
       `WITH gone AS (
-         SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, revision integer, created_at timestamptz)
+         SELECT * FROM jsonb_to_recordset(?::jsonb)
+           AS r(id uuid, revision integer, created_at timestamptz, project_id uuid)
        ),
        kept AS (
-         INSERT INTO ${ident(tables.tombstones)} AS t (id, revision, created_at)
-         SELECT id, revision, created_at FROM gone
-         ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, created_at = excluded.created_at
+         INSERT INTO ${ident(tables.tombstones)} AS t (id, revision, created_at, project_id)
+         SELECT id, revision, created_at, project_id FROM gone
+         ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, created_at = excluded.created_at,
+           project_id = excluded.project_id
            WHERE t.revision < excluded.revision
        )
        DELETE FROM ${ident(tables.issues)} WHERE id IN (SELECT id FROM gone)`,
@@ -153,6 +155,7 @@ export const saveIssues = async (
             id: r.state.issueId,
             revision: r.revision,
             created_at: r.createdAt || null,
+            project_id: r.state.projectId || null,
           })),
         ),
       ],

@@ -18,6 +18,8 @@ export interface LeaderLockOptions {
   /** How often the holder checks that its session is still alive (a dead network may not reset the socket). */
   heartbeatMs?: number;
   logger: RunnerLogger;
+  /** What its log lines call the lock's holder (default `projector`). */
+  label?: string;
 }
 
 const KEY = 'hashtextextended($1, 0)';
@@ -63,7 +65,10 @@ export class LeaderLock {
         }
       } catch (error) {
         broken = true;
-        this.options.logger.warn({ err: error }, 'projector lock: cannot reach PostgreSQL, retrying');
+        this.options.logger.warn(
+          { err: error },
+          `${this.options.label ?? 'projector'} lock: cannot reach PostgreSQL, retrying`,
+        );
       }
       await sleep(this.retryMs, signal);
     }
@@ -75,8 +80,9 @@ export class LeaderLock {
     const controller = new AbortController();
     const lose = (reason: string) => {
       if (controller.signal.aborted) return;
-      this.options.logger.error({ reason }, 'projector lock lost');
-      controller.abort(new Error(`projector lock lost: ${reason}`));
+      const label = this.options.label ?? 'projector';
+      this.options.logger.error({ reason }, `${label} lock lost`);
+      controller.abort(new Error(`${label} lock lost: ${reason}`));
       clearInterval(heartbeat);
       void client.end().catch(() => undefined);
     };

@@ -25,8 +25,15 @@ export interface ProjectorOptions {
   /** Most events per batch transaction. */
   batchSize?: number;
   logger?: RunnerLogger;
+  /** The NOTIFY channel of its commits (default `tt_projections`): another instance's waiters listen on their own. */
   channel?: string;
+  /**
+   * The advisory lock that elects the active instance (default `tt_projector`). Another set of projections (the
+   * jobs' reactions) runs as a second instance under its own lock name, with its own checkpoint rows.
+   */
   lockName?: string;
+  /** What the instance calls itself in its log lines (default `projector`). */
+  label?: string;
   /** For the advisory lock's session; defaults to knex's connection settings. */
   connection?: PgConnection;
   /** How often a standby tries to take over. */

@@ -24,6 +24,7 @@ export interface Projector {
 
 /** One projector instance: its active run's settings, the lock it competes for, and its role. */
 interface ProjectorInstance extends ActiveRun {
+  readonly label: string;
   readonly lock: LeaderLock;
   /** How often a standby tries to take over. */
   readonly standbyRetryMs: number;
@@ -35,6 +36,7 @@ const instanceOf = (options: ProjectorOptions): ProjectorInstance => {
   if (new Set(names).size !== names.length)
     throw new Error(`duplicate projection names: ${names.join(', ')}`);
   const logger = options.logger ?? silentLogger;
+  const label = options.label ?? 'projector';
   const standbyRetryMs = options.standbyRetryMs ?? 500;
   return {
     store: options.store,
@@ -48,11 +50,13 @@ const instanceOf = (options: ProjectorOptions): ProjectorInstance => {
     hooks: options.hooks,
     publishing: chainPublishing(options.publisher, logger),
     position: START,
+    label,
     lock: new LeaderLock({
       connection: options.connection ?? connectionOf(options.knex),
       name: options.lockName ?? PROJECTOR_LOCK,
       retryMs: standbyRetryMs,
       logger,
+      label,
     }),
     standbyRetryMs,
     role: 'stopped',
@@ -66,7 +70,7 @@ const competeForLeadership = async (instance: ProjectorInstance, stop: AbortSign
     const lease = await instance.lock.acquire(stop);
     if (!lease) break;
     instance.role = 'active';
-    instance.logger.info({ projections: instance.names }, 'projector active');
+    instance.logger.info({ projections: instance.names }, `${instance.label} active`);
     try {
       await runActive(instance, AbortSignal.any([stop, lease.lost]));
     } finally {
@@ -74,7 +78,7 @@ const competeForLeadership = async (instance: ProjectorInstance, stop: AbortSign
       await lease.release();
     }
     if (!stop.aborted) {
-      instance.logger.warn({}, 'projector lost its lock, back to standby');
+      instance.logger.warn({}, `${instance.label} lost its lock, back to standby`);
       // Whatever cut this instance off may strike again: let a healthy standby take over first.
       await sleep(instance.standbyRetryMs * 4, stop);
     }
@@ -85,8 +89,8 @@ const competeForLeadership = async (instance: ProjectorInstance, stop: AbortSign
 
 const stoppedBy = (instance: ProjectorInstance, error: unknown): void => {
   if (error instanceof CheckpointStoreMismatchError)
-    instance.logger.error({ err: error, store: error.store }, `projector stopped: ${error.message}`);
-  else instance.logger.error({ err: error }, 'projector stopped by an unexpected error');
+    instance.logger.error({ err: error, store: error.store }, `${instance.label} stopped: ${error.message}`);
+  else instance.logger.error({ err: error }, `${instance.label} stopped by an unexpected error`);
   instance.role = 'stopped';
 };
 

@@ -1,0 +1,13 @@
+import type { MigrationList } from '../platform/migrator';
+import { emailOutboxMigration } from './email/migration';
+import { memberRemovalsMigration } from './member-removals/migration';
+import { notificationsMigration } from './notifications/migration';
+import { reactionOriginsMigration } from './reactor/schema';
+
+/** The reactions' and jobs' own tables, in order; `src/migrations.ts` lists them after the read models'. */
+export const jobMigrations: MigrationList = [
+  ['0300_jobs_reaction_origins', reactionOriginsMigration],
+  ['0301_jobs_notifications', notificationsMigration],
+  ['0302_jobs_email_outbox', emailOutboxMigration],
+  ['0303_jobs_member_removals', memberRemovalsMigration],
+];

@@ -1,0 +1,307 @@
+import type { Knex } from 'knex';
+import { emailRecipients } from '../../accounts/preferences';
+import type { DomainEvent } from '../../domain';
+import type { RecordedEvent } from '../../eventstore/port';
+import { applied } from '../../projections/shared/events';
+import type { Clock } from '../job';
+import type { Reaction } from '../reactor/reaction';
+import { type NotificationDraft, type NotificationKind, notificationMessage } from './model';
+import { recordNotifications } from './record';
+import { SOMEONE, texts } from './texts';
+
+/** The reaction's own view of an issue, as of the event being read. */
+interface IssueParties {
+  issueId: string;
+  organizationId: string;
+  projectId: string;
+  title: string;
+  createdBy: string;
+  assigneeId: string | null;
+  deleted: boolean;
+}
+
+/** Who gets what for one event, before the actor's name is known. */
+interface Intent {
+  recorded: RecordedEvent;
+  issue: IssueParties;
+  kind: NotificationKind;
+  recipients: Array<string | null>;
+  text(actor: string): string;
+}
+
+const ISSUE_TYPES = [
+  'IssueCreated',
+  'IssueTitleChanged',
+  'IssueStatusChanged',
+  'IssuePriorityChanged',
+  'IssueDueDateChanged',
+  'IssueAssigned',
+  'IssueUnassigned',
+  'IssueDeleted',
+  'IssueRestored',
+] as const;
+const MEMBER_TYPES = ['OrganizationCreated', 'MemberAdded', 'MemberRemoved'] as const;
+
+/** The events the reaction reads (the runner passes it no others). */
+type Watched = Extract<DomainEvent, { type: (typeof ISSUE_TYPES)[number] | (typeof MEMBER_TYPES)[number] }>;
+
+/** The batch's slice of the reaction's tables, changed in memory event by event and written back once. */
+class Folded {
+  readonly issues = new Map<string, IssueParties>();
+  readonly changedIssues = new Set<string>();
+  private readonly members = new Map<string, Set<string>>();
+  /** (organization, user) → member at the end of the batch. */
+  readonly changedMembers = new Map<string, { organizationId: string; userId: string; member: boolean }>();
+
+  static async load(trx: Knex.Transaction, events: readonly Watched[]): Promise<Folded> {
+    const folded = new Folded();
+    const issueIds = new Set<string>();
+    const organizationIds = new Set<string>();
+    for (const e of events) {
+      organizationIds.add(e.data.organizationId);
+      if ('issueId' in e.data) issueIds.add(e.data.issueId);
+    }
+    const issues = (await trx('notification_issues').whereIn('issue_id', [...issueIds])) as {
+      issue_id: string;
+      organization_id: string;
+      project_id: string;
+      title: string;
+      created_by: string;
+      assignee_id: string | null;
+      deleted: boolean;
+    }[];
+    for (const r of issues) {
+      folded.issues.set(r.issue_id, {
+        issueId: r.issue_id,
+        organizationId: r.organization_id,
+        projectId: r.project_id,
+        title: r.title,
+        createdBy: r.created_by,
+        assigneeId: r.assignee_id,
+        deleted: r.deleted,
+      });
+    }
+    const members = (await trx('notification_members').whereIn('organization_id', [...organizationIds])) as {
+      organization_id: string;
+      user_id: string;
+    }[];
+    for (const organizationId of organizationIds) folded.members.set(organizationId, new Set());
+    for (const r of members) folded.members.get(r.organization_id)!.add(r.user_id);
+    return folded;
+  }
+
+  isMember(organizationId: string, userId: string): boolean {
+    return this.members.get(organizationId)?.has(userId) ?? false;
+  }
+
+  setMember(organizationId: string, userId: string, member: boolean): void {
+    const set = this.members.get(organizationId) ?? new Set<string>();
+    this.members.set(organizationId, set);
+    if (member) set.add(userId);
+    else set.delete(userId);
+    this.changedMembers.set(`${organizationId}/${userId}`, { organizationId, userId, member });
+  }
+
+  setIssue(issue: IssueParties): void {
+    this.issues.set(issue.issueId, issue);
+    this.changedIssues.add(issue.issueId);
+  }
+
+  async save(trx: Knex.Transaction): Promise<void> {
+    const issues = [...this.changedIssues].map((id) => this.issues.get(id)!);
+    if (issues.length > 0) {
+      await trx('notification_issues')
+        .insert(
+          issues.map((i) => ({
+            issue_id: i.issueId,
+            organization_id: i.organizationId,
+            project_id: i.projectId,
+            title: i.title,
+            created_by: i.createdBy,
+            assignee_id: i.assigneeId,
+            deleted: i.deleted,
+          })),
+        )
+        .onConflict('issue_id')
+        .merge();
+    }
+    const changes = [...this.changedMembers.values()];
+    const joined = changes.filter((c) => c.member);
+    const left = changes.filter((c) => !c.member);
+    if (joined.length > 0) {
+      await trx('notification_members')
+        .insert(joined.map((c) => ({ organization_id: c.organizationId, user_id: c.userId })))
+        .onConflict(['organization_id', 'user_id'])
+        .ignore();
+    }
+    for (const c of left)
+      await trx('notification_members')
+        .where({ organization_id: c.organizationId, user_id: c.userId })
+        .delete();
+  }
+}
+
+/**
+ * Folds one event into the batch's view and says whom it notifies of what, as of that event (a title as renamed,
+ * an assignee as assigned).
+ */
+const fold = (folded: Folded, recorded: RecordedEvent, event: Watched): Intent[] => {
+  const intent = (
+    issue: IssueParties,
+    kind: NotificationKind,
+    recipients: Array<string | null>,
+    text: Intent['text'],
+  ) => ({
+    recorded,
+    issue,
+    kind,
+    recipients,
+    text,
+  });
+  switch (event.type) {
+    case 'OrganizationCreated':
+      folded.setMember(event.data.organizationId, event.data.ownerId, true);
+      return [];
+    case 'MemberAdded':
+      folded.setMember(event.data.organizationId, event.data.userId, true);
+      return [];
+    case 'MemberRemoved':
+      folded.setMember(event.data.organizationId, event.data.userId, false);
+      return [];
+    case 'IssueCreated':
+    case 'IssueRestored': {
+      const { issueId, organizationId, projectId, title, createdBy, assigneeId } = event.data;
+      const issue = { issueId, organizationId, projectId, title, createdBy, assigneeId, deleted: false };
+      folded.setIssue(issue);
+      if (event.type === 'IssueRestored')
+        return [intent(issue, 'issue.restored', [createdBy, assigneeId], (a) => texts.restored(a, title))];
+      return [intent(issue, 'issue.assigned', [assigneeId], (a) => texts.created(a, title))];
+    }
+    default:
+      break;
+  }
+  if (!('issueId' in event.data)) return [];
+  const before = folded.issues.get(event.data.issueId);
+  // Every issue event follows its creation in the log, which the reaction has read: none is a defect upstream.
+  if (!before) return [];
+  const title = before.title;
+  switch (event.type) {
+    case 'IssueTitleChanged': {
+      const issue = { ...before, title: event.data.title };
+      folded.setIssue(issue);
+      return [
+        intent(issue, 'issue.title_changed', [issue.assigneeId], (a) =>
+          texts.title(a, event.data.previousTitle, event.data.title),
+        ),
+      ];
+    }
+    case 'IssueStatusChanged':
+      return [
+        intent(before, 'issue.status_changed', [before.createdBy, before.assigneeId], (a) =>
+          texts.status(a, title, event.data.previousStatus, event.data.status),
+        ),
+      ];
+    case 'IssuePriorityChanged':
+      return [
+        intent(before, 'issue.priority_changed', [before.assigneeId], (a) =>
+          texts.priority(a, title, event.data.previousPriority, event.data.priority),
+        ),
+      ];
+    case 'IssueDueDateChanged':
+      return [
+        intent(before, 'issue.due_date_changed', [before.assigneeId], (a) =>
+          texts.dueDate(a, title, event.data.dueDate),
+        ),
+      ];
+    case 'IssueAssigned': {
+      const issue = { ...before, assigneeId: event.data.assigneeId };
+      folded.setIssue(issue);
+      return [
+        intent(issue, 'issue.assigned', [event.data.assigneeId], (a) => texts.assigned(a, title)),
+        intent(issue, 'issue.unassigned', [event.data.previousAssigneeId], (a) => texts.unassigned(a, title)),
+      ];
+    }
+    case 'IssueUnassigned': {
+      const issue = { ...before, assigneeId: null };
+      folded.setIssue(issue);
+      return [
+        intent(issue, 'issue.unassigned', [event.data.previousAssigneeId], (a) => texts.unassigned(a, title)),
+      ];
+    }
+    case 'IssueDeleted': {
+      const issue = { ...before, deleted: true };
+      folded.setIssue(issue);
+      return [
+        intent(issue, 'issue.deleted', [before.createdBy, before.assigneeId], (a) => texts.deleted(a, title)),
+      ];
+    }
+    default:
+      return [];
+  }
+};
+
+export interface NotificationsReactionOptions {
+  /** Set when email is configured: notifications also go to the email outbox. */
+  email?: { batchWindowMs: number };
+  clock: Clock;
+}
+
+/**
+ * The notifications reaction: who is told what about each issue change (docs/jobs.md has the table). Never the
+ * actor about their own change, never someone who is not a member of the issue's organization at that event, at
+ * most one notification per recipient and event; recorded in the batch's transaction (with their emails) and
+ * pushed to the recipients' rooms after the commit.
+ */
+export const notificationsReaction = (options: NotificationsReactionOptions): Reaction => ({
+  name: 'notifications',
+  tables: ['notification_issues', 'notification_members', 'notification_inboxes', 'notifications'],
+  eventTypes: [...MEMBER_TYPES, ...ISSUE_TYPES],
+  async apply(events, ctx) {
+    const domain = events.map((recorded) => ({ recorded, event: applied(recorded).event as Watched }));
+    const folded = await Folded.load(
+      ctx.trx,
+      domain.map((d) => d.event),
+    );
+    const intents: Intent[] = [];
+    for (const { recorded, event } of domain) {
+      // Membership as of the event: a change made right after someone left is not theirs to hear about.
+      const members = (userId: string | null): userId is string =>
+        userId !== null && folded.isMember(event.data.organizationId, userId);
+      const found = fold(folded, recorded, event);
+      if (!ctx.acts(recorded)) continue;
+      for (const i of found) {
+        const recipients = [...new Set(i.recipients)].filter(
+          (r): r is string => r !== recorded.metadata.actorId && members(r),
+        );
+        if (recipients.length > 0) intents.push({ ...i, recipients });
+      }
+    }
+    await folded.save(ctx.trx);
+    if (intents.length === 0) return;
+    const actors = await emailRecipients(
+      ctx.trx,
+      intents.flatMap((i) => (i.recorded.metadata.actorId ? [i.recorded.metadata.actorId] : [])),
+    );
+    const drafts: NotificationDraft[] = intents.flatMap((i) => {
+      const actorId = i.recorded.metadata.actorId;
+      const message = i.text((actorId && actors.get(actorId)?.username) || SOMEONE);
+      return i.recipients.map((recipientId) => ({
+        recipientId: recipientId as string,
+        kind: i.kind,
+        issueId: i.issue.issueId,
+        projectId: i.issue.projectId,
+        organizationId: i.issue.organizationId,
+        message,
+        actorId,
+        createdAt: i.recorded.metadata.occurredAt,
+        event: { id: i.recorded.eventId, position: i.recorded.position },
+      }));
+    });
+    const now = options.clock();
+    const stored = await recordNotifications(ctx.trx, drafts, {
+      now,
+      ...(options.email ? { email: { windowMs: options.email.batchWindowMs } } : {}),
+    });
+    for (const n of stored) ctx.emit(notificationMessage(n));
+  },
+});
