@@ -19,6 +19,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   api: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared', 'jobs'],
   jobs: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared', 'platform'],
   platform: ['shared'],
+  // The admin command line: a composition root of its own (config, database, log, commands), without the API.
+  cli: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared', 'platform'],
 };
 
 const files = (dir: string): string[] =>

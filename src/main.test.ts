@@ -24,7 +24,15 @@ const boot = (dataDir: string): Promise<Running> => {
     LOG_LEVEL: 'warn',
     PASSWORD_HASH_COST: '10',
   };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'EVENTSTORE_CONNECTION_STRING', 'ROLE', 'NODE_ENV'])
+  for (const name of [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'EVENTSTORE_CONNECTION_STRING',
+    'ROLE',
+    'NODE_ENV',
+    'SMTP_URL',
+    'MONGODB_URL',
+  ])
     delete env[name];
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'main.ts')], {
     env,
@@ -89,6 +97,9 @@ describe('npm start, the embedded default', () => {
   it('runs the flow, stops cleanly on SIGTERM, and finds its data after a restart', async () => {
     const first = await boot(dataDir);
     const { base } = first;
+    // The banner says where jobs run and that, without SMTP_URL, no email is sent.
+    expect(first.output()).toMatch(/jobs\s+run here \(Agenda on PostgreSQL\)/);
+    expect(first.output()).toMatch(/email\s+off: SMTP_URL is not set, so no email is sent/);
     const token = await registerAndLogIn(base, 'newcomer', 'n@example.com');
     const org = await call(base, 'POST', '/api/v1/organizations/', { name: 'First' }, token);
     const project = await call(

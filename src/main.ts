@@ -162,6 +162,17 @@ const connectEventStore = (config: Config, pool: Pool, metrics: Metrics): EventS
     : new PgEventStore({ pool, upcast });
 };
 
+/**
+ * The log as stored, for the admin views' `?stored=true`: with EventStoreDB a second client that does not upcast
+ * (connected at its first use); with PostgreSQL the system reads the `events` table itself.
+ */
+const storedEventsReader = (config: Config, shutdown: Shutdown): EventStore | undefined => {
+  if (!config.eventStoreConnectionString) return undefined;
+  const stored = connectEsdb(config.eventStoreConnectionString);
+  shutdown.register('stored-events reader', () => stored.close(), { phase: 'close-pools' });
+  return stored;
+};
+
 /** `/readyz` and `/metrics`: every dependency by name and state, the reasons in the log. */
 const operationsOf = (
   runtime: Pick<Runtime, 'config' | 'logger' | 'shutdown' | 'metrics' | 'bus' | 'scheduler'>,
@@ -233,6 +244,7 @@ const prepare = async (config: Config, logger: Logger, shutdown: Shutdown): Prom
     overdueReminderCron: config.overdueReminderCron,
     notificationRetentionDays: config.notificationRetentionDays,
     jobAdmin: scheduler?.admin,
+    storedEvents: storedEventsReader(config, shutdown),
   });
   shutdown.register('read-your-writes waiter and event store', () => system.close(), {
     phase: 'close-pools',
@@ -292,6 +304,8 @@ const startApi = (runtime: Runtime, server: Server): void => {
     },
   });
   shutdown.register('websockets', () => realtime.close(), { phase: 'close-connections' });
+  // A rebuild asked for here stops at its next batch, resumable; the pools it writes through close later.
+  shutdown.register('read model rebuilds', () => system.rebuilds.close(), { phase: 'drain' });
 };
 
 /** The projector and the reactions (a second projector): each active, or on standby while another process leads. */

@@ -18,6 +18,9 @@ import {
   type RateLimitStores,
 } from './api/rate-limits';
 import { adminRoutes, NO_JOBS } from './api/routes/admin';
+import { adminEventRoutes } from './api/routes/admin-events';
+import { auditRoutes } from './api/routes/audit';
+import { adminProjectionRoutes } from './api/routes/admin-projections';
 import { issueRoutes } from './api/routes/issues';
 import { organizationRoutes } from './api/routes/organizations';
 import { notificationRoutes } from './api/routes/notifications';
@@ -30,9 +33,9 @@ import { pgCredentialStore } from './accounts/pg-credential-store';
 import { pgNotificationPreferences } from './accounts/preferences';
 import { pgSessionStore, type SessionStore } from './accounts/sessions';
 import { UPCASTERS } from './domain/upcasters';
-import type { EventStore } from './eventstore/port';
+import type { EventStore, StreamReader } from './eventstore/port';
 import { PgEventStore } from './eventstore/postgres/pg-event-store';
-import { upcasterChain } from './eventstore/upcasting';
+import { noUpcast, upcasterChain } from './eventstore/upcasting';
 import { cleanupJob } from './jobs/cleanup';
 import type { Clock, JobAdmin, JobDefinition } from './jobs/job';
 import { createJobsPart, type EmailSettings, type JobsPart } from './jobs/jobs-part';
@@ -44,6 +47,11 @@ import { readModels } from './projections/read-models';
 import { sessionRevokedMessage } from './realtime/protocol';
 import { createPositionWaiter, type PositionWaiter } from './projections/runner/position-waiter';
 import { createProjector, type Projector } from './projections/runner/projector';
+import {
+  type BackgroundRebuilds,
+  createBackgroundRebuilds,
+} from './projections/runner/rebuild/background-rebuilds';
+import { describeProjections } from './projections/runner/rebuild/rebuild-status';
 
 export interface SystemSettings {
   knex: Knex;
@@ -67,6 +75,15 @@ export interface SystemSettings {
   idempotencyTtlSeconds?: number;
   /** How many organizations a user may belong to (default 1 000). */
   membershipLimit?: number;
+  /**
+   * The log as stored, without upcasting, for the audit and admin views' `?stored=true`. Defaults to the
+   * PostgreSQL `events` table on `pool` when the store is PostgreSQL; any other store must be given one.
+   */
+  storedEvents?: StreamReader;
+  /** Rows per query of an NDJSON export of the log (default 1 000). */
+  exportBatchSize?: number;
+  /** The most events one `GET /projects/{id}/issues/?as_of=` may replay (422 past it; default 20 000). */
+  asOfEventBound?: number;
   /** How long an in-flight Idempotency-Key survives a process that died holding it (default 5 s). */
   idempotencyLeaseMs?: number;
   operations?: Operations;
@@ -84,6 +101,8 @@ export interface SystemSettings {
   jobAdmin?: JobAdmin;
   /** How long read notifications are kept before the cleanup job deletes them (default 30 days). */
   notificationRetentionDays?: number;
+  /** Events per batch of a rebuild asked for through the admin API (default 5 000). */
+  rebuildBatchSize?: number;
 }
 
 export interface System {
@@ -97,6 +116,8 @@ export interface System {
   projector: Projector;
   /** The reactions to the log (notifications, member removals): a second projector instance, built, not started. */
   reactor: Reactor;
+  /** Rebuilds of read models asked for through the admin API, run in the background of this process. */
+  rebuilds: BackgroundRebuilds;
   /** What the scheduler runs: `member-removals`, `overdue-reminders`, `cleanup`, and `email-digests` when email is set. */
   jobs: JobDefinition[];
   app: Express;
@@ -132,6 +153,11 @@ const writeSide = (settings: SystemSettings, store: EventStore) => {
   return { credentials, hasher, commands, sessions, preferences, tokens };
 };
 
+/** The log as stored, for `?stored=true`: as given, or the PostgreSQL `events` table read without upcasting. */
+const storedEventsOf = (settings: SystemSettings, store: EventStore): StreamReader | null =>
+  settings.storedEvents ??
+  (store.kind === 'postgresql' ? new PgEventStore({ pool: settings.pool, upcast: noUpcast }) : null);
+
 /** The HTTP app over the write side, the read models, and single streams of the log. */
 const httpApp = (
   settings: SystemSettings,
@@ -139,6 +165,7 @@ const httpApp = (
   write: ReturnType<typeof writeSide>,
   waiter: PositionWaiter,
   jobsPart: JobsPart,
+  runners: { projector: Projector; rebuilds: BackgroundRebuilds },
 ): Express => {
   const readYourWritesTimeoutMs = settings.readYourWritesTimeoutMs ?? DEFAULTS.readYourWritesTimeoutMs;
   const responses: CommandResponseDeps = {
@@ -153,7 +180,9 @@ const httpApp = (
     streams: { readStream: (streamId, options) => store.readStream(streamId, options) },
     responses,
     minPositionTimeoutMs: readYourWritesTimeoutMs,
+    asOfEventBound: settings.asOfEventBound,
   };
+  const storedEvents = storedEventsOf(settings, store);
   return createApp({
     ...write,
     logger: settings.logger,
@@ -165,6 +194,27 @@ const httpApp = (
       // Notifications are the reactions' tables: `?min_position=` waits for the reactor, not the read models.
       ...notificationRoutes({ ...resources, responses: { ...responses, waiter: jobsPart.reactions } }),
       ...adminRoutes({ credentials: write.credentials, jobs: settings.jobAdmin ?? NO_JOBS }),
+      // Only these routes read the log as stored (`?stored=true`); the index itself is a read model.
+      ...auditRoutes({ ...resources, storedEvents }),
+      ...adminEventRoutes({
+        ...resources,
+        credentials: write.credentials,
+        storedEvents,
+        exportBatchSize: settings.exportBatchSize,
+      }),
+      ...adminProjectionRoutes({
+        credentials: write.credentials,
+        commands: write.commands,
+        readModels,
+        overview: async () =>
+          describeProjections({
+            knex: settings.knex,
+            store,
+            readModels: await runners.projector.status(),
+            reactions: await jobsPart.reactor.status(),
+          }),
+        rebuilds: runners.rebuilds,
+      }),
     ],
     idempotency: createIdempotency(settings.knex, {
       ttlSeconds: settings.idempotencyTtlSeconds ?? 24 * 3600,
@@ -210,6 +260,13 @@ export const buildSystem = (settings: SystemSettings): System => {
     overdueReminderCron: settings.overdueReminderCron ?? DEFAULTS.overdueReminderCron,
     leaseMs: settings.jobLeaseMs ?? 60_000,
   });
+  const rebuilds = createBackgroundRebuilds({
+    store,
+    knex: settings.knex,
+    projections: readModels,
+    logger: settings.logger,
+    batchSize: settings.rebuildBatchSize,
+  });
   const { credentials, commands, sessions, tokens } = write;
   return {
     store,
@@ -220,6 +277,7 @@ export const buildSystem = (settings: SystemSettings): System => {
     waiter,
     projector,
     reactor: jobsPart.reactor,
+    rebuilds,
     jobs: [
       ...jobsPart.jobs,
       cleanupJob({
@@ -229,9 +287,9 @@ export const buildSystem = (settings: SystemSettings): System => {
         notificationRetentionDays: settings.notificationRetentionDays ?? DEFAULTS.notificationRetentionDays,
       }),
     ],
-    app: httpApp(settings, store, write, waiter, jobsPart),
+    app: httpApp(settings, store, write, waiter, jobsPart, { projector, rebuilds }),
     async close() {
-      await Promise.all([projector.stop(), jobsPart.reactor.stop()]);
+      await Promise.all([projector.stop(), jobsPart.reactor.stop(), rebuilds.close()]);
       await jobsPart.close();
       await waiter.close();
       await store.close();

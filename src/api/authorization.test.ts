@@ -276,6 +276,28 @@ describe('authorization matrix over every endpoint', () => {
       prepare: async (_, scope) => ({ path: `/api/v1/organizations/${orgOf(scope)}/members/` }),
     },
     {
+      method: 'get',
+      route: '/api/v1/organizations/{id}/members/',
+      variant: '?as_of=',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/organizations/${orgOf(scope)}/members/?as_of=${new Date().toISOString()}`,
+      }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/organizations/{id}/',
+      variant: '?as_of=',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/organizations/${orgOf(scope)}/?as_of=${new Date().toISOString()}`,
+      }),
+    },
+    {
       method: 'post',
       route: '/api/v1/organizations/{id}/members/',
       scoped: true,
@@ -306,6 +328,21 @@ describe('authorization matrix over every endpoint', () => {
       prepare: async (_, scope) => ({
         path: `/api/v1/organizations/${orgOf(scope)}/members/${await freshMember(scope)}/`,
       }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/organizations/{id}/audit/',
+      scoped: true,
+      allowed: ['owner'],
+      success: 200,
+      prepare: async (_, scope) => ({ path: `/api/v1/organizations/${orgOf(scope)}/audit/` }),
+      check: (res) => {
+        const organizations = (res.body.results as { data: { organizationId?: string } }[]).map(
+          (event) => event.data.organizationId,
+        );
+        expect(organizations.length).toBeGreaterThan(0);
+        expect(new Set(organizations)).toEqual(new Set([world.org]));
+      },
     },
     {
       method: 'get',
@@ -529,6 +566,51 @@ describe('authorization matrix over every endpoint', () => {
       adminOnly: true,
       success: 202,
       prepare: async () => ({ path: '/api/v1/admin/jobs/cleanup/run/', body: {} }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/admin/events/',
+      scoped: false,
+      adminOnly: true,
+      success: 200,
+      prepare: async () => ({ path: '/api/v1/admin/events/?limit=5' }),
+      check: (res) => expect(res.body.results).toHaveLength(5),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/admin/streams/{stream}/',
+      scoped: false,
+      adminOnly: true,
+      success: 200,
+      prepare: async () => ({ path: `/api/v1/admin/streams/organization-${world.foreignOrg}/` }),
+      check: (res) =>
+        expect(res.body.results[0]).toEqual(
+          expect.objectContaining({ type: 'OrganizationCreated', revision: 0 }),
+        ),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/admin/projections/',
+      scoped: false,
+      adminOnly: true,
+      success: 200,
+      prepare: async () => ({ path: '/api/v1/admin/projections/' }),
+      check: (res) =>
+        expect((res.body.results as { name: string }[]).map((p) => p.name)).toEqual(
+          expect.arrayContaining(['users', 'organizations', 'project_rooms', 'reaction:notifications']),
+        ),
+    },
+    {
+      method: 'post',
+      route: '/api/v1/admin/projections/{name}/rebuild/',
+      scoped: false,
+      adminOnly: true,
+      success: 202,
+      // The admin's row starts a rebuild in the background; each row waits for the one before it to end.
+      prepare: async () => {
+        await api.system.rebuilds.settled('users');
+        return { path: '/api/v1/admin/projections/users/rebuild/', body: {} };
+      },
     },
   ];
 

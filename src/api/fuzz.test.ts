@@ -167,6 +167,8 @@ describe('fuzzing every route: no input gives a 5xx', () => {
       'manager',
       '2030-01-01',
       '-due_date',
+      `issue-${issue.id}`,
+      'IssueCreated',
     );
   const value = () => fc.oneof({ weight: 3, arbitrary: jsonish }, { weight: 1, arbitrary: plausible() });
   /** Mostly the right id for id fields (so the commands run), and mostly text for the others. */
@@ -219,6 +221,7 @@ describe('fuzzing every route: no input gives a 5xx', () => {
     ],
     '/api/v1/issues/{id}/restore/': [],
     '/api/v1/admin/jobs/{name}/run/': [],
+    '/api/v1/admin/projections/{name}/rebuild/': [],
     '/api/v1/me/': ['email_notifications'],
     '/api/v1/notifications/{id}/read/': [],
     '/api/v1/notifications/read-all/': [],
@@ -239,6 +242,14 @@ describe('fuzzing every route: no input gives a 5xx', () => {
     'updated_after',
     'search',
     'ordering',
+    'type',
+    'actor',
+    'after',
+    'before',
+    'from',
+    'to',
+    'stream',
+    'stored',
   ];
 
   /** The route's path with the fixture's ids: the member routes act on `member`, who stays (no DELETE here). */
@@ -254,7 +265,8 @@ describe('fuzzing every route: no input gives a 5xx', () => {
               ? fuzzed.projects.Fuzzed
               : issue.id),
       )
-      .replace('{user_id}', fuzzed.member.id);
+      .replace('{user_id}', fuzzed.member.id)
+      .replace('{stream}', id ?? `organization-${fuzzed.id}`);
 
   const send = async (sent: Sent): Promise<Response> => {
     let request = api.http[sent.method](expand(sent.path));
@@ -396,7 +408,7 @@ describe('fuzzing every route: no input gives a 5xx', () => {
   }, 120_000);
 
   it('answers random path ids on every route with an id without a 5xx', async () => {
-    const idRoutes = SERVED_ROUTES.filter((r) => r.path.includes('{id}') || r.path.includes('{name}'));
+    const idRoutes = SERVED_ROUTES.filter((r) => /\{(id|name|stream)\}/.test(r.path));
     const id = fc.oneof(
       fc.uuid(),
       fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }).map(encode),

@@ -71,7 +71,12 @@ const DOMAIN_STATUS: Record<DomainError['code'], number> = {
 export const problemHandler =
   (logger: Logger): ErrorRequestHandler =>
   (error, req, res, _next) => {
-    if (res.headersSent) return;
+    if (res.headersSent) {
+      // Too late for a problem document: cut the response, so the client sees it broken rather than waiting.
+      logger.error({ err: error, url: req.originalUrl }, 'error after the response started; connection cut');
+      res.destroy();
+      return;
+    }
     if (error instanceof HttpError) {
       sendProblem(res, error.status, error.message, { title: error.title, ...error.extra });
       return;

@@ -52,6 +52,14 @@ export interface RunnerOptions {
   clock?: () => Date;
   /** Told of every command's outcome (for metrics). */
   observe?: (type: string, outcome: 'ok' | 'rejected' | 'conflict' | 'error') => void;
+  /** How many folded context streams (organizations) `current` keeps (default 10 000). */
+  contextCacheSize?: number;
+}
+
+/** A stream's state folded up to a revision. */
+interface Folded<S> {
+  state: S;
+  revision: number;
 }
 
 export interface LoadedAggregate<S> {
@@ -89,6 +97,8 @@ export class AggregateRunner {
   private readonly retryBaseDelayMs: number;
   private readonly clock: () => Date;
   private readonly observe: NonNullable<RunnerOptions['observe']>;
+  private readonly contextCacheSize: number;
+  private readonly contexts = new Map<string, Folded<unknown>>();
 
   constructor(
     readonly store: EventStore,
@@ -98,10 +108,50 @@ export class AggregateRunner {
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 5;
     this.clock = options.clock ?? (() => new Date());
     this.observe = options.observe ?? (() => undefined);
+    this.contextCacheSize = options.contextCacheSize ?? 10_000;
   }
 
   now(): string {
     return this.clock().toISOString();
+  }
+
+  /**
+   * The current state of a stream a command reads for context (the organization, for roles), not one it appends
+   * to. Exact like `load` (it reads to the stream's end), but from a cache of folded states by revision: only the
+   * events appended since the last read are read and folded, so the cost does not grow with the stream's history.
+   */
+  async current<E extends Event, S>(
+    decider: Pick<Decider<never, E, S>, 'evolve' | 'initialState'>,
+    streamId: string,
+  ): Promise<{ state: S; revision: number }> {
+    const cached = this.contexts.get(streamId) as Folded<S> | undefined;
+    const events = await this.store.readStream(streamId, cached ? { fromRevision: cached.revision + 1 } : {});
+    if (cached && events[0] !== undefined && events[0].revision !== cached.revision + 1) {
+      this.contexts.delete(streamId); // not a continuation of what was cached: read it whole
+      return this.current(decider, streamId);
+    }
+    const last = events[events.length - 1];
+    const folded: Folded<S> = last
+      ? {
+          state: events.map(asDomainEvent<E>).reduce(decider.evolve, cached?.state ?? decider.initialState()),
+          revision: last.revision,
+        }
+      : (cached ?? { state: decider.initialState(), revision: -1 });
+    this.remember(streamId, folded);
+    return folded;
+  }
+
+  /** Most recently used last; the least recently used go past `contextCacheSize`. */
+  private remember(streamId: string, folded: Folded<unknown>): void {
+    const known = this.contexts.get(streamId);
+    if (known && known.revision > folded.revision) return; // a concurrent read got further
+    this.contexts.delete(streamId);
+    if (folded.revision < 0) return;
+    this.contexts.set(streamId, folded);
+    for (const oldest of this.contexts.keys()) {
+      if (this.contexts.size <= this.contextCacheSize) break;
+      this.contexts.delete(oldest);
+    }
   }
 
   /** Reads and folds a stream. */

@@ -44,6 +44,36 @@ describe('command handling against PostgreSQL', () => {
     return { organizationId, projectId };
   };
 
+  describe('admin actions', () => {
+    it("records an admin's action in their own stream, once per command id, on their behalf", async () => {
+      const context = { commandId: '0190a6f1-0000-7000-8000-00000000ad01', correlationId: 'req-1' };
+      const input = {
+        adminId: owner,
+        action: 'projection.rebuild_requested' as const,
+        details: { projection: 'users' },
+      };
+      const first = await commands.recordAdminAction(input, context);
+      const again = await commands.recordAdminAction(input, context);
+      expect(again.position).toBe(first.position);
+      const events = await system.store.readStream(`admin-${owner}`);
+      expect(events.map((e) => [e.type, e.data, e.metadata.actorId, e.metadata.correlationId])).toEqual([
+        [
+          'AdminActionRecorded',
+          { adminId: owner, action: 'projection.rebuild_requested', details: { projection: 'users' } },
+          owner,
+          'req-1',
+        ],
+      ]);
+    });
+
+    it('refuses an unknown action before appending anything', async () => {
+      await expect(
+        commands.recordAdminAction({ adminId: member, action: 'nope' as 'events.exported', details: {} }, {}),
+      ).rejects.toThrow(ValidationError);
+      expect(await system.store.readStream(`admin-${member}`)).toEqual([]);
+    });
+  });
+
   describe('users', () => {
     it('registers a user with credentials in their table and no secret in the event log', async () => {
       const { userId, position } = await commands.registerUser({

@@ -1,4 +1,5 @@
 import type { EventStore } from '../eventstore/port';
+import { recordAdminAction } from './admin';
 import { AggregateRunner, type RunnerOptions } from './aggregate-runner';
 import * as issues from './issues';
 import * as organizations from './organizations';
@@ -11,6 +12,7 @@ import { registerUser } from './users/register';
 export type { CommandContext, CommandResult, RunnerOptions } from './aggregate-runner';
 export { AggregateRunner } from './aggregate-runner';
 export type { CreateIssueInput } from './issues';
+export type { AdminActionInput } from './admin';
 export type { AddMemberInput } from './organizations';
 export type { RegisterInput } from './users/register';
 
@@ -51,6 +53,7 @@ export const createCommands = (deps: CommandDeps) => {
     deleteIssue: given(issues.deleteIssue, runner),
     restoreIssue: given(issues.restoreIssue, runner),
     releaseAssignment: given(issues.releaseAssignment, runner),
+    recordAdminAction: given(recordAdminAction, runner),
   };
 };
 

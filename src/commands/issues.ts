@@ -36,7 +36,7 @@ export const createIssue = async (
     issueStream(issueId),
     context,
     async (_, metadata): Promise<CreateIssue> => {
-      const { state: project } = await runner.load(projectDecider, projectStream(input.projectId));
+      const { state: project } = await runner.current(projectDecider, projectStream(input.projectId));
       const organizationId = project.exists ? project.organizationId : null;
       const people = await membershipContext(runner, organizationId, metadata.actorId, input.assigneeId);
       return {

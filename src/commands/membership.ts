@@ -7,7 +7,9 @@ import type { AggregateRunner } from './aggregate-runner';
 /**
  * What the project and issue deciders need to know about people, read from the organization's own stream (not a
  * read model, so authorization never lags behind the projector): the actor's role, and whether a named assignee
- * is a member. No organization (an unknown project or issue) means nobody's role.
+ * is a member. No organization (an unknown project or issue) means nobody's role. Read to the stream's end every
+ * time, from the runner's cache of folded organizations, so a command's cost does not grow with the
+ * organization's history of membership changes.
  */
 export const membershipContext = async (
   runner: AggregateRunner,
@@ -18,7 +20,7 @@ export const membershipContext = async (
   const organization =
     organizationId === null
       ? null
-      : (await runner.load(organizationDecider, organizationStream(organizationId))).state;
+      : (await runner.current(organizationDecider, organizationStream(organizationId))).state;
   const roleOf = (userId: string) => organization?.members.get(userId) ?? null;
   return {
     actorRole: roleOf(actorId),

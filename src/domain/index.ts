@@ -21,3 +21,4 @@ export * from './organization';
 export * from './project';
 export * from './issue';
 export * from './user';
+export * from './admin';

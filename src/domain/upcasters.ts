@@ -35,6 +35,7 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<DomainEventType, number>> =
   IssueDeleted: 1,
   IssueRestored: 1,
   UserRegistered: 1,
+  AdminActionRecorded: 1,
 };
 
 /** Types the domain does not know are taken as they are (version 1) rather than refused. */

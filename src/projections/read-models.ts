@@ -1,5 +1,7 @@
 import type { MigrationList } from '../platform/migrator';
 import { activityMigration } from './activity/migration';
+import { eventLogMigration } from './event-log/migration';
+import { eventLogProjection } from './event-log/projection';
 import { issuesMigration } from './issues/migration';
 import { issueOrderingsMigration } from './issues/orderings-migration';
 import { tombstoneProjectsMigration } from './issues/tombstone-projects-migration';
@@ -16,7 +18,12 @@ import { usersProjection } from './users/projection';
  * Every read model, in dependency order: a projection may read (never write) the tables of those before it.
  * `project_rooms` reads usernames from `users` for its realtime messages.
  */
-export const readModels: Projection[] = [usersProjection, organizationsProjection, projectRoomsProjection];
+export const readModels: Projection[] = [
+  usersProjection,
+  organizationsProjection,
+  projectRoomsProjection,
+  eventLogProjection,
+];
 
 /** The read models' tables, in creation order; `src/migrations.ts` lists them after the event store's. */
 export const readModelMigrations: MigrationList = [
@@ -28,4 +35,5 @@ export const readModelMigrations: MigrationList = [
   ['0205_read_model_issue_substring_search', issueSearchMigration],
   ['0206_read_model_issue_orderings', issueOrderingsMigration],
   ['0207_read_model_tombstone_projects', tombstoneProjectsMigration],
+  ['0208_read_model_event_log', eventLogMigration],
 ];

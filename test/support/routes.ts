@@ -26,6 +26,7 @@ export const SERVED_ROUTES: readonly ServedRoute[] = [
   { method: 'post', path: '/api/v1/organizations/{id}/members/' },
   { method: 'patch', path: '/api/v1/organizations/{id}/members/{user_id}/' },
   { method: 'delete', path: '/api/v1/organizations/{id}/members/{user_id}/' },
+  { method: 'get', path: '/api/v1/organizations/{id}/audit/' },
   { method: 'get', path: '/api/v1/memberships/' },
   { method: 'post', path: '/api/v1/projects/' },
   { method: 'get', path: '/api/v1/projects/' },
@@ -45,6 +46,10 @@ export const SERVED_ROUTES: readonly ServedRoute[] = [
   { method: 'post', path: '/api/v1/notifications/read-all/' },
   { method: 'get', path: '/api/v1/admin/jobs/' },
   { method: 'post', path: '/api/v1/admin/jobs/{name}/run/' },
+  { method: 'get', path: '/api/v1/admin/events/' },
+  { method: 'get', path: '/api/v1/admin/streams/{stream}/' },
+  { method: 'get', path: '/api/v1/admin/projections/' },
+  { method: 'post', path: '/api/v1/admin/projections/{name}/rebuild/' },
 ];
 
 export const routeKey = (route: ServedRoute): string => `${route.method.toUpperCase()} ${route.path}`;

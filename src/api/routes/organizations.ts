@@ -11,7 +11,12 @@ import { organizationRevision } from '../../projections/revisions';
 import { principal } from '../auth/authenticate';
 import { z } from '../openapi';
 import { type RouteSpec, route } from '../routing';
-import { listRoute, readRoute } from './reads';
+import {
+  membersPageThen,
+  organizationAsOf,
+  organizationThenView,
+} from '../../projections/as-of/organization';
+import { asOfParam, listRoute, readRoute } from './reads';
 import { atRevision, idParams, orNotFound, pageQuery, type ResourceDeps, runCommand } from './shared';
 
 const roleSchema = z.enum(ROLES);
@@ -128,6 +133,10 @@ const getOrganizationRoute = (deps: ResourceDeps) =>
     schema: organizationDetail,
     read: (id, viewerId) => organizationOf(deps.db, id, viewerId),
     revision: (id) => organizationRevision(deps.db, id),
+    asOf: async (id, viewerId, asOf) => {
+      const then = await organizationAsOf(deps.db, deps.streams, id, viewerId, asOf);
+      return then && { body: await organizationThenView(deps.db, then, viewerId), revision: then.revision };
+    },
   });
 
 const renameOrganizationRoute = (deps: ResourceDeps) =>
@@ -157,15 +166,19 @@ const renameOrganizationRoute = (deps: ResourceDeps) =>
 const listMembersRoute = (deps: ResourceDeps) =>
   listRoute(deps, {
     path: '/api/v1/organizations/{id}/members/',
-    summary: "The organization's members",
+    summary: "The organization's members; with as_of, the members and roles it had then (from the log)",
     tag: 'organizations',
     description: 'Members',
     params: idParams,
-    query: pageQuery,
+    query: pageQuery.extend({ as_of: asOfParam }),
     item: memberSchema,
     listName: 'MemberList',
     notFound: 'organization',
-    list: ({ params, query, viewerId }) => listMembers(deps.db, params.id, viewerId, query),
+    async list({ params, query, viewerId }) {
+      if (query.as_of === undefined) return listMembers(deps.db, params.id, viewerId, query);
+      const then = await organizationAsOf(deps.db, deps.streams, params.id, viewerId, query.as_of);
+      return then && membersPageThen(deps.db, then, query);
+    },
   });
 
 // Members live in the organization's stream: its revision is what If-Match compares, so it is their ETag.

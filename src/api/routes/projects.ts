@@ -110,7 +110,15 @@ const projectIssuesRoute = (deps: ResourceDeps) =>
     notFound: 'project',
     async list({ params, query, viewerId }) {
       if (query.as_of !== undefined)
-        return projectIssuesAsOf(deps.db, deps.streams, params.id, viewerId, query.as_of, query);
+        return projectIssuesAsOf(
+          deps.db,
+          deps.streams,
+          params.id,
+          viewerId,
+          query.as_of,
+          query,
+          deps.asOfEventBound,
+        );
       if ((await getProject(deps.db, params.id, viewerId)) === null) return null;
       return listIssues(deps.db, viewerId, { project: params.id, limit: query.limit, cursor: query.cursor });
     },

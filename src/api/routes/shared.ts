@@ -19,6 +19,8 @@ export interface ResourceDeps {
   responses: CommandResponseDeps;
   /** Bound on `?min_position=` waits. */
   minPositionTimeoutMs: number;
+  /** The most events one list `?as_of=` may replay (422 past it); the default otherwise. */
+  asOfEventBound?: number;
 }
 
 export const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });

@@ -417,7 +417,10 @@ describe('the EventStoreDB event store with a stubbed client', () => {
       // the server: the event-type filter is applied in process.
       expect(stub.subscribeToAll.mock.calls[0]![0]).toMatchObject({
         fromPosition: { commit: 10n, prepare: 10n },
-        filter: { filterOn: 'streamName', prefixes: ['organization-', 'project-', 'issue-', 'user-'] },
+        filter: {
+          filterOn: 'streamName',
+          prefixes: ['organization-', 'project-', 'issue-', 'user-', 'admin-'],
+        },
       });
       await source.send(resolvedEvent(30, { type: 'IssueCreated' }), resolvedEvent(31, { type: 'Other' }));
       source.emit('caughtUp');
@@ -441,7 +444,10 @@ describe('the EventStoreDB event store with a stubbed client', () => {
       expect((await iterator.next()).value).toEqual({ kind: 'caughtUp', position: START });
       expect(stub.subscribeToAll.mock.calls[0]![0]).toMatchObject({
         fromPosition: 'start',
-        filter: { filterOn: 'streamName', prefixes: ['organization-', 'project-', 'issue-', 'user-'] },
+        filter: {
+          filterOn: 'streamName',
+          prefixes: ['organization-', 'project-', 'issue-', 'user-', 'admin-'],
+        },
       });
       await subscription.stop();
     });

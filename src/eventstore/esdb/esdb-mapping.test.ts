@@ -279,7 +279,7 @@ describe('system events and filters', () => {
   });
 
   it("scopes the whole log to the application's streams: the categories the domain writes", () => {
-    expect(APP_STREAM_PREFIXES).toEqual(['organization-', 'project-', 'issue-', 'user-']);
+    expect(APP_STREAM_PREFIXES).toEqual(['organization-', 'project-', 'issue-', 'user-', 'admin-']);
     // Every stream-name builder of the domain names a stream in scope, so a new category cannot be forgotten.
     const builders = Object.entries(domain).filter(
       ([name, value]) => name.endsWith('Stream') && typeof value === 'function',

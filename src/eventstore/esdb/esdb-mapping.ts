@@ -299,10 +299,16 @@ export const toRecordedEvent = (resolved: EsdbResolvedLike, position?: Position)
 // The whole log: the application's scope, system events and filters
 
 /**
- * The stream categories Team Tracker writes (`organization-<id>`, `project-<id>`, `issue-<id>`, `user-<id>`):
+ * The stream categories Team Tracker writes (`organization-<id>`, `project-<id>`, `issue-<id>`, `user-<id>`, `admin-<id>`):
  * whole-log reads see these streams only, whatever else shares the database.
  */
-export const APP_STREAM_PREFIXES: readonly string[] = ['organization-', 'project-', 'issue-', 'user-'];
+export const APP_STREAM_PREFIXES: readonly string[] = [
+  'organization-',
+  'project-',
+  'issue-',
+  'user-',
+  'admin-',
+];
 
 /** EventStoreDB's own events: `$`-types (`$>` links, `$metadata`, `$streamDeleted`, …) and `$`-streams. */
 export const isSystemEvent = (event: { streamId: string; type: string }): boolean =>

@@ -4,7 +4,11 @@ import { organizationStream } from '../../domain';
 import type { StreamReader } from '../../eventstore/port';
 import { roleOf } from '../organizations/roles';
 import { isUuid } from '../shared/ids';
+import { encodeCursor } from '../shared/cursor';
+import { MAX_LIMIT, type Page, type PageRequest, readPageRequest, toPage } from '../shared/page';
 import { isoTime } from '../shared/sql';
+import { isIsoTime } from '../shared/values';
+import type { MemberView } from '../organizations/members';
 import { usernamesOf } from '../users/usernames';
 import { type AsOf, asPoint, upTo } from './point';
 
@@ -69,16 +73,52 @@ export const organizationAsOf = async (
   return fold(events);
 };
 
+const byJoining = (a: [string, { joinedAt: string }], b: [string, { joinedAt: string }]) =>
+  a[1].joinedAt === b[1].joinedAt ? (a[0] < b[0] ? -1 : 1) : a[1].joinedAt < b[1].joinedAt ? -1 : 1;
+
 /** The members of an organization as they were, in the order they joined, as `GET …/members/` shows them. */
-export const membersThen = async (db: Knex, then: OrganizationThen) => {
-  const usernames = await usernamesOf(db, [...then.members.keys()]);
-  return [...then.members]
-    .map(([id, { role, joinedAt }]) => ({
-      user: { id, username: usernames.get(id) ?? null },
+export const membersThen = async (db: Knex, then: OrganizationThen): Promise<MemberView[]> =>
+  (await membersPageThen(db, then, { limit: MAX_LIMIT })).results;
+
+const memberKey = (key: ReadonlyArray<unknown>) =>
+  key.length === 2 && isIsoTime(key[0]) && typeof key[1] === 'string' && isUuid(key[1]);
+
+/** One keyset page of the members as they were (the same order and cursors' shape as the live list). */
+export const membersPageThen = async (
+  db: Knex,
+  then: OrganizationThen,
+  request: PageRequest,
+): Promise<Page<MemberView>> => {
+  const { limit, after } = readPageRequest(request, 'members', memberKey);
+  const [joined = '', id = ''] = (after ?? []) as string[];
+  const rows = [...then.members]
+    .sort(byJoining)
+    .filter(([userId, m]) => after === null || m.joinedAt > joined || (m.joinedAt === joined && userId > id))
+    .slice(0, limit + 1);
+  const usernames = await usernamesOf(
+    db,
+    rows.map(([userId]) => userId),
+  );
+  return toPage(
+    rows,
+    limit,
+    ([userId, { role, joinedAt }]) => ({
+      user: { id: userId, username: usernames.get(userId) ?? null },
       role,
       joined_at: joinedAt,
-    }))
-    .sort((a, b) =>
-      a.joined_at === b.joined_at ? (a.user.id < b.user.id ? -1 : 1) : a.joined_at < b.joined_at ? -1 : 1,
-    );
+    }),
+    ([userId, { joinedAt }]) => encodeCursor({ ordering: 'members', key: [joinedAt, userId] }),
+  );
 };
+
+/**
+ * `GET /organizations/{id}/?as_of=` as it was: its name and member count then, and the caller's role then (their
+ * role today when they were not a member then: visibility is today's).
+ */
+export const organizationThenView = async (db: Knex, then: OrganizationThen, viewerId: string) => ({
+  id: then.id,
+  name: then.name,
+  created_at: then.createdAt,
+  role: then.members.get(viewerId)?.role ?? (await roleOf(db, then.id, viewerId)),
+  member_count: then.members.size,
+});

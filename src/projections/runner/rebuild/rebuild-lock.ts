@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { Client } from 'pg';
 import { type PgConnection, withApplicationName } from '../pg-connection';
 
@@ -28,4 +29,26 @@ export const takeRebuildLock = async (
   }
   // Ending the session releases the lock.
   return () => client.end().catch(() => undefined);
+};
+
+/**
+ * Which of the projections some session is rebuilding now (holds its rebuild lock), read from `pg_locks` without
+ * taking anything: a try-and-release would make a rebuild starting at that instant fail. A bigint advisory key
+ * shows as `classid` (high 32 bits) and `objid` (low 32 bits) with `objsubid` 1.
+ */
+export const rebuildsRunning = async (
+  db: { raw: Knex['raw'] },
+  projections: readonly string[],
+): Promise<Set<string>> => {
+  if (projections.length === 0) return new Set();
+  const { rows } = await db.raw<{ rows: { name: string }[] }>(
+    `SELECT n AS name FROM jsonb_array_elements_text(?::jsonb) AS n
+     WHERE EXISTS (
+       SELECT 1 FROM pg_locks l
+       WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('tt_rebuild:' || n, 0))`,
+    [JSON.stringify(projections)],
+  );
+  return new Set(rows.map((r) => r.name));
 };

@@ -45,6 +45,11 @@ export interface RebuildOptions {
   projectorLock?: string;
   /** For the rebuild's advisory lock session; defaults to knex's connection settings. */
   connection?: PgConnection;
+  /**
+   * The rebuild lock, already taken by the caller (`takeRebuildLock`'s release): the caller learns at once whether
+   * another process is rebuilding (the admin API's 409) and the rebuild releases it when it ends.
+   */
+  heldLock?: () => Promise<void>;
   logger?: RunnerLogger;
   /** Test seam: runs after each committed shadow batch; throwing interrupts the rebuild there. */
   afterBatch?: (position: Position) => Promise<void> | void;
@@ -145,7 +150,8 @@ const indexShadows = (knex: Knex, tables: readonly string[]): Promise<void> =>
 export const rebuildProjection = async (options: RebuildOptions): Promise<RebuildResult> => {
   const { knex, projection } = options;
   const startedAt = Date.now();
-  const release = await takeRebuildLock(options.connection ?? connectionOf(knex), projection.name);
+  const release =
+    options.heldLock ?? (await takeRebuildLock(options.connection ?? connectionOf(knex), projection.name));
   try {
     const run = await prepareRebuild(options, startedAt);
     reportProgress(run, 'preparing');
