@@ -132,10 +132,13 @@ describe('the member-removal process across a crash', () => {
       }, 30_000);
       const after = await releasesOf(api, shop.id, shop.leaver.id);
       expect(after.released).toEqual(new Map(order.map((id) => [id, 1])));
-      for (const id of issues) {
-        const read = await api.http.get(`/api/v1/issues/${id}/`).set(shop.owner.auth);
-        expect(read.body.assigned_to).toBeNull();
-      }
+      // The read models (this process's projector) show it once they reach the last release.
+      await eventually(async () => {
+        for (const id of issues) {
+          const read = await api.http.get(`/api/v1/issues/${id}/`).set(shop.owner.auth);
+          expect(read.body.assigned_to).toBeNull();
+        }
+      }, 10_000);
     } finally {
       if (second) await kill(second);
       if (first) await kill(first);
