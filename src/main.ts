@@ -83,7 +83,7 @@ const createRateLimitStores = (
       phase: 'close-pools',
     },
   );
-  return redisRateLimitStores(redis);
+  return redisRateLimitStores(redis, config.redisPrefix);
 };
 
 /** JWT_SECRET, or (outside production, which refuses to start without one) a secret kept in the data folder. */
@@ -101,6 +101,7 @@ const createBus = (config: Config, logger: Logger): Bus =>
   config.redisUrl
     ? new RedisBus({
         url: config.redisUrl,
+        prefix: `${config.redisPrefix}tt:room:`,
         onError: (error) => logger.warn({ err: error }, 'redis bus error'),
         onReconnect: () => logger.info('redis bus reconnected; filling gaps from the feeds'),
       })

@@ -22,6 +22,7 @@ import { adminEventRoutes } from './api/routes/admin-events';
 import { auditRoutes } from './api/routes/audit';
 import { adminProjectionRoutes } from './api/routes/admin-projections';
 import { issueRoutes } from './api/routes/issues';
+import { labelRoutes } from './api/routes/labels';
 import { organizationRoutes } from './api/routes/organizations';
 import { notificationRoutes } from './api/routes/notifications';
 import { projectRoutes } from './api/routes/projects';
@@ -43,6 +44,7 @@ import type { Reactor } from './jobs/reactor/reactor';
 import type { Publisher } from './realtime/bus/bus';
 import { DEFAULTS } from './platform/config';
 import { membershipCount } from './projections/organizations/queries';
+import { projectKeysOf } from './projections/projects/queries';
 import { readModels } from './projections/read-models';
 import { sessionRevokedMessage } from './realtime/protocol';
 import { createPositionWaiter, type PositionWaiter } from './projections/runner/position-waiter';
@@ -137,6 +139,7 @@ const writeSide = (settings: SystemSettings, store: EventStore) => {
       count: (userId) => membershipCount(settings.knex, userId),
       limit: settings.membershipLimit ?? DEFAULTS.membershipLimit,
     },
+    projectKeysInUse: (organizationId) => projectKeysOf(settings.knex, organizationId),
     options: {
       maxRetries: settings.commandRetries ?? DEFAULTS.commandRetries,
       observe: settings.observeCommand,
@@ -191,6 +194,7 @@ const httpApp = (
       ...organizationRoutes(resources),
       ...projectRoutes(resources),
       ...issueRoutes(resources),
+      ...labelRoutes(resources),
       // Notifications are the reactions' tables: `?min_position=` waits for the reactor, not the read models.
       ...notificationRoutes({ ...resources, responses: { ...responses, waiter: jobsPart.reactions } }),
       ...adminRoutes({ credentials: write.credentials, jobs: settings.jobAdmin ?? NO_JOBS }),

@@ -77,6 +77,7 @@ describe('admin views of the event log', () => {
     expect(inAcme.map((e) => e.type)).toEqual([
       'OrganizationCreated',
       'MemberAdded',
+      'ProjectKeyReserved',
       'ProjectCreated',
       'IssueCreated',
     ]);
@@ -93,6 +94,7 @@ describe('admin views of the event log', () => {
     expect(events.map((e) => [e.revision, e.type])).toEqual([
       [0, 'OrganizationCreated'],
       [1, 'MemberAdded'],
+      [2, 'ProjectKeyReserved'],
     ]);
     expect(events[1]).toEqual(
       expect.objectContaining({
@@ -108,14 +110,14 @@ describe('admin views of the event log', () => {
       admin,
       `/api/v1/admin/streams/ORGANIZATION-${acme.id.toUpperCase()}/?limit=1`,
     );
-    expect(paged).toEqual({ results: events, pages: 2 });
+    expect(paged).toEqual({ results: events, pages: 3 });
     expectProblem(await get(`/api/v1/admin/streams/issue-${randomUUID()}/`), 404);
   });
 
   it('shows each event as stored too with ?stored=true', async () => {
     const [created] = await page(`/api/v1/admin/streams/issue-${issue.id}/?stored=true`);
     const [stored] = await api.system.store.readStream(`issue-${issue.id}`);
-    expect(created!.stored).toEqual({ schema_version: 1, data: stored!.data });
+    expect(created!.stored).toEqual({ schema_version: 2, data: stored!.data });
     expect(created!.data).toEqual(stored!.data);
   });
 

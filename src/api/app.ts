@@ -14,6 +14,7 @@ import { authLimiters, type RateLimits, type RateLimitStores } from './rate-limi
 import { requestId, requestIdMiddleware } from './request-id';
 import { describeRoutes } from './route-docs';
 import { methodNotAllowed, mountRoutes, type RouteSpec } from './routing';
+import { redactUrl } from '../shared/redact-url';
 
 export interface Operations {
   /** `/readyz`: every dependency reachable, or 503 naming the ones that are not. */
@@ -50,7 +51,9 @@ const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 const requireJson: RequestHandler = (req, res, next) => {
   const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
   if (hasBody && !req.is(JSON_TYPES)) {
-    sendProblem(res, 415, 'the body must be application/json');
+    sendProblem(res, 415, 'the body must be application/json', {
+      errors: [{ path: 'Content-Type', message: 'must be application/json' }],
+    });
     return;
   }
   next();
@@ -136,7 +139,7 @@ const requestLog = (logger: Logger): RequestHandler =>
       req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'),
+        url: redactUrl(req.url),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },

@@ -79,6 +79,8 @@ describe('organization audit log', () => {
       'IssueCreated',
       'OrganizationRenamed',
       'ProjectCreated',
+      // The project's key, taken in the organization's stream just before the project was created.
+      'ProjectKeyReserved',
       'MemberAdded',
       'MemberAdded',
       'MemberAdded',
@@ -97,7 +99,7 @@ describe('organization audit log', () => {
       expect.objectContaining({
         position: story.renamedAt,
         stream: `organization-${acme.id}`,
-        revision: 4,
+        revision: 5,
         actor: { id: acme.owner.id, username: acme.owner.username },
         correlation_id: 'audit-rename-1',
         schema_version: 1,
@@ -220,7 +222,7 @@ describe('organization audit log', () => {
     expect(plain).toEqual(
       expect.objectContaining({
         stream: `issue-${issueId}`,
-        schema_version: 1,
+        schema_version: 2,
         data: expect.objectContaining({
           issueId,
           organizationId: acme.id,

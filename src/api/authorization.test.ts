@@ -130,6 +130,29 @@ describe('authorization matrix over every endpoint', () => {
     return res.body;
   };
   const ids = (res: Response): string[] => (res.body.results as { id: string }[]).map((r) => r.id);
+  /** A fresh label of the scope's organization, made by its owner (no issue carries it). */
+  const labelIn = async (scope: Scope): Promise<string> => {
+    const res = await api.http
+      .post(`/api/v1/organizations/${orgOf(scope)}/labels/`)
+      .set(ownerOf(scope).auth)
+      .send({ name: `Label ${Math.random().toString(36).slice(2)}`, color: '#336699' });
+    expectStatus(res, 201);
+    return res.body.id as string;
+  };
+  /** A label on the scope's issue, and that issue's key: what the `?label=`, `?key=` and key rows look for. */
+  const tagged = useFixture(async () => {
+    const result: Record<Scope, { label: string; key: string }> = {} as never;
+    for (const scope of ['own', 'foreign'] as const) {
+      const label = await labelIn(scope);
+      const res = await api.http
+        .patch(`/api/v1/issues/${issueOf(scope)}/`)
+        .set(ownerOf(scope).auth)
+        .send({ label_ids: [label] });
+      expectStatus(res, 200);
+      result[scope] = { label, key: res.body.key as string };
+    }
+    return result;
+  });
   /** Each actor's own notification, and other users' (which no caller may see). */
   const mine = new Map<Actor, string>();
   const others: string[] = [];
@@ -538,6 +561,66 @@ describe('authorization matrix over every endpoint', () => {
         path: `/api/v1/projects/${projectOf(scope)}/issues/?as_of=${new Date().toISOString()}`,
       }),
       check: (res) => expect(ids(res)).toContain(world.issue),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/issues/{id}/',
+      variant: ' by key',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({ path: `/api/v1/issues/${tagged[scope].key.toLowerCase()}/` }),
+      check: (res) => expect(res.body.id).toBe(world.issue),
+    },
+    ...(['label', 'key'] as const).map(
+      (filter): Endpoint => ({
+        method: 'get',
+        route: '/api/v1/issues/',
+        variant: `?${filter}=`,
+        scoped: false,
+        success: 200,
+        prepare: async (_, scope) => ({ path: `/api/v1/issues/?${filter}=${tagged[scope][filter]}` }),
+        check: listsOwnOnly(() => world.issue),
+      }),
+    ),
+    {
+      method: 'post',
+      route: '/api/v1/organizations/{id}/labels/',
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 201,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/organizations/${orgOf(scope)}/labels/`,
+        body: { name: `New ${Math.random().toString(36).slice(2)}`, color: '#abcdef' },
+      }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/organizations/{id}/labels/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({ path: `/api/v1/organizations/${orgOf(scope)}/labels/?limit=100` }),
+      check: (res) => expect(ids(res)).toContain(tagged.own.label),
+    },
+    {
+      method: 'patch',
+      route: '/api/v1/labels/{id}/',
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/labels/${await labelIn(scope)}/`,
+        body: { name: `Renamed ${Math.random().toString(36).slice(2)}` },
+      }),
+    },
+    {
+      method: 'delete',
+      route: '/api/v1/labels/{id}/',
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 204,
+      prepare: async (_, scope) => ({ path: `/api/v1/labels/${await labelIn(scope)}/` }),
     },
     {
       method: 'get',

@@ -67,6 +67,8 @@ describe('issues over HTTP', () => {
         created_by: acme.member.id,
         created_at: expect.any(String),
         updated_at: expect.any(String),
+        key: expect.stringMatching(/^TRACKER-\d+$/),
+        labels: [],
       });
       expect(res.body.updated_at).toBe(res.body.created_at);
       expect(res.headers.location).toBe(`/api/v1/issues/${res.body.id}/`);
@@ -340,12 +342,14 @@ describe('issues over HTTP', () => {
           occurred_at: issue.body.created_at,
           actor: { id: acme.owner.id, username: acme.owner.username },
           changes: {
+            key: [null, issue.body.key],
             title: [null, 'History'],
             description: [null, ''],
             status: [null, 'open'],
             priority: [null, 'medium'],
             due_date: [null, null],
             assigned_to: [null, { id: acme.member.id, username: acme.member.username }],
+            labels: [null, []],
           },
         },
         {

@@ -9,6 +9,7 @@ import {
 } from '../eventstore/port';
 import { AsOfTooLargeError } from '../projections/as-of/project-issues';
 import { isPostgresUnavailable } from '../shared/postgres-errors';
+import { redactUrl } from '../shared/redact-url';
 
 /** An error that already knows its HTTP answer. */
 export class HttpError extends Error {
@@ -67,13 +68,25 @@ const DOMAIN_STATUS: Record<DomainError['code'], number> = {
   concurrency: 412,
 };
 
+/**
+ * What a library's own 4xx was about: the router's (a path segment that is not valid percent-encoding) or the
+ * body parser's (anything else it refuses: the body).
+ */
+const fieldOf = (error: { type?: string; message?: string }): FieldError =>
+  error.type === undefined && /^Failed to decode param/.test(error.message ?? '')
+    ? { path: 'path', message: 'not valid percent-encoding' }
+    : { path: 'body', message: error.message ?? 'refused' };
+
 /** The one place errors become problem+json; nothing a client sends may end as a 500. */
 export const problemHandler =
   (logger: Logger): ErrorRequestHandler =>
   (error, req, res, _next) => {
     if (res.headersSent) {
       // Too late for a problem document: cut the response, so the client sees it broken rather than waiting.
-      logger.error({ err: error, url: req.originalUrl }, 'error after the response started; connection cut');
+      logger.error(
+        { err: error, url: redactUrl(req.originalUrl) },
+        'error after the response started; connection cut',
+      );
       res.destroy();
       return;
     }
@@ -90,6 +103,7 @@ export const problemHandler =
           res,
           412,
           `the ${what} has changed since "${error.expectedRevision}" (it ${now}): read it again and retry`,
+          { errors: [{ path: 'If-Match', message: `the ${what} ${now}` }] },
         );
       } else {
         // Without If-Match a conflict means the retries ran out: the state moved on, not the client's precondition.
@@ -112,16 +126,21 @@ export const problemHandler =
       return;
     }
     if (e?.type === 'entity.too.large') {
-      sendProblem(res, 413, 'the body is larger than 1 MiB');
+      sendProblem(res, 413, 'the body is larger than 1 MiB', {
+        errors: [{ path: 'body', message: 'larger than 1 MiB' }],
+      });
       return;
     }
     if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
-      sendProblem(res, 415, e.message ?? 'unsupported encoding');
+      const header = e.type === 'charset.unsupported' ? 'Content-Type' : 'Content-Encoding';
+      sendProblem(res, 415, e.message ?? 'unsupported encoding', {
+        errors: [{ path: header, message: e.message ?? 'unsupported' }],
+      });
       return;
     }
     const status = e?.status ?? e?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      sendProblem(res, status, e.message ?? 'bad request');
+      sendProblem(res, status, e.message ?? 'bad request', { errors: [fieldOf(e)] });
       return;
     }
     if (error instanceof AsOfTooLargeError) {

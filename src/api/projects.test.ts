@@ -18,6 +18,7 @@ describe('projects over HTTP', () => {
     created_at: expect.any(String),
     updated_at: expect.any(String),
     archived: expect.any(Boolean),
+    key: expect.stringMatching(/^[A-Z0-9]{2,10}$/),
   };
 
   it('creates a project with Location, ETag and X-Position; the description defaults to empty', async () => {
@@ -32,6 +33,7 @@ describe('projects over HTTP', () => {
       name: 'Website',
       description: '',
       archived: false,
+      key: 'WEBSITE',
     });
     expect(res.headers.location).toBe(`/api/v1/projects/${res.body.id}/`);
     expect(res.headers.etag).toBe('"0"');

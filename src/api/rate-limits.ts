@@ -99,11 +99,12 @@ export const postgresRateLimitStores =
 export const purgeExpiredRateLimits = (knex: Knex, before: Date): Promise<number> =>
   knex('rate_limits').where('reset_at', '<', before).delete();
 
+/** Counters in Redis; `keyPrefix` (REDIS_PREFIX) goes before each limiter's own prefix. */
 export const redisRateLimitStores =
-  (redis: Redis): RateLimitStores =>
+  (redis: Redis, keyPrefix = ''): RateLimitStores =>
   (prefix) =>
     new RedisStore({
-      prefix,
+      prefix: `${keyPrefix}${prefix}`,
       sendCommand: (command: string, ...args: string[]) =>
         redis.call(command, ...args) as Promise<number | string | (number | string)[]>,
     });
@@ -119,6 +120,15 @@ const parsedBody = (res: Response): Record<string, unknown> =>
   >;
 
 const addressOf = (req: Request): string => ipKeyGenerator(req.ip ?? 'unknown');
+
+/**
+ * The account a login names, as the credentials lookup matches it (PostgreSQL's `lower()`, one code point at a
+ * time), so that every spelling of one account counts against one limit: `İris` and `iris` are one account, and
+ * String.prototype.toLowerCase would make `İ` into `i̇` (two code points), a counter of its own for every such
+ * letter. Spellings that are not one account may share a counter; that only makes the limit stricter.
+ */
+export const accountKey = (username: string): string =>
+  [...username].map((c) => [...c.toLowerCase()][0] ?? c).join('');
 
 export interface AuthLimiters {
   /** Both login limits; only failed attempts count. */
@@ -160,7 +170,7 @@ export const authLimiters = (limits: RateLimits, stores: RateLimitStores): AuthL
         {
           windowMs: WINDOW_15_MINUTES,
           limit: limits.loginPerAccount,
-          key: (_req, res) => String(parsedBody(res).username ?? '').toLowerCase(),
+          key: (_req, res) => accountKey(String(parsedBody(res).username ?? '')),
           failedOnly: true,
         },
         'too many failed logins for this account; try again later',

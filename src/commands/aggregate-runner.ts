@@ -99,6 +99,8 @@ export class AggregateRunner {
   private readonly observe: NonNullable<RunnerOptions['observe']>;
   private readonly contextCacheSize: number;
   private readonly contexts = new Map<string, Folded<unknown>>();
+  /** The last command queued on each stream this process is running commands on. */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     readonly store: EventStore,
@@ -173,16 +175,40 @@ export class AggregateRunner {
   ): Promise<CommandResult<E>> {
     let type = streamId.split('-')[0] ?? 'unknown';
     try {
-      const result = await this.attempt(decider, streamId, context, async (loaded, metadata) => {
-        const command = await build(loaded, metadata);
-        type = command.type;
-        return command;
-      });
+      const result = await this.oneAtATime(streamId, () =>
+        this.attempt(decider, streamId, context, async (loaded, metadata) => {
+          const command = await build(loaded, metadata);
+          type = command.type;
+          return command;
+        }),
+      );
       this.observe(type, 'ok');
       return result;
     } catch (error) {
       this.observe(type, outcomeOf(error));
       throw error;
+    }
+  }
+
+  /**
+   * Commands on one stream run one after another in this process: concurrent writers of one aggregate (100 PATCHes
+   * of one issue) would otherwise conflict with each other and exhaust their retries. Conflicts with other
+   * processes are still retried.
+   */
+  private async oneAtATime<T>(streamId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.queues.get(streamId) ?? Promise.resolve();
+    let release = (): void => undefined;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = before.then(() => mine);
+    this.queues.set(streamId, tail);
+    try {
+      await before;
+      return await work();
+    } finally {
+      release();
+      if (this.queues.get(streamId) === tail) this.queues.delete(streamId);
     }
   }
 

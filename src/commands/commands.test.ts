@@ -194,7 +194,7 @@ describe('command handling against PostgreSQL', () => {
         data: { title: 'Fix it', assigneeId: owner, createdBy: member },
       });
       const stored = await system.store.readStream(issueStream(issueId));
-      expect(stored[0]!.metadata).toMatchObject({ actorId: member, schemaVersion: 1 });
+      expect(stored[0]!.metadata).toMatchObject({ actorId: member, schemaVersion: 2 });
     });
 
     it('refuses an issue in an unknown project and in an archived one', async () => {

@@ -2,9 +2,11 @@ import type { EventStore } from '../eventstore/port';
 import { recordAdminAction } from './admin';
 import { AggregateRunner, type RunnerOptions } from './aggregate-runner';
 import * as issues from './issues';
+import * as labels from './labels';
 import * as organizations from './organizations';
 import type { OrganizationCommandDeps } from './organizations';
 import * as projects from './projects';
+import type { ProjectKeysInUse } from './projects';
 import type { CredentialStore } from '../accounts/credentials';
 import type { PasswordHasher } from '../accounts/password';
 import { registerUser } from './users/register';
@@ -14,6 +16,7 @@ export { AggregateRunner } from './aggregate-runner';
 export type { CreateIssueInput } from './issues';
 export type { AdminActionInput } from './admin';
 export type { AddMemberInput } from './organizations';
+export type { ProjectKeysInUse } from './projects';
 export type { RegisterInput } from './users/register';
 
 export interface CommandDeps {
@@ -22,6 +25,11 @@ export interface CommandDeps {
   hasher: PasswordHasher;
   /** How many organizations a user belongs to, and how many they may. */
   memberships: OrganizationCommandDeps['memberships'];
+  /**
+   * The project keys the read models know in an organization, so a new key never repeats the key of a project
+   * created before keys were reserved in the organization's stream (none by default: a log without such projects).
+   */
+  projectKeysInUse?: ProjectKeysInUse;
   options?: RunnerOptions;
 }
 
@@ -36,6 +44,7 @@ export const createCommands = (deps: CommandDeps) => {
   const runner = new AggregateRunner(deps.store, deps.options);
   const { credentials, hasher, memberships } = deps;
   const organizationDeps: OrganizationCommandDeps = { runner, credentials, memberships };
+  const projectDeps = { runner, keysInUse: deps.projectKeysInUse ?? (async () => []) };
   return {
     registerUser: given(registerUser, { runner, credentials, hasher }),
     createOrganization: given(organizations.createOrganization, organizationDeps),
@@ -43,9 +52,12 @@ export const createCommands = (deps: CommandDeps) => {
     addMember: given(organizations.addMember, organizationDeps),
     changeMemberRole: given(organizations.changeMemberRole, organizationDeps),
     removeMember: given(organizations.removeMember, organizationDeps),
-    createProject: given(projects.createProject, runner),
-    updateProject: given(projects.updateProject, runner),
-    archiveProject: given(projects.archiveProject, runner),
+    createProject: given(projects.createProject, projectDeps),
+    updateProject: given(projects.updateProject, projectDeps),
+    archiveProject: given(projects.archiveProject, projectDeps),
+    createLabel: given(labels.createLabel, runner),
+    updateLabel: given(labels.updateLabel, runner),
+    deleteLabel: given(labels.deleteLabel, runner),
     createIssue: given(issues.createIssue, runner),
     updateIssue: given(issues.updateIssue, runner),
     assignIssue: given(issues.assignIssue, runner),
@@ -53,6 +65,7 @@ export const createCommands = (deps: CommandDeps) => {
     deleteIssue: given(issues.deleteIssue, runner),
     restoreIssue: given(issues.restoreIssue, runner),
     releaseAssignment: given(issues.releaseAssignment, runner),
+    releaseLabel: given(issues.releaseLabel, runner),
     recordAdminAction: given(recordAdminAction, runner),
   };
 };

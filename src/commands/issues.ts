@@ -38,7 +38,9 @@ export const createIssue = async (
     async (_, metadata): Promise<CreateIssue> => {
       const { state: project } = await runner.current(projectDecider, projectStream(input.projectId));
       const organizationId = project.exists ? project.organizationId : null;
-      const people = await membershipContext(runner, organizationId, metadata.actorId, input.assigneeId);
+      const people = await membershipContext(runner, organizationId, metadata.actorId, input.assigneeId, {
+        labels: input.labelIds !== undefined,
+      });
       return {
         type: 'CreateIssue',
         data: { ...input, issueId, organizationId: project.organizationId },
@@ -54,6 +56,10 @@ export const createIssue = async (
 const assigneeOf = (request: Requested<IssueCommand>): string | null | undefined =>
   'assigneeId' in request.data ? request.data.assigneeId : undefined;
 
+/** Whether the decider needs the organization's labels: to set them, or to restore an issue without dead ones. */
+const needsLabels = (request: Requested<IssueCommand>): boolean =>
+  request.type === 'RestoreIssue' || ('labelIds' in request.data && request.data.labelIds !== undefined);
+
 /** Commands on an existing issue learn its organization from the issue's own stream. */
 const onIssue = (
   runner: AggregateRunner,
@@ -67,6 +73,7 @@ const onIssue = (
       state.exists ? state.organizationId : null,
       metadata.actorId,
       assigneeOf(request),
+      { labels: needsLabels(request) },
     ),
     metadata,
   }));
@@ -119,6 +126,32 @@ export const releaseAssignment = (
     ({ state }, metadata): UpdateIssue => ({
       type: 'UpdateIssue',
       data: { issueId, ...(state.assigneeId === formerMemberId ? { assigneeId: null } : {}) },
+      context: { actorRole: state.exists ? 'owner' : null },
+      metadata,
+    }),
+  );
+
+/**
+ * Takes a deleted label off an issue, on the organization's authority, caused by the deletion (the label-removals
+ * process); an issue that no longer carries it (taken off since, or never) is left alone.
+ */
+export const releaseLabel = (
+  runner: AggregateRunner,
+  context: CommandContext,
+  { issueId, labelId }: { issueId: string; labelId: string },
+): Promise<Result> =>
+  runner.run(
+    issueDecider,
+    issueStream(issueId),
+    context,
+    ({ state }, metadata): UpdateIssue => ({
+      type: 'UpdateIssue',
+      data: {
+        issueId,
+        ...(state.labelIds.includes(labelId)
+          ? { labelIds: state.labelIds.filter((id) => id !== labelId) }
+          : {}),
+      },
       context: { actorRole: state.exists ? 'owner' : null },
       metadata,
     }),

@@ -16,7 +16,8 @@ export const membershipContext = async (
   organizationId: string | null,
   actorId: string,
   assigneeId?: string | null,
-): Promise<MembershipContext & Pick<IssueContext, 'assigneeIsMember'>> => {
+  options: { labels?: boolean } = {},
+): Promise<MembershipContext & Pick<IssueContext, 'assigneeIsMember' | 'labelIds'>> => {
   const organization =
     organizationId === null
       ? null
@@ -25,5 +26,7 @@ export const membershipContext = async (
   return {
     actorRole: roleOf(actorId),
     ...(typeof assigneeId === 'string' ? { assigneeIsMember: roleOf(assigneeId) !== null } : {}),
+    // The organization's labels now, from the same exact read: what an issue may be given.
+    ...(options.labels ? { labelIds: new Set(organization?.labels.keys() ?? []) } : {}),
   };
 };

@@ -13,9 +13,31 @@ const STORED_V0 = `{
 }`;
 
 describe('upcasting', () => {
-  it('every event type is at schema version 1', () => {
+  it('every event type has a version: 1, but 2 for the events that gained labels or a key', () => {
     expect(Object.keys(CURRENT_SCHEMA_VERSION).sort()).toEqual([...DOMAIN_EVENT_TYPES].sort());
-    expect(new Set(Object.values(CURRENT_SCHEMA_VERSION))).toEqual(new Set([1]));
+    const second = Object.entries(CURRENT_SCHEMA_VERSION).filter(([, version]) => version !== 1);
+    expect(second.sort()).toEqual([
+      ['IssueCreated', 2],
+      ['IssueRestored', 2],
+      ['ProjectCreated', 2],
+    ]);
+  });
+
+  it('a stored version-1 ProjectCreated gets the key its name suggests', () => {
+    const stored = '{"projectId":"p","organizationId":"o","name":"Team Tracker","description":""}';
+    expect(upcast({ type: 'ProjectCreated', schemaVersion: 1, data: JSON.parse(stored) })).toEqual({
+      type: 'ProjectCreated',
+      data: { projectId: 'p', organizationId: 'o', name: 'Team Tracker', description: '', key: 'TT' },
+    });
+    expect(() => upcast({ type: 'ProjectCreated', schemaVersion: 1, data: { name: 7 } })).toThrow(/'name'/);
+  });
+
+  it('a stored version-1 IssueRestored has no labels', () => {
+    const data = { ...(issueCreatedV0.upcast(JSON.parse(STORED_V0)).data as object) };
+    expect(upcast({ type: 'IssueRestored', schemaVersion: 1, data })).toEqual({
+      type: 'IssueRestored',
+      data: { ...data, labelIds: [] },
+    });
   });
 
   it('a stored version-0 IssueCreated is read as the current IssueCreated', () => {
@@ -33,6 +55,7 @@ describe('upcasting', () => {
         dueDate: '2025-04-01',
         assigneeId: 'user-max',
         createdBy: 'user-olivia',
+        labelIds: [],
       },
     });
     const issue = fold(issueDecider, [event as IssueCreated]);
@@ -68,7 +91,7 @@ describe('upcasting', () => {
 
   it('a missing step, or a version newer than the code, is refused', () => {
     expect(() => upcast({ type: 'IssueDeleted', schemaVersion: 0, data: {} })).toThrow(/no upcaster/);
-    expect(() => upcast({ type: 'IssueCreated', schemaVersion: 2, data: {} })).toThrow(/newer/);
+    expect(() => upcast({ type: 'IssueCreated', schemaVersion: 3, data: {} })).toThrow(/newer/);
     expect(() => upcast({ type: 'IssueCreated', schemaVersion: -1, data: {} })).toThrow(/schema version/);
   });
 

@@ -2,6 +2,7 @@ import type { DomainEventType } from './events';
 import { isDomainEventType } from './events';
 import type { IssueCreated } from './issue/events';
 import { ISSUE_PRIORITIES, ISSUE_STATUSES } from './issue/events';
+import { deriveProjectKey } from './project/key';
 import { isOneOf } from './shared/validation';
 
 /**
@@ -21,19 +22,25 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<DomainEventType, number>> =
   MemberAdded: 1,
   MemberRoleChanged: 1,
   MemberRemoved: 1,
-  ProjectCreated: 1,
+  ProjectKeyReserved: 1,
+  ProjectKeyReleased: 1,
+  LabelCreated: 1,
+  LabelUpdated: 1,
+  LabelDeleted: 1,
+  ProjectCreated: 2,
   ProjectUpdated: 1,
   ProjectArchived: 1,
-  IssueCreated: 1,
+  IssueCreated: 2,
   IssueTitleChanged: 1,
   IssueDescriptionChanged: 1,
   IssueStatusChanged: 1,
   IssuePriorityChanged: 1,
   IssueDueDateChanged: 1,
+  IssueLabelsChanged: 1,
   IssueAssigned: 1,
   IssueUnassigned: 1,
   IssueDeleted: 1,
-  IssueRestored: 1,
+  IssueRestored: 2,
   UserRegistered: 1,
   AdminActionRecorded: 1,
 };
@@ -71,7 +78,7 @@ export const issueCreatedV0: Upcaster = {
     const priority = data.priority ?? 'medium';
     if (!isOneOf(status, ISSUE_STATUSES)) throw corrupt('IssueCreated', 0, 'status');
     if (!isOneOf(priority, ISSUE_PRIORITIES)) throw corrupt('IssueCreated', 0, 'priority');
-    const current: IssueCreated['data'] = {
+    const current: Omit<IssueCreated['data'], 'labelIds'> = {
       issueId: text(data, 'id'),
       projectId: text(data, 'project'),
       organizationId: text(data, 'org'),
@@ -87,7 +94,38 @@ export const issueCreatedV0: Upcaster = {
   },
 };
 
-export const UPCASTERS: readonly Upcaster[] = [issueCreatedV0];
+/** Version 1 of an event that records a whole issue had no labels: it had none. */
+const withoutLabelsV1 = (type: 'IssueCreated' | 'IssueRestored'): Upcaster => ({
+  type,
+  fromSchemaVersion: 1,
+  upcast(data) {
+    if (!isRecord(data)) throw corrupt(type, 1, '(payload)');
+    return { type, data: { ...data, labelIds: [] } };
+  },
+});
+export const issueCreatedV1 = withoutLabelsV1('IssueCreated');
+export const issueRestoredV1 = withoutLabelsV1('IssueRestored');
+
+/**
+ * Version 1 of ProjectCreated had no key: the key its name suggests, derived the same way by every reader (the
+ * read models, `as_of`, the audit), so a rebuild gives the same keys. Such projects have no reservation in their
+ * organization's stream; reservations made since check the read models' keys too (docs/decisions.md).
+ */
+export const projectCreatedV1: Upcaster = {
+  type: 'ProjectCreated',
+  fromSchemaVersion: 1,
+  upcast(data) {
+    if (!isRecord(data) || typeof data.name !== 'string') throw corrupt('ProjectCreated', 1, 'name');
+    return { type: 'ProjectCreated', data: { ...data, key: deriveProjectKey(data.name) } };
+  },
+};
+
+export const UPCASTERS: readonly Upcaster[] = [
+  issueCreatedV0,
+  issueCreatedV1,
+  issueRestoredV1,
+  projectCreatedV1,
+];
 
 export interface StoredPayload {
   type: string;

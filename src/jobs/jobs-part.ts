@@ -13,6 +13,8 @@ import { createPositionWaiter, type PositionWaiter } from '../projections/runner
 import { emailDigestsJob } from './email/email-digests';
 import { type Mailer, smtpMailer } from './email/mailer';
 import type { Clock, JobDefinition } from './job';
+import { labelRemovalsJob } from './label-removals/label-removals-job';
+import { LABEL_REMOVALS_JOB, labelRemovalsReaction } from './label-removals/reaction';
 import { memberRemovalsJob } from './member-removals/member-removals-job';
 import { MEMBER_REMOVALS_JOB, memberRemovalsReaction } from './member-removals/reaction';
 import { notificationsReaction } from './notifications/reaction';
@@ -102,8 +104,16 @@ export const createJobsPart = (options: JobsPartOptions): JobsPart => {
     waitTimeoutMs: options.readModelsTimeoutMs,
     leaseMs: options.leaseMs,
   });
+  const labelRemovals = labelRemovalsJob({
+    knex,
+    commands: options.commands,
+    waiter: options.readModels,
+    waitTimeoutMs: options.readModelsTimeoutMs,
+    leaseMs: options.leaseMs,
+  });
   const jobs: JobDefinition[] = [
     memberRemovals,
+    labelRemovals,
     overdueRemindersJob({
       knex,
       publisher: options.publisher,
@@ -124,8 +134,13 @@ export const createJobsPart = (options: JobsPartOptions): JobsPart => {
   ];
   const woken = new Map([
     [MEMBER_REMOVALS_JOB, wakeable(memberRemovals, clock, logger.child({ job: MEMBER_REMOVALS_JOB }))],
+    [LABEL_REMOVALS_JOB, wakeable(labelRemovals, clock, logger.child({ job: LABEL_REMOVALS_JOB }))],
   ]);
-  const reactions = [notificationsReaction({ clock, email: emailWindow }), memberRemovalsReaction];
+  const reactions = [
+    notificationsReaction({ clock, email: emailWindow }),
+    memberRemovalsReaction,
+    labelRemovalsReaction,
+  ];
   const reactor = createReactor({
     store: options.store,
     knex,

@@ -1,7 +1,8 @@
 import type { MigrationList } from '../platform/migrator';
 import { emailOutboxMigration } from './email/migration';
 import { memberRemovalsMigration } from './member-removals/migration';
-import { notificationsMigration } from './notifications/migration';
+import { labelRemovalsMigration } from './label-removals/migration';
+import { notificationKeysMigration, notificationsMigration } from './notifications/migration';
 import { reactionOriginsMigration } from './reactor/schema';
 
 /** The reactions' and jobs' own tables, in order; `src/migrations.ts` lists them after the read models'. */
@@ -10,4 +11,6 @@ export const jobMigrations: MigrationList = [
   ['0301_jobs_notifications', notificationsMigration],
   ['0302_jobs_email_outbox', emailOutboxMigration],
   ['0303_jobs_member_removals', memberRemovalsMigration],
+  ['0304_jobs_notifications_keys', notificationKeysMigration],
+  ['0305_jobs_label_removals', labelRemovalsMigration],
 ];

@@ -17,6 +17,7 @@ describe('config', () => {
       DATABASE_URL: 'postgres://u@db:5432/tt',
       EVENTSTORE_CONNECTION_STRING: 'esdb://es:2113?tls=false',
       REDIS_URL: 'redis://cache:6379',
+      REDIS_PREFIX: 'staging:',
       ROLE: 'projector',
     });
     expect(config).toMatchObject({
@@ -24,12 +25,14 @@ describe('config', () => {
       databaseUrl: 'postgres://u@db:5432/tt',
       eventStoreConnectionString: 'esdb://es:2113?tls=false',
       redisUrl: 'redis://cache:6379',
+      redisPrefix: 'staging:',
       role: 'projector',
     });
   });
 
   it('treats an empty variable as unset, whatever it is', () => {
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
+    expect(loadConfig({ REDIS_PREFIX: '' }).redisPrefix).toBe('');
     const config = loadConfig({ JWT_SECRET: '', PORT: ' ', NODE_ENV: '', LOGIN_LIMIT_PER_ACCOUNT: '' });
     expect(config).toMatchObject({ jwtSecret: undefined, port: 8000, nodeEnv: 'development' });
     expect(config.rateLimits.loginPerAccount).toBe(10);

@@ -107,6 +107,14 @@ const schema = z.object({
   DATA_DIR: text('.data'),
   EVENTSTORE_CONNECTION_STRING: optionalUrl(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
+  REDIS_PREFIX: unsetIfEmpty(
+    z
+      .string()
+      .trim()
+      .max(100)
+      .regex(/^[\x21-\x7e]*$/, { message: 'must be visible ASCII characters' })
+      .default(''),
+  ),
   DATABASE_POOL_SIZE: integer(10, 1, 200),
   JWT_SECRET: unsetIfEmpty(z.string().optional()),
   PASSWORD_HASH_COST: integer(DEFAULTS.passwordHashCost, 10, 20),
@@ -161,6 +169,8 @@ export type Config = Readonly<{
   eventStoreConnectionString: string | undefined;
   /** Set: the realtime bus and the login limits use Redis; unset: in-process bus, limits in PostgreSQL. */
   redisUrl: string | undefined;
+  /** Put before every Redis channel and key the app uses, so deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
   databasePoolSize: number;
   /** Unset (outside production): a secret generated on first start and kept in `dataDir`. */
   jwtSecret: string | undefined;
@@ -260,6 +270,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     eventStoreConnectionString: e.EVENTSTORE_CONNECTION_STRING,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     jwtSecret: e.JWT_SECRET,
     passwordHashCost: e.PASSWORD_HASH_COST,

@@ -3,6 +3,7 @@ import { activityMigration } from './activity/migration';
 import { eventLogMigration } from './event-log/migration';
 import { eventLogProjection } from './event-log/projection';
 import { issuesMigration } from './issues/migration';
+import { keysAndLabelsMigration } from './issues/keys-labels-migration';
 import { issueOrderingsMigration } from './issues/orderings-migration';
 import { tombstoneProjectsMigration } from './issues/tombstone-projects-migration';
 import { issueSearchMigration } from './issues/search-migration';
@@ -36,4 +37,5 @@ export const readModelMigrations: MigrationList = [
   ['0206_read_model_issue_orderings', issueOrderingsMigration],
   ['0207_read_model_tombstone_projects', tombstoneProjectsMigration],
   ['0208_read_model_event_log', eventLogMigration],
+  ['0209_read_model_keys_and_labels', keysAndLabelsMigration],
 ];

@@ -35,6 +35,9 @@ export const createUpgradeHandler = (deps: {
   return {
     handle(req, socket, head) {
       // This runs outside express: anything thrown here would be an uncaught exception, so parse defensively.
+      // Node leaves an upgraded connection without an 'error' listener: a client that resets it while it is being
+      // refused (or answered) would otherwise crash the process.
+      socket.on('error', () => undefined);
       let url: URL;
       try {
         url = new URL(req.url ?? '/', 'http://localhost');
@@ -44,7 +47,13 @@ export const createUpgradeHandler = (deps: {
       if (!deps.accepting()) return refuse(socket, '503 Service Unavailable');
       const target = parseRoute(url.pathname);
       if (!target) return refuse(socket, '404 Not Found');
-      wss.handleUpgrade(req, socket, head, (ws) => deps.onSocket(ws, req, url, target));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // A frame ws refuses (too large, a bad opcode, unmasked) is an 'error' on the socket, which ws then closes
+        // (1009, 1002, …): without a listener from the start, one sent before the socket's session listens (a
+        // socket being refused with 4001, say) would crash the process.
+        ws.on('error', () => undefined);
+        deps.onSocket(ws, req, url, target);
+      });
     },
     close: () => wss.close(),
   };

@@ -6,17 +6,23 @@ import { etag } from '../context';
 import { z } from '../openapi';
 import { type RouteSpec, route } from '../routing';
 import { ISSUE_PRIORITIES, ISSUE_STATUSES } from '../../domain/issue/events';
-import { ISSUE_DESCRIPTION_MAX, ISSUE_TITLE_MAX } from '../../domain/issue/fields';
+import { ISSUE_DESCRIPTION_MAX, ISSUE_LABELS_MAX, ISSUE_TITLE_MAX } from '../../domain/issue/fields';
+import { parseIssueKey } from '../../domain/project/key';
 import { ValidationError } from '../../domain/shared/errors';
 import {
   ISSUE_ORDERINGS,
+  LABEL_FILTER_MAX,
   SEARCH_MAX,
   SEARCH_TERMS_MAX,
   getIssue,
   issueAsOf,
+  issueByKey,
   issueHistory,
   listIssues,
 } from '../../projections/issues/queries';
+import { isUuid } from '../../shared/uuid';
+import { HttpError } from '../problem';
+import { labelSchema } from './labels';
 import { listRoute } from './reads';
 import { idParams, minPosition, orNotFound, pageQuery, type ResourceDeps, runCommand } from './shared';
 
@@ -29,6 +35,10 @@ const userId = z.uuid({ message: 'must be a user id (a UUID)' });
 export const issueSchema = z
   .object({
     id: z.uuid(),
+    key: z.string().nullable().openapi({
+      description: '<PROJECT KEY>-<number>, e.g. WEB-12; null until its project is numbered',
+      example: 'WEB-12',
+    }),
     project: z.uuid(),
     title: z.string(),
     description: z.string(),
@@ -39,11 +49,12 @@ export const issueSchema = z
     created_by: z.uuid(),
     created_at: z.string(),
     updated_at: z.string(),
+    labels: z.array(labelSchema).openapi({ description: 'By name; set with label_ids' }),
   })
   .openapi('Issue');
 
 /** What an issue answer carries that no request writes: sent back by a client round-tripping it, and ignored. */
-const ISSUE_READ_ONLY = ['id', 'created_by', 'created_at', 'updated_at'];
+const ISSUE_READ_ONLY = ['id', 'key', 'created_by', 'created_at', 'updated_at', 'labels'];
 
 const writableFields = {
   title: z
@@ -65,6 +76,13 @@ const writableFields = {
     .optional()
     .openapi({
       description: 'The same as assigned_to_id, in the shape answers use: a user id, { id } or null',
+    }),
+  label_ids: z
+    .array(z.string().max(100))
+    .max(ISSUE_LABELS_MAX)
+    .optional()
+    .openapi({
+      description: `The whole set (at most ${ISSUE_LABELS_MAX}): labels of the issue's organization, in any order; [] takes every label off`,
     }),
 };
 const createBody = z
@@ -108,6 +126,12 @@ const listQuery = pageQuery.extend({
     .enum(ISSUE_ORDERINGS)
     .optional()
     .openapi({ description: 'Default -created_at; ties by created_at, then id, in the same direction' }),
+  label: many(z.string().max(100))
+    .optional()
+    .openapi({
+      description: `A label id; repeatable (at most ${LABEL_FILTER_MAX}): issues with every one of them`,
+    }),
+  key: z.string().max(100).optional().openapi({ description: 'An issue key, e.g. WEB-12 (any case)' }),
 });
 const historyEntry = z
   .object({
@@ -136,6 +160,7 @@ const toPatch = (body: z.output<typeof updateBody>): IssuePatch => ({
   priority: body.priority,
   dueDate: body.due_date,
   assigneeId: assigneeOf(body),
+  labelIds: body.label_ids,
 });
 
 /** The issue as the read models have it, its revision set as the ETag. */
@@ -197,26 +222,74 @@ const listIssuesRoute = (deps: ResourceDeps) =>
         dueAfter: query.due_after,
         dueDate: query.due_date,
         search: query.search,
+        label: query.label,
+        key: query.key,
       }),
   });
+
+/** `{id}` of `GET /issues/{id}/`: the issue's id, or its key. */
+const idOrKeyParams = z.object({
+  id: z
+    .string()
+    .refine((value) => isUuid(value) || parseIssueKey(value) !== null, {
+      message: 'must be a UUID or an issue key such as WEB-12',
+    })
+    .openapi({ description: 'The issue id, or its key (WEB-12, any case)' }),
+});
+
+/**
+ * The issue a key names for the viewer: in their organizations (or the one `?organization=` names). Keys are unique
+ * in an organization, not across them: when two of the viewer's organizations both have it, the answer is 409
+ * naming each candidate (in `errors`, on `organization`), never a guess.
+ */
+const issueOfKey = async (deps: ResourceDeps, key: string, viewerId: string, organization?: string) => {
+  const lookup = await issueByKey(deps.db, key, viewerId, organization);
+  if ('ambiguous' in lookup) {
+    const named = key.toUpperCase();
+    throw new HttpError(
+      409,
+      'Conflict',
+      `${named} names an issue in ${lookup.ambiguous.length} of your organizations: add ?organization= or use its id`,
+      {
+        errors: lookup.ambiguous.map((c) => ({
+          path: 'organization',
+          message: `${c.organization}: ${named} is issue ${c.id}`,
+        })),
+      },
+    );
+  }
+  return orNotFound(lookup.found, 'issue');
+};
 
 const getIssueRoute = (deps: ResourceDeps) =>
   route({
     method: 'get',
     path: '/api/v1/issues/{id}/',
-    summary: 'One issue, now or as it was at as_of (an ISO time or a position)',
+    summary: 'One issue, by id or key (WEB-12), now or as it was at as_of (an ISO time or a position)',
     tag: 'issues',
     auth: true,
-    params: idParams,
-    query: z.object({ as_of: z.string().max(100).optional(), min_position: z.string().optional() }),
+    params: idOrKeyParams,
+    query: z.object({
+      as_of: z.string().max(100).optional(),
+      min_position: z.string().optional(),
+      organization: z
+        .uuid({ message: 'must be a UUID' })
+        .optional()
+        .openapi({ description: 'With a key: the organization to look it up in' }),
+    }),
     before: [minPosition(deps)],
-    responses: { 200: { description: 'The issue', schema: issueSchema } },
+    responses: {
+      200: { description: 'The issue', schema: issueSchema },
+      409: { description: 'The key names an issue in several of your organizations (candidates listed)' },
+    },
     async handler({ params, query, req, res }) {
       const viewer = principal(req).id;
+      const byKey = isUuid(params.id) ? null : await issueOfKey(deps, params.id, viewer, query.organization);
+      const id = byKey?.issue.id ?? params.id;
       const found =
-        query.as_of === undefined
-          ? await getIssue(deps.db, params.id, viewer)
-          : await issueAsOf(deps.db, deps.streams, params.id, viewer, query.as_of);
+        query.as_of !== undefined
+          ? await issueAsOf(deps.db, deps.streams, id, viewer, query.as_of)
+          : (byKey ?? (await getIssue(deps.db, id, viewer)));
       const { issue, revision } = orNotFound(found, 'issue');
       res.setHeader('ETag', etag(revision));
       res.json(issue);

@@ -21,6 +21,11 @@ export const projectSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     archived: z.boolean(),
+    key: z.string().nullable().openapi({
+      description:
+        "2–10 capital letters and digits, unique in the organization; its issues' keys are KEY-<number>",
+      example: 'WEB',
+    }),
   })
   .openapi('Project');
 const name = z
@@ -29,11 +34,26 @@ const name = z
   .max(PROJECT_NAME_MAX)
   .openapi({ description: `1–${PROJECT_NAME_MAX} characters after trimming` });
 const description = z.string().max(PROJECT_DESCRIPTION_MAX);
+const key = z.string().max(20);
 const createBody = z
-  .object({ organization: z.uuid({ message: 'must be a UUID' }), name, description: description.optional() })
+  .object({
+    organization: z.uuid({ message: 'must be a UUID' }),
+    name,
+    description: description.optional(),
+    key: key.optional().openapi({
+      description:
+        '2–10 letters and digits (kept in capitals), unique in the organization (409 when taken); derived from the name when absent',
+    }),
+  })
   .openapi('CreateProjectRequest');
 const updateBody = z
-  .object({ name: name.optional(), description: description.optional() })
+  .object({
+    name: name.optional(),
+    description: description.optional(),
+    key: key.nullable().optional().openapi({
+      description: 'Fixed at creation: the current key is accepted (round-tripping), another is a 400',
+    }),
+  })
   .openapi('UpdateProjectRequest');
 /** What a project answer carries that no request writes: accepted from a client round-tripping it, and ignored. */
 const PROJECT_READ_ONLY = ['id', 'created_at', 'updated_at', 'archived'];
@@ -60,6 +80,7 @@ const createProjectRoute = (deps: ResourceDeps) =>
             organizationId: body.organization,
             name: body.name,
             description: body.description,
+            key: body.key,
           }),
         ({ projectId, revision }) => ({
           status: 201,
@@ -139,7 +160,13 @@ const updateProjectRoute = (deps: ResourceDeps) =>
       runCommand(
         deps,
         { req, res },
-        (context) => deps.commands.updateProject(context, { projectId: params.id, ...body }),
+        (context) =>
+          deps.commands.updateProject(context, {
+            projectId: params.id,
+            name: body.name,
+            description: body.description,
+            ...(typeof body.key === 'string' ? { key: body.key } : {}),
+          }),
         ({ revision }) => ({
           status: 200,
           body: atRevision(res, revision, () => projectOf(deps.db, params.id, principal(req).id)),

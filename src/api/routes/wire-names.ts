@@ -8,6 +8,7 @@ const WIRE_NAMES: ReadonlyMap<string, string> = new Map([
   ['dueDate', 'due_date'],
   ['assigneeId', 'assigned_to_id'],
   ['userId', 'user_id'],
+  ['labelIds', 'label_ids'],
 ]);
 
 export const wireName = (field: string): string => WIRE_NAMES.get(field) ?? field;

@@ -8,6 +8,8 @@ export interface IssueContext extends MembershipContext {
   assigneeIsMember?: boolean;
   /** Whether the issue's project is archived; needed only when creating. */
   projectArchived?: boolean;
+  /** The organization's labels now (deleted ones left out); needed when labels are set, and to restore. */
+  labelIds?: ReadonlySet<string>;
 }
 
 interface IssueCommandOf<Type extends string, Data> extends Command<Type, Data & { issueId: string }> {
@@ -28,6 +30,8 @@ export type CreateIssue = IssueCommandOf<
     /** `YYYY-MM-DD` or null. */
     dueDate?: string | null;
     assigneeId?: string | null;
+    /** Labels of the organization; none by default. */
+    labelIds?: readonly string[];
   }
 >;
 export type ChangeIssueTitle = IssueCommandOf<'ChangeIssueTitle', { title: string }>;
@@ -48,6 +52,8 @@ export interface IssuePatch {
   priority?: IssuePriority;
   dueDate?: string | null;
   assigneeId?: string | null;
+  /** The whole set: labels of the organization, in any order, repeats ignored. */
+  labelIds?: readonly string[];
 }
 export type UpdateIssue = IssueCommandOf<'UpdateIssue', IssuePatch>;
 

@@ -8,6 +8,9 @@ import {
   assigneeCheck,
   descriptionCheck,
   dueDateCheck,
+  labelSet,
+  labelsCheck,
+  labelsUnchanged,
   priorityCheck,
   statusCheck,
   titleCheck,
@@ -35,6 +38,7 @@ const create = (command: CreateIssue, state: Issue): IssueEvent[] => {
     priority: orDefault(data.priority, 'medium', priorityCheck),
     dueDate: orDefault(data.dueDate, null, dueDateCheck),
     assigneeId: orDefault(data.assigneeId, null, assigneeCheck(command.context, null)),
+    labelIds: labelsCheck(command.context, [])(data.labelIds),
   });
   if (state.exists) throw new IllegalStateError('issue already exists');
   if (command.context.projectArchived === true) throw new IllegalStateError('project is archived');
@@ -52,6 +56,7 @@ const create = (command: CreateIssue, state: Issue): IssueEvent[] => {
         dueDate: input.dueDate,
         assigneeId: input.assigneeId ?? null,
         createdBy: command.metadata.actorId,
+        labelIds: input.labelIds ?? [],
       },
     },
   ];
@@ -67,6 +72,7 @@ const change = (command: IssueCommand, patch: IssuePatch, state: Issue): IssueEv
     priority: ifGiven(patch.priority, priorityCheck),
     dueDate: ifGiven(patch.dueDate, dueDateCheck),
     assigneeId: assigneeCheck(command.context, state.assigneeId)(patch.assigneeId),
+    labelIds: labelsCheck(command.context, state.labelIds)(patch.labelIds),
   });
   const ref = { issueId: state.issueId, projectId: state.projectId, organizationId: state.organizationId };
   const events: IssueEvent[] = [];
@@ -100,6 +106,12 @@ const change = (command: IssueCommand, patch: IssuePatch, state: Issue): IssueEv
       data: { ...ref, dueDate: input.dueDate, previousDueDate: state.dueDate },
     });
   }
+  if (input.labelIds !== undefined && !labelsUnchanged(input.labelIds, state.labelIds)) {
+    events.push({
+      type: 'IssueLabelsChanged',
+      data: { ...ref, labelIds: input.labelIds, previousLabelIds: state.labelIds },
+    });
+  }
   const assignee = input.assigneeId;
   if (assignee === null && state.assigneeId !== null) {
     events.push({ type: 'IssueUnassigned', data: { ...ref, previousAssigneeId: state.assigneeId } });
@@ -129,9 +141,13 @@ const restore = (command: RestoreIssue, state: Issue): IssueEvent[] => {
     throw new ForbiddenError('only an owner, a manager or its creator may restore an issue');
   }
   if (!state.deleted) return [];
-  // The issue travels whole with its restoration: everything the state holds but whether it exists.
+  // The issue travels whole with its restoration: everything the state holds but whether it exists, and but the
+  // labels deleted while it was (when the handler says which labels exist).
   const { exists: _exists, deleted: _deleted, ...issue } = state;
-  return [{ type: 'IssueRestored', data: issue }];
+  const known = command.context.labelIds;
+  const labelIds =
+    known === undefined ? issue.labelIds : labelSet(issue.labelIds.filter((id) => known.has(id)));
+  return [{ type: 'IssueRestored', data: { ...issue, labelIds } }];
 };
 
 /**

@@ -24,6 +24,11 @@ export interface IssueFields {
   dueDate: string | null;
   assigneeId: string | null;
   createdBy: string;
+  /**
+   * Labels of the organization, by id, sorted (schema version 2 of `IssueCreated` and `IssueRestored`; version 1
+   * had none). Names and colours live with the labels: a rename shows on every issue at once.
+   */
+  labelIds: readonly string[];
 }
 
 /** One field changed: its new value, and the value it replaced (`previousTitle`, …). */
@@ -38,6 +43,8 @@ export type IssueDescriptionChanged = FieldChanged<'IssueDescriptionChanged', 'd
 export type IssueStatusChanged = FieldChanged<'IssueStatusChanged', 'status'>;
 export type IssuePriorityChanged = FieldChanged<'IssuePriorityChanged', 'priority'>;
 export type IssueDueDateChanged = FieldChanged<'IssueDueDateChanged', 'dueDate'>;
+/** The whole set before and after (a PATCH of `label_ids` replaces it; a deleted label comes off by one). */
+export type IssueLabelsChanged = FieldChanged<'IssueLabelsChanged', 'labelIds'>;
 export type IssueAssigned = Event<
   'IssueAssigned',
   IssueRef & { assigneeId: string; previousAssigneeId: string | null }
@@ -57,6 +64,7 @@ export type IssueEvent =
   | IssueStatusChanged
   | IssuePriorityChanged
   | IssueDueDateChanged
+  | IssueLabelsChanged
   | IssueAssigned
   | IssueUnassigned
   | IssueDeleted
@@ -69,6 +77,7 @@ export const ISSUE_EVENT_TYPES = [
   'IssueStatusChanged',
   'IssuePriorityChanged',
   'IssueDueDateChanged',
+  'IssueLabelsChanged',
   'IssueAssigned',
   'IssueUnassigned',
   'IssueDeleted',

@@ -33,6 +33,7 @@ describe('issue evolve', () => {
       dueDate: '2025-04-01',
       assigneeId: OTHER_MEMBER,
       createdBy: MEMBER,
+      labelIds: [],
     });
   });
 

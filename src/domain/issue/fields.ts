@@ -24,3 +24,32 @@ export const assigneeCheck =
     if (value === currentAssigneeId) return accept(value);
     return context.assigneeIsMember === true ? accept(value) : refuse('must be a member of the organization');
   };
+
+/** How many labels one issue may carry: a bound on what one issue costs every list that shows it. */
+export const ISSUE_LABELS_MAX = 100;
+
+const sameLabels = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((id, i) => id === b[i]);
+
+/** Sorted, without repeats: the one form the state and the events keep, so sets compare as arrays. */
+export const labelSet = (ids: Iterable<string>): string[] => [...new Set(ids)].sort();
+
+export const labelsUnchanged = sameLabels;
+
+/**
+ * `undefined` leaves the labels alone. Every label added must be one of the organization's now; labels the issue
+ * already has are kept without asking (one deleted meanwhile comes off by the label-removals process).
+ */
+export const labelsCheck =
+  (context: IssueContext, current: readonly string[]) =>
+  (value: unknown): Checked<string[] | undefined> => {
+    if (value === undefined) return accept(undefined);
+    if (!Array.isArray(value) || !value.every((id) => typeof id === 'string' && id.length > 0))
+      return refuse('must be a list of label ids');
+    const ids = labelSet(value as string[]);
+    if (ids.length > ISSUE_LABELS_MAX) return refuse(`must name at most ${ISSUE_LABELS_MAX} labels`);
+    const known = context.labelIds ?? new Set<string>();
+    return ids.every((id) => current.includes(id) || known.has(id))
+      ? accept(ids)
+      : refuse('must be labels of the organization');
+  };

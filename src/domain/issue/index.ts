@@ -3,4 +3,4 @@ export * from './events';
 export type * from './commands';
 export type { Issue } from './state';
 export { issueDecider } from './decider';
-export { ISSUE_DESCRIPTION_MAX, ISSUE_TITLE_MAX } from './fields';
+export { ISSUE_DESCRIPTION_MAX, ISSUE_LABELS_MAX, ISSUE_TITLE_MAX, labelSet } from './fields';

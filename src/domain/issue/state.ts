@@ -19,6 +19,7 @@ export const initialState = (): Issue => ({
   dueDate: null,
   assigneeId: null,
   createdBy: '',
+  labelIds: [],
 });
 
 /** The issue as an event that carries all of it (its creation, its restoration) describes it. */
@@ -35,6 +36,7 @@ const recorded = (data: IssueRef & IssueFields): Issue => ({
   dueDate: data.dueDate,
   assigneeId: data.assigneeId,
   createdBy: data.createdBy,
+  labelIds: data.labelIds,
 });
 
 export const evolve = (state: Issue, event: IssueEvent): Issue => {
@@ -51,6 +53,8 @@ export const evolve = (state: Issue, event: IssueEvent): Issue => {
       return { ...state, priority: event.data.priority };
     case 'IssueDueDateChanged':
       return { ...state, dueDate: event.data.dueDate };
+    case 'IssueLabelsChanged':
+      return { ...state, labelIds: event.data.labelIds };
     case 'IssueAssigned':
       return { ...state, assigneeId: event.data.assigneeId };
     case 'IssueUnassigned':

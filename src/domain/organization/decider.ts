@@ -1,9 +1,21 @@
 import type { Decider, Role } from '../shared/decider';
 import { ROLES } from '../shared/decider';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../shared/errors';
-import { oneOf, trimmedText, validated } from '../shared/validation';
-import type { OrganizationCommand } from './commands';
-import type { OrganizationEvent } from './events';
+import { ifGiven, oneOf, trimmedText, validated } from '../shared/validation';
+import { canManage } from '../shared/access';
+import { deriveProjectKey, keyId, numberedKey, projectKeyCheck } from '../project/key';
+import { PROJECT_NAME_MAX } from '../project/decider';
+import type {
+  CreateLabel,
+  DeleteLabel,
+  OrganizationCommand,
+  ReleaseProjectKey,
+  ReserveProjectKey,
+  UpdateLabel,
+} from './commands';
+import type { LabelUpdated, OrganizationEvent } from './events';
+import type { Label } from './labels';
+import { labelColorCheck, labelNameCheck, labelNamed } from './labels';
 
 export const ORGANIZATION_NAME_MAX = 255;
 
@@ -13,6 +25,10 @@ export interface Organization {
   name: string;
   /** userId → role. Never mutated: `evolve` makes a new map. */
   members: ReadonlyMap<string, Role>;
+  /** Reserved project keys (in capitals) → the project holding each. */
+  projectKeys: ReadonlyMap<string, string>;
+  /** labelId → label, deleted ones left out. */
+  labels: ReadonlyMap<string, Label>;
 }
 
 export const initialState = (): Organization => ({
@@ -20,21 +36,24 @@ export const initialState = (): Organization => ({
   organizationId: '',
   name: '',
   members: new Map(),
+  projectKeys: new Map(),
+  labels: new Map(),
 });
+
+const without = <K, V>(map: ReadonlyMap<K, V>, key: K): Map<K, V> => {
+  const next = new Map(map);
+  next.delete(key);
+  return next;
+};
 
 const withMember = (members: ReadonlyMap<string, Role>, userId: string, role: Role) =>
   new Map(members).set(userId, role);
-
-const withoutMember = (members: ReadonlyMap<string, Role>, userId: string) => {
-  const next = new Map(members);
-  next.delete(userId);
-  return next;
-};
 
 export const evolve = (state: Organization, event: OrganizationEvent): Organization => {
   switch (event.type) {
     case 'OrganizationCreated':
       return {
+        ...initialState(),
         exists: true,
         organizationId: event.data.organizationId,
         name: event.data.name,
@@ -46,7 +65,27 @@ export const evolve = (state: Organization, event: OrganizationEvent): Organizat
     case 'MemberRoleChanged':
       return { ...state, members: withMember(state.members, event.data.userId, event.data.role) };
     case 'MemberRemoved':
-      return { ...state, members: withoutMember(state.members, event.data.userId) };
+      return { ...state, members: without(state.members, event.data.userId) };
+    case 'ProjectKeyReserved':
+      return {
+        ...state,
+        projectKeys: new Map(state.projectKeys).set(keyId(event.data.key), event.data.projectId),
+      };
+    case 'ProjectKeyReleased':
+      return { ...state, projectKeys: without(state.projectKeys, keyId(event.data.key)) };
+    case 'LabelCreated': {
+      const { labelId, name, color } = event.data;
+      return { ...state, labels: new Map(state.labels).set(labelId, { labelId, name, color }) };
+    }
+    case 'LabelUpdated': {
+      const label = state.labels.get(event.data.labelId);
+      if (label === undefined) return state;
+      const { name, color } = event.data.changes;
+      const updated = { ...label, name: name?.to ?? label.name, color: color?.to ?? label.color };
+      return { ...state, labels: new Map(state.labels).set(label.labelId, updated) };
+    }
+    case 'LabelDeleted':
+      return { ...state, labels: without(state.labels, event.data.labelId) };
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);
@@ -73,6 +112,105 @@ const isLastOwner = (state: Organization, userId: string): boolean =>
 
 const roleCheck = oneOf(ROLES);
 const nameCheck = trimmedText(ORGANIZATION_NAME_MAX);
+const projectNameCheck = trimmedText(PROJECT_NAME_MAX);
+
+const requireManager = (state: Organization, actorId: string, action: string): void => {
+  if (!canManage(actorRole(state, actorId)))
+    throw new ForbiddenError(`only an owner or a manager may ${action}`);
+};
+
+/** Who holds a key: a reservation in this stream, else a project the read models know from before reservations. */
+const holderOf = (state: Organization, command: ReserveProjectKey, key: string): string | undefined =>
+  state.projectKeys.get(keyId(key)) ??
+  command.context?.keysInUse.find((k) => keyId(k.key) === keyId(key))?.projectId;
+
+const reserveProjectKey = (command: ReserveProjectKey, state: Organization): OrganizationEvent[] => {
+  requireManager(state, command.metadata.actorId, 'create a project');
+  const input = validated({
+    name: projectNameCheck(command.data.name),
+    key: ifGiven(command.data.key, projectKeyCheck),
+  });
+  const { projectId } = command.data;
+  if ([...state.projectKeys.values()].includes(projectId)) return [];
+  const taken = (key: string) => {
+    const holder = holderOf(state, command, key);
+    return holder !== undefined && holder !== projectId;
+  };
+  let key = input.key;
+  if (key !== undefined && taken(key)) {
+    throw new IllegalStateError(`the key ${key} is taken by another project of the organization`);
+  }
+  if (key === undefined) {
+    const base = deriveProjectKey(input.name);
+    // Each taken candidate is a reservation or a known key, so a free one comes within their number plus one.
+    for (let n = 1; key === undefined; n++) if (!taken(numberedKey(base, n))) key = numberedKey(base, n);
+  }
+  return [{ type: 'ProjectKeyReserved', data: { organizationId: state.organizationId, projectId, key } }];
+};
+
+const releaseProjectKey = (command: ReleaseProjectKey, state: Organization): OrganizationEvent[] => {
+  requireManager(state, command.metadata.actorId, 'create a project');
+  const { projectId } = command.data;
+  const held = [...state.projectKeys].find(([, holder]) => holder === projectId);
+  if (held === undefined) return [];
+  return [
+    { type: 'ProjectKeyReleased', data: { organizationId: state.organizationId, projectId, key: held[0] } },
+  ];
+};
+
+const createLabel = (command: CreateLabel, state: Organization): OrganizationEvent[] => {
+  requireManager(state, command.metadata.actorId, 'create labels');
+  const { name, color } = validated({
+    name: labelNameCheck(command.data.name),
+    color: labelColorCheck(command.data.color),
+  });
+  const { labelId } = command.data;
+  if (state.labels.has(labelId)) throw new IllegalStateError('label already exists');
+  if (labelNamed(state.labels, name))
+    throw new IllegalStateError(`the organization has a label named ${name}`);
+  return [{ type: 'LabelCreated', data: { organizationId: state.organizationId, labelId, name, color } }];
+};
+
+/** The label, or NotFoundError; members see labels, so only a non-member (before this) never learns of one. */
+const labelOf = (state: Organization, actorId: string, labelId: string): Label => {
+  actorRole(state, actorId);
+  const label = state.labels.get(labelId);
+  if (label === undefined) throw new NotFoundError('label not found');
+  return label;
+};
+
+const updateLabel = (command: UpdateLabel, state: Organization): OrganizationEvent[] => {
+  const label = labelOf(state, command.metadata.actorId, command.data.labelId);
+  requireManager(state, command.metadata.actorId, 'change labels');
+  const input = validated({
+    name: ifGiven(command.data.name, labelNameCheck),
+    color: ifGiven(command.data.color, labelColorCheck),
+  });
+  const changes: LabelUpdated['data']['changes'] = {};
+  if (input.name !== undefined && input.name !== label.name) {
+    if (labelNamed(state.labels, input.name, label.labelId)) {
+      throw new IllegalStateError(`the organization has a label named ${input.name}`);
+    }
+    changes.name = { from: label.name, to: input.name };
+  }
+  if (input.color !== undefined && input.color !== label.color) {
+    changes.color = { from: label.color, to: input.color };
+  }
+  if (changes.name === undefined && changes.color === undefined) return [];
+  return [
+    {
+      type: 'LabelUpdated',
+      data: { organizationId: state.organizationId, labelId: label.labelId, changes },
+    },
+  ];
+};
+
+const deleteLabel = (command: DeleteLabel, state: Organization): OrganizationEvent[] => {
+  const label = labelOf(state, command.metadata.actorId, command.data.labelId);
+  requireManager(state, command.metadata.actorId, 'delete labels');
+  const { labelId, name, color } = label;
+  return [{ type: 'LabelDeleted', data: { organizationId: state.organizationId, labelId, name, color } }];
+};
 
 /**
  * Whether the actor may add a member with this role: NotFound for a non-member, Forbidden for a role that may
@@ -139,6 +277,16 @@ export const decide = (command: OrganizationCommand, state: Organization): Organ
         { type: 'MemberRemoved', data: { organizationId: state.organizationId, userId, previousRole } },
       ];
     }
+    case 'ReserveProjectKey':
+      return reserveProjectKey(command, state);
+    case 'ReleaseProjectKey':
+      return releaseProjectKey(command, state);
+    case 'CreateLabel':
+      return createLabel(command, state);
+    case 'UpdateLabel':
+      return updateLabel(command, state);
+    case 'DeleteLabel':
+      return deleteLabel(command, state);
     default: {
       const unknown: never = command;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);

@@ -32,6 +32,8 @@ describe('organization evolve', () => {
         [MEMBER, 'manager'],
         [CO_OWNER, 'owner'],
       ]),
+      projectKeys: new Map(),
+      labels: new Map(),
     });
   });
 

@@ -7,14 +7,21 @@ export type ProjectContext = MembershipContext;
 export interface CreateProject
   extends Command<
     'CreateProject',
-    { projectId: string; organizationId: string; name: string; description?: string }
+    {
+      projectId: string;
+      organizationId: string;
+      name: string;
+      description?: string;
+      /** The key reserved for it in the organization; derived from the name when absent. */
+      key?: string;
+    }
   > {
   context: ProjectContext;
 }
 
-/** A PATCH: absent fields stay as they are. */
+/** A PATCH: absent fields stay as they are. A key never changes: only the current one is accepted. */
 export interface UpdateProject
-  extends Command<'UpdateProject', { projectId: string; name?: string; description?: string }> {
+  extends Command<'UpdateProject', { projectId: string; name?: string; description?: string; key?: string }> {
   context: ProjectContext;
 }
 

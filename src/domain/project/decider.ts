@@ -1,9 +1,18 @@
 import { canManage, visibleTo } from '../shared/access';
 import type { Decider } from '../shared/decider';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../shared/errors';
-import { boundedText, ifGiven, orDefault, trimmedText, validated } from '../shared/validation';
-import type { ProjectCommand } from './commands';
+import {
+  accept,
+  boundedText,
+  ifGiven,
+  orDefault,
+  refuse,
+  trimmedText,
+  validated,
+} from '../shared/validation';
+import type { CreateProject, ProjectCommand } from './commands';
 import type { ProjectEvent, ProjectUpdated } from './events';
+import { deriveProjectKey, projectKeyCheck } from './key';
 
 export const PROJECT_NAME_MAX = 255;
 export const PROJECT_DESCRIPTION_MAX = 10_000;
@@ -14,6 +23,8 @@ export interface Project {
   organizationId: string;
   name: string;
   description: string;
+  /** `WEB`: its issues are `WEB-1`, `WEB-2`, … Never changes. */
+  key: string;
   archived: boolean;
 }
 
@@ -23,6 +34,7 @@ export const initialState = (): Project => ({
   organizationId: '',
   name: '',
   description: '',
+  key: '',
   archived: false,
 });
 
@@ -35,6 +47,7 @@ export const evolve = (state: Project, event: ProjectEvent): Project => {
         organizationId: event.data.organizationId,
         name: event.data.name,
         description: event.data.description,
+        key: event.data.key,
         archived: false,
       };
     case 'ProjectUpdated': {
@@ -59,8 +72,35 @@ const requireManager = (command: ProjectCommand, action: string): void => {
   }
 };
 
+/**
+ * A client round-tripping the project may send its key back (null while a read model has not derived one yet);
+ * another key is refused, never ignored.
+ */
+const fixedKey = (current: string) => (value: unknown) => {
+  if (value === null) return accept(undefined);
+  const checked = projectKeyCheck(value);
+  if (checked.ok && checked.value !== current) return refuse('is fixed when the project is created');
+  return checked;
+};
+
 const requireExisting = (state: Project): void => {
   if (!state.exists) throw new NotFoundError('project not found');
+};
+
+/**
+ * Everything a creation is checked for before the project exists: visibility, permission, then its fields, every
+ * refused field at once. The command side asks this before it reserves the key in the organization, so a refused
+ * creation reserves nothing.
+ */
+export const checkCreateProject = (
+  command: CreateProject,
+): { name: string; description: string; key: string | undefined } => {
+  requireManager(command, 'create');
+  return validated({
+    name: nameCheck(command.data.name),
+    description: orDefault(command.data.description, '', descriptionCheck),
+    key: ifGiven(command.data.key, projectKeyCheck),
+  });
 };
 
 /**
@@ -70,14 +110,15 @@ const requireExisting = (state: Project): void => {
 export const decide = (command: ProjectCommand, state: Project): ProjectEvent[] => {
   switch (command.type) {
     case 'CreateProject': {
-      requireManager(command, 'create');
-      const { name, description } = validated({
-        name: nameCheck(command.data.name),
-        description: orDefault(command.data.description, '', descriptionCheck),
-      });
+      const { name, description, key } = checkCreateProject(command);
       if (state.exists) throw new IllegalStateError('project already exists');
       const { projectId, organizationId } = command.data;
-      return [{ type: 'ProjectCreated', data: { projectId, organizationId, name, description } }];
+      return [
+        {
+          type: 'ProjectCreated',
+          data: { projectId, organizationId, name, description, key: key ?? deriveProjectKey(name) },
+        },
+      ];
     }
     case 'UpdateProject': {
       requireExisting(state);
@@ -85,6 +126,7 @@ export const decide = (command: ProjectCommand, state: Project): ProjectEvent[] 
       const input = validated({
         name: ifGiven(command.data.name, nameCheck),
         description: ifGiven(command.data.description, descriptionCheck),
+        key: ifGiven(command.data.key, fixedKey(state.key)),
       });
       if (state.archived) throw new IllegalStateError('project is archived');
       const changes: ProjectUpdated['data']['changes'] = {};

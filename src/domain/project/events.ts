@@ -2,9 +2,13 @@ import type { Event } from '../shared/decider';
 
 export const projectStream = (projectId: string): string => `project-${projectId}`;
 
+/**
+ * `key` (schema version 2) is reserved in the organization's stream first (`ProjectKeyReserved`), so it is unique
+ * there; version 1 had none, and its upcaster derives one from the name.
+ */
 export type ProjectCreated = Event<
   'ProjectCreated',
-  { projectId: string; organizationId: string; name: string; description: string }
+  { projectId: string; organizationId: string; name: string; description: string; key: string }
 >;
 /** Only the fields that changed are present, each with its value before. */
 export type ProjectUpdated = Event<

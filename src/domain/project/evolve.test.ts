@@ -22,6 +22,7 @@ describe('project evolve', () => {
       organizationId: ORG,
       name: 'Artemis',
       description: 'And back',
+      key: 'APOLLO',
       archived: true,
     });
   });

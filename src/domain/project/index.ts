@@ -2,4 +2,5 @@
 export * from './events';
 export type * from './commands';
 export type { Project } from './decider';
-export { PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX, projectDecider } from './decider';
+export { checkCreateProject, PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX, projectDecider } from './decider';
+export * from './key';

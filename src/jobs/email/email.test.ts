@@ -57,12 +57,12 @@ describe('notification emails', () => {
     const [email] = await smtp.waitFor(1);
     expect(email!.to).toEqual([alice.email.toLowerCase()]);
     expect(email!.from).toBe('tracker@example.com');
-    const message = `${team.owner.username} created “Fix <the> login & more” and assigned it to you`;
+    const message = `${team.owner.username} created ${issue.body.key} “Fix <the> login & more” and assigned it to you`;
     const link = `${PUBLIC_URL}/api/v1/issues/${issue.id}/`;
     expect(email!.mail.subject).toBe(`Team Tracker: ${message}`);
     expect(email!.mail.text).toContain(`- ${message}\n  ${link}`);
     expect(email!.mail.html).toContain(
-      `<a href="${link}">${team.owner.username} created “Fix &lt;the&gt; login &amp; more” and assigned it to you</a>`,
+      `<a href="${link}">${team.owner.username} created ${issue.body.key} “Fix &lt;the&gt; login &amp; more” and assigned it to you</a>`,
     );
     expect(email!.mail.messageId).toMatch(/^<[0-9a-f-]{36}@team-tracker>$/);
 
@@ -83,9 +83,9 @@ describe('notification emails', () => {
     const [email] = await smtp.waitFor(1);
     expect(email!.mail.subject).toBe('Team Tracker: 3 new notifications');
     expect((email!.mail.text ?? '').split('\n').filter((line) => line.startsWith('- '))).toEqual([
-      `- ${team.owner.username} created “Burst” and assigned it to you`,
-      `- ${team.owner.username} moved “Burst” from open to in progress`,
-      `- ${team.owner.username} moved “Burst” from in progress to blocked`,
+      `- ${team.owner.username} created ${first.body.key} “Burst” and assigned it to you`,
+      `- ${team.owner.username} moved ${first.body.key} “Burst” from open to in progress`,
+      `- ${team.owner.username} moved ${first.body.key} “Burst” from in progress to blocked`,
     ]);
     await sleep(100);
     expect(smtp.received).toHaveLength(1);
@@ -160,6 +160,7 @@ describe('without SMTP settings', () => {
     expect(await notificationsOf(api, team.alice, { position: issue.position })).toHaveLength(1);
     expect(api.system.jobs.map((j) => j.name).sort()).toEqual([
       'cleanup',
+      'label-removals',
       'member-removals',
       'overdue-reminders',
     ]);

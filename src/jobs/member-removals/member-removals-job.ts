@@ -63,11 +63,24 @@ const finish = async (knex: Knex, run: JobRun, removal: Removal, released: numbe
     last_error: note,
   })) > 0;
 
-/** Hands the removal back (with the reason) to be tried again by a later run. */
-const giveBack = async (knex: Knex, run: JobRun, removal: Removal, reason: string) =>
-  knex('member_removals')
-    .where({ event_id: removal.event_id, lease_owner: run.runId })
-    .update({ lease_owner: null, lease_until: null, last_error: reason });
+/**
+ * Hands the removal back (with the reason) to be tried again by a later run. The run usually failed because
+ * PostgreSQL could not be reached, and handing back may then fail too: it is tried again every second while the
+ * lease lasts, so a removal waits for the database to come back rather than for its lease to run out.
+ */
+const giveBack = async (knex: Knex, run: JobRun, removal: Removal, reason: string, leaseMs: number) => {
+  for (const until = Date.now() + leaseMs; ; ) {
+    try {
+      await knex('member_removals')
+        .where({ event_id: removal.event_id, lease_owner: run.runId })
+        .update({ lease_owner: null, lease_until: null, last_error: reason });
+      return;
+    } catch (error) {
+      if (Date.now() + 1000 >= until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+};
 
 /**
  * Releases one removed member's open assignments in the organization, each by command with an id derived from
@@ -129,7 +142,8 @@ export const memberRemovalsJob = (options: MemberRemovalsOptions): JobDefinition
         await processRemoval(options, run, removal);
       } catch (error) {
         const message = (error as Error).message ?? String(error);
-        if (!(error instanceof LeaseLost)) await giveBack(options.knex, run, removal, message);
+        if (!(error instanceof LeaseLost))
+          await giveBack(options.knex, run, removal, message, options.leaseMs);
         failures.push(message);
         // Give it back and stop: the next run (seconds away) tries again, with the read models further along.
         break;

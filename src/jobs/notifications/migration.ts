@@ -62,3 +62,23 @@ export const notificationsMigration = sqlMigration(
     DROP TABLE IF EXISTS notification_issues;
   `,
 );
+
+/**
+ * Issue keys in notifications: the reaction's own count of each project's issues (`notification_projects`, from
+ * `ProjectCreated` and `IssueCreated` in log order, as the read model counts them) and each issue's key. Projects
+ * created before this have no row, so their issues are named by title alone.
+ */
+export const notificationKeysMigration = sqlMigration(
+  `
+    CREATE TABLE notification_projects (
+      project_id uuid PRIMARY KEY,
+      key text NOT NULL,
+      last_issue_number integer NOT NULL
+    );
+    ALTER TABLE notification_issues ADD COLUMN key text;
+  `,
+  `
+    ALTER TABLE notification_issues DROP COLUMN key;
+    DROP TABLE IF EXISTS notification_projects;
+  `,
+);

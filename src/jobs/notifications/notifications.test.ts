@@ -46,7 +46,7 @@ describe('notifications of issue changes', () => {
       kind: 'issue.assigned',
       issue: issue.id,
       project: team.projects.Board,
-      message: `${team.owner.username} assigned you “Fix login”`,
+      message: `${team.owner.username} assigned you ${issue.body.key} “Fix login”`,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       read_at: null,
     });
@@ -65,7 +65,7 @@ describe('notifications of issue changes', () => {
     expect(await about(api, team.alice, forAlice.id, forAlice.position)).toEqual([
       {
         kind: 'issue.assigned',
-        message: `${team.owner.username} created “For Alice” and assigned it to you`,
+        message: `${team.owner.username} created ${forAlice.body.key} “For Alice” and assigned it to you`,
       },
     ]);
     expect(await about(api, team.bob, mine.id, mine.position)).toEqual([]);
@@ -79,13 +79,17 @@ describe('notifications of issue changes', () => {
     await patch(api, team.manager, issue.id, { assigned_to_id: team.bob.id });
     const position = await patch(api, team.manager, issue.id, { assigned_to_id: null });
     const manager = team.manager.username;
+    const key = issue.body.key as string;
     expect(await about(api, team.alice, issue.id, position)).toEqual([
-      { kind: 'issue.assigned', message: `${team.owner.username} created “Handover” and assigned it to you` },
-      { kind: 'issue.unassigned', message: `${manager} unassigned you from “Handover”` },
+      {
+        kind: 'issue.assigned',
+        message: `${team.owner.username} created ${key} “Handover” and assigned it to you`,
+      },
+      { kind: 'issue.unassigned', message: `${manager} unassigned you from ${key} “Handover”` },
     ]);
     expect(await about(api, team.bob, issue.id, position)).toEqual([
-      { kind: 'issue.assigned', message: `${manager} assigned you “Handover”` },
-      { kind: 'issue.unassigned', message: `${manager} unassigned you from “Handover”` },
+      { kind: 'issue.assigned', message: `${manager} assigned you ${key} “Handover”` },
+      { kind: 'issue.unassigned', message: `${manager} unassigned you from ${key} “Handover”` },
     ]);
     expect(await about(api, team.manager, issue.id, position)).toEqual([]);
   });
@@ -99,13 +103,13 @@ describe('notifications of issue changes', () => {
     await patch(api, team.bob, issue.id, { status: 'blocked' });
     const position = await patch(api, team.owner, issue.id, { status: 'done' });
     expect((await about(api, team.bob, issue.id, position)).map((n) => n.message)).toEqual([
-      `${team.alice.username} moved “Status” from open to in progress`,
-      `${team.owner.username} moved “Status” from blocked to done`,
+      `${team.alice.username} moved ${issue.body.key} “Status” from open to in progress`,
+      `${team.owner.username} moved ${issue.body.key} “Status” from blocked to done`,
     ]);
     expect((await about(api, team.alice, issue.id, position)).map((n) => n.message)).toEqual([
-      `${team.bob.username} created “Status” and assigned it to you`,
-      `${team.bob.username} moved “Status” from in progress to blocked`,
-      `${team.owner.username} moved “Status” from blocked to done`,
+      `${team.bob.username} created ${issue.body.key} “Status” and assigned it to you`,
+      `${team.bob.username} moved ${issue.body.key} “Status” from in progress to blocked`,
+      `${team.owner.username} moved ${issue.body.key} “Status” from blocked to done`,
     ]);
     expect(await about(api, team.owner, issue.id, position)).toEqual([]);
   });
@@ -126,15 +130,18 @@ describe('notifications of issue changes', () => {
     expect(told.slice(1).sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
       {
         kind: 'issue.due_date_changed',
-        message: `${bob} set the due date of “Fields, renamed” to 2030-01-31`,
+        message: `${bob} set the due date of ${issue.body.key} “Fields, renamed” to 2030-01-31`,
       },
       { kind: 'issue.priority_changed', message: expect.stringMatching(/from medium to high$/) },
-      { kind: 'issue.title_changed', message: `${bob} renamed “Fields” to “Fields, renamed”` },
+      {
+        kind: 'issue.title_changed',
+        message: `${bob} renamed ${issue.body.key} “Fields” to “Fields, renamed”`,
+      },
     ]);
     const cleared = await patch(api, team.bob, issue.id, { due_date: null });
     expect((await about(api, team.alice, issue.id, cleared)).at(-1)).toEqual({
       kind: 'issue.due_date_changed',
-      message: `${bob} removed the due date of “Fields, renamed”`,
+      message: `${bob} removed the due date of ${issue.body.key} “Fields, renamed”`,
     });
   });
 
@@ -154,8 +161,8 @@ describe('notifications of issue changes', () => {
     for (const user of [team.bob, team.alice]) {
       expect((await about(api, user, issue.id, position)).filter((n) => n.kind !== 'issue.assigned')).toEqual(
         [
-          { kind: 'issue.deleted', message: `${manager} deleted “Gone”` },
-          { kind: 'issue.restored', message: `${manager} restored “Gone”` },
+          { kind: 'issue.deleted', message: `${manager} deleted ${issue.body.key} “Gone”` },
+          { kind: 'issue.restored', message: `${manager} restored ${issue.body.key} “Gone”` },
         ],
       );
     }
@@ -184,7 +191,7 @@ describe('notifications of issue changes', () => {
     expect(await about(api, leaver, issue.id, position)).toEqual([
       {
         kind: 'issue.assigned',
-        message: `${team.owner.username} created “Left behind” and assigned it to you`,
+        message: `${team.owner.username} created ${issue.body.key} “Left behind” and assigned it to you`,
       },
     ]);
   });

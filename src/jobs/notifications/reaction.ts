@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { emailRecipients } from '../../accounts/preferences';
 import type { DomainEvent } from '../../domain';
+import { issueKey } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import { applied } from '../../projections/shared/events';
 import type { Clock } from '../job';
@@ -18,6 +19,20 @@ interface IssueParties {
   createdBy: string;
   assigneeId: string | null;
   deleted: boolean;
+  /** `WEB-12`, numbered here as `project_rooms` numbers it (see `ProjectCount`); null when not known. */
+  key: string | null;
+}
+
+/**
+ * A project's key and how many issues it has numbered, counted by the reaction itself in log order exactly as the
+ * read model counts them (the same log, the same order, the same rule), so a notification names the issue's key
+ * as of its event whether the read models lag behind or not. Projects created before this view existed have no
+ * row: their issues are named by title alone.
+ */
+interface ProjectCount {
+  projectId: string;
+  key: string;
+  lastIssueNumber: number;
 }
 
 /** Who gets what for one event, before the actor's name is known. */
@@ -41,14 +56,20 @@ const ISSUE_TYPES = [
   'IssueRestored',
 ] as const;
 const MEMBER_TYPES = ['OrganizationCreated', 'MemberAdded', 'MemberRemoved'] as const;
+const PROJECT_TYPES = ['ProjectCreated'] as const;
 
 /** The events the reaction reads (the runner passes it no others). */
-type Watched = Extract<DomainEvent, { type: (typeof ISSUE_TYPES)[number] | (typeof MEMBER_TYPES)[number] }>;
+type Watched = Extract<
+  DomainEvent,
+  { type: (typeof ISSUE_TYPES)[number] | (typeof MEMBER_TYPES)[number] | (typeof PROJECT_TYPES)[number] }
+>;
 
 /** The batch's slice of the reaction's tables, changed in memory event by event and written back once. */
 class Folded {
   readonly issues = new Map<string, IssueParties>();
   readonly changedIssues = new Set<string>();
+  readonly projects = new Map<string, ProjectCount>();
+  readonly changedProjects = new Set<string>();
   private readonly members = new Map<string, Set<string>>();
   /** (organization, user) → member at the end of the batch. */
   readonly changedMembers = new Map<string, { organizationId: string; userId: string; member: boolean }>();
@@ -57,9 +78,23 @@ class Folded {
     const folded = new Folded();
     const issueIds = new Set<string>();
     const organizationIds = new Set<string>();
+    const projectIds = new Set<string>();
     for (const e of events) {
       organizationIds.add(e.data.organizationId);
       if ('issueId' in e.data) issueIds.add(e.data.issueId);
+      if (e.type === 'IssueCreated' || e.type === 'ProjectCreated') projectIds.add(e.data.projectId);
+    }
+    const projects = (await trx('notification_projects').whereIn('project_id', [...projectIds])) as {
+      project_id: string;
+      key: string;
+      last_issue_number: number;
+    }[];
+    for (const r of projects) {
+      folded.projects.set(r.project_id, {
+        projectId: r.project_id,
+        key: r.key,
+        lastIssueNumber: r.last_issue_number,
+      });
     }
     const issues = (await trx('notification_issues').whereIn('issue_id', [...issueIds])) as {
       issue_id: string;
@@ -69,6 +104,7 @@ class Folded {
       created_by: string;
       assignee_id: string | null;
       deleted: boolean;
+      key: string | null;
     }[];
     for (const r of issues) {
       folded.issues.set(r.issue_id, {
@@ -79,6 +115,7 @@ class Folded {
         createdBy: r.created_by,
         assigneeId: r.assignee_id,
         deleted: r.deleted,
+        key: r.key,
       });
     }
     const members = (await trx('notification_members').whereIn('organization_id', [...organizationIds])) as {
@@ -107,6 +144,20 @@ class Folded {
     this.changedIssues.add(issue.issueId);
   }
 
+  setProject(project: ProjectCount): void {
+    this.projects.set(project.projectId, project);
+    this.changedProjects.add(project.projectId);
+  }
+
+  /** The key of the project's next issue, counting it; null for a project this view never saw created. */
+  numberNext(projectId: string): string | null {
+    const project = this.projects.get(projectId);
+    if (project === undefined) return null;
+    const next = { ...project, lastIssueNumber: project.lastIssueNumber + 1 };
+    this.setProject(next);
+    return issueKey(next.key, next.lastIssueNumber);
+  }
+
   async save(trx: Knex.Transaction): Promise<void> {
     const issues = [...this.changedIssues].map((id) => this.issues.get(id)!);
     if (issues.length > 0) {
@@ -120,9 +171,23 @@ class Folded {
             created_by: i.createdBy,
             assignee_id: i.assigneeId,
             deleted: i.deleted,
+            key: i.key,
           })),
         )
         .onConflict('issue_id')
+        .merge();
+    }
+    const projects = [...this.changedProjects].map((id) => this.projects.get(id)!);
+    if (projects.length > 0) {
+      await trx('notification_projects')
+        .insert(
+          projects.map((p) => ({
+            project_id: p.projectId,
+            key: p.key,
+            last_issue_number: p.lastIssueNumber,
+          })),
+        )
+        .onConflict('project_id')
         .merge();
     }
     const changes = [...this.changedMembers.values()];
@@ -168,14 +233,22 @@ const fold = (folded: Folded, recorded: RecordedEvent, event: Watched): Intent[]
     case 'MemberRemoved':
       folded.setMember(event.data.organizationId, event.data.userId, false);
       return [];
+    case 'ProjectCreated':
+      folded.setProject({ projectId: event.data.projectId, key: event.data.key, lastIssueNumber: 0 });
+      return [];
     case 'IssueCreated':
     case 'IssueRestored': {
       const { issueId, organizationId, projectId, title, createdBy, assigneeId } = event.data;
-      const issue = { issueId, organizationId, projectId, title, createdBy, assigneeId, deleted: false };
+      // A restore keeps the number the creation gave; a creation takes the project's next.
+      const key =
+        event.type === 'IssueCreated'
+          ? folded.numberNext(projectId)
+          : (folded.issues.get(issueId)?.key ?? null);
+      const issue = { issueId, organizationId, projectId, title, createdBy, assigneeId, deleted: false, key };
       folded.setIssue(issue);
       if (event.type === 'IssueRestored')
-        return [intent(issue, 'issue.restored', [createdBy, assigneeId], (a) => texts.restored(a, title))];
-      return [intent(issue, 'issue.assigned', [assigneeId], (a) => texts.created(a, title))];
+        return [intent(issue, 'issue.restored', [createdBy, assigneeId], (a) => texts.restored(a, issue))];
+      return [intent(issue, 'issue.assigned', [assigneeId], (a) => texts.created(a, issue))];
     }
     default:
       break;
@@ -184,14 +257,14 @@ const fold = (folded: Folded, recorded: RecordedEvent, event: Watched): Intent[]
   const before = folded.issues.get(event.data.issueId);
   // Every issue event follows its creation in the log, which the reaction has read: none is a defect upstream.
   if (!before) return [];
-  const title = before.title;
+  const title = { key: before.key, title: before.title };
   switch (event.type) {
     case 'IssueTitleChanged': {
       const issue = { ...before, title: event.data.title };
       folded.setIssue(issue);
       return [
         intent(issue, 'issue.title_changed', [issue.assigneeId], (a) =>
-          texts.title(a, event.data.previousTitle, event.data.title),
+          texts.title(a, { key: before.key, title: event.data.previousTitle }, event.data.title),
         ),
       ];
     }
@@ -254,8 +327,14 @@ export interface NotificationsReactionOptions {
  */
 export const notificationsReaction = (options: NotificationsReactionOptions): Reaction => ({
   name: 'notifications',
-  tables: ['notification_issues', 'notification_members', 'notification_inboxes', 'notifications'],
-  eventTypes: [...MEMBER_TYPES, ...ISSUE_TYPES],
+  tables: [
+    'notification_issues',
+    'notification_members',
+    'notification_projects',
+    'notification_inboxes',
+    'notifications',
+  ],
+  eventTypes: [...MEMBER_TYPES, ...PROJECT_TYPES, ...ISSUE_TYPES],
   async apply(events, ctx) {
     const domain = events.map((recorded) => ({ recorded, event: applied(recorded).event as Watched }));
     const folded = await Folded.load(

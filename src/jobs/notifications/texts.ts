@@ -2,7 +2,14 @@ import type { IssuePriority, IssueStatus } from '../../domain/issue/events';
 
 /** The one-line texts of notifications (in the app, and the lines of an email). */
 
+/** How a text names an issue: its key and its title (`WEB-12 “Fix login”`); just the title while it has no key. */
+export interface IssueName {
+  key: string | null;
+  title: string;
+}
+
 const quoted = (title: string): string => `“${title}”`;
+const named = ({ key, title }: IssueName): string => (key ? `${key} ${quoted(title)}` : quoted(title));
 
 const STATUS_NAMES: Record<IssueStatus, string> = {
   open: 'open',
@@ -14,21 +21,21 @@ const STATUS_NAMES: Record<IssueStatus, string> = {
 export const statusName = (status: IssueStatus): string => STATUS_NAMES[status] ?? status;
 
 export const texts = {
-  assigned: (actor: string, title: string) => `${actor} assigned you ${quoted(title)}`,
-  created: (actor: string, title: string) => `${actor} created ${quoted(title)} and assigned it to you`,
-  unassigned: (actor: string, title: string) => `${actor} unassigned you from ${quoted(title)}`,
-  status: (actor: string, title: string, from: IssueStatus, to: IssueStatus) =>
-    `${actor} moved ${quoted(title)} from ${statusName(from)} to ${statusName(to)}`,
-  dueDate: (actor: string, title: string, due: string | null) =>
+  assigned: (actor: string, issue: IssueName) => `${actor} assigned you ${named(issue)}`,
+  created: (actor: string, issue: IssueName) => `${actor} created ${named(issue)} and assigned it to you`,
+  unassigned: (actor: string, issue: IssueName) => `${actor} unassigned you from ${named(issue)}`,
+  status: (actor: string, issue: IssueName, from: IssueStatus, to: IssueStatus) =>
+    `${actor} moved ${named(issue)} from ${statusName(from)} to ${statusName(to)}`,
+  dueDate: (actor: string, issue: IssueName, due: string | null) =>
     due === null
-      ? `${actor} removed the due date of ${quoted(title)}`
-      : `${actor} set the due date of ${quoted(title)} to ${due}`,
-  title: (actor: string, from: string, to: string) => `${actor} renamed ${quoted(from)} to ${quoted(to)}`,
-  priority: (actor: string, title: string, from: IssuePriority, to: IssuePriority) =>
-    `${actor} changed the priority of ${quoted(title)} from ${from} to ${to}`,
-  deleted: (actor: string, title: string) => `${actor} deleted ${quoted(title)}`,
-  restored: (actor: string, title: string) => `${actor} restored ${quoted(title)}`,
-  overdue: (title: string, due: string) => `${quoted(title)} was due on ${due} and is not done yet`,
+      ? `${actor} removed the due date of ${named(issue)}`
+      : `${actor} set the due date of ${named(issue)} to ${due}`,
+  title: (actor: string, from: IssueName, to: string) => `${actor} renamed ${named(from)} to ${quoted(to)}`,
+  priority: (actor: string, issue: IssueName, from: IssuePriority, to: IssuePriority) =>
+    `${actor} changed the priority of ${named(issue)} from ${from} to ${to}`,
+  deleted: (actor: string, issue: IssueName) => `${actor} deleted ${named(issue)}`,
+  restored: (actor: string, issue: IssueName) => `${actor} restored ${named(issue)}`,
+  overdue: (issue: IssueName, due: string) => `${named(issue)} was due on ${due} and is not done yet`,
 };
 
 /** How a notification names who made the change when the user is unknown (the system itself). */

@@ -24,6 +24,7 @@ interface Overdue {
   project_id: string;
   organization_id: string;
   title: string;
+  key: string | null;
   due: string;
   assignee_id: string;
 }
@@ -37,7 +38,8 @@ export const reminderDay = (now: Date): string => now.toISOString().slice(0, 10)
  */
 const overdueNotReminded = async (trx: Knex.Transaction, day: string, limit: number): Promise<Overdue[]> => {
   const { rows } = await trx.raw<{ rows: Overdue[] }>(
-    `SELECT i.id, i.project_id, i.organization_id, i.title, to_char(i.due_date, 'YYYY-MM-DD') AS due, i.assignee_id
+    `SELECT i.id, i.project_id, i.organization_id, i.title, i.key, to_char(i.due_date, 'YYYY-MM-DD') AS due,
+       i.assignee_id
      FROM issues i
      JOIN memberships m ON m.organization_id = i.organization_id AND m.user_id = i.assignee_id
      WHERE i.due_date < ?::date AND i.status <> 'done' AND i.assignee_id IS NOT NULL
@@ -74,7 +76,7 @@ export const overdueRemindersJob = (options: OverdueRemindersOptions): JobDefini
           issueId: i.id,
           projectId: i.project_id,
           organizationId: i.organization_id,
-          message: texts.overdue(i.title, i.due),
+          message: texts.overdue({ key: i.key, title: i.title }, i.due),
           actorId: null,
           createdAt: run.now.toISOString(),
           reminderDate: day,

@@ -60,7 +60,7 @@ describe('overdue reminders', () => {
       kind: 'issue.overdue',
       issue: late.id,
       project: team.projects.Dues,
-      message: '“Late report” was due on 2030-03-01 and is not done yet',
+      message: `${late.body.key} “Late report” was due on 2030-03-01 and is not done yet`,
       created_at: '2030-03-02T07:30:00.000Z',
       read_at: null,
     });
@@ -80,7 +80,9 @@ describe('overdue reminders', () => {
     await runJob(api, 'email-digests', at('2030-03-02T07:32:00Z'));
     const toAlice = (await smtp.waitFor(2)).filter((r) => r.to.includes(team.alice.email.toLowerCase()));
     expect(toAlice).toHaveLength(1);
-    expect(toAlice[0]!.mail.text).toContain('- “Late report” was due on 2030-03-01 and is not done yet');
+    expect(toAlice[0]!.mail.text).toContain(
+      `- ${late.body.key} “Late report” was due on 2030-03-01 and is not done yet`,
+    );
 
     await runJob(api, 'overdue-reminders', at('2030-03-03T07:30:00Z'));
     expect(await remindersOf(team.alice, late.id)).toHaveLength(2);

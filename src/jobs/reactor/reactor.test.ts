@@ -10,6 +10,7 @@ import { eventually } from '../../../test/support/eventually';
 import { notificationsOf } from '../../../test/support/jobs';
 import { connect, useServedRooms } from '../../../test/support/realtime';
 import { useFixture, useTestApi } from '../../../test/support/suite';
+import { labelRemovalsReaction } from '../label-removals/reaction';
 import { memberRemovalsReaction } from '../member-removals/reaction';
 import { notificationsReaction } from '../notifications/reaction';
 import { createReactor } from './reactor';
@@ -27,7 +28,11 @@ describe('the reactor', () => {
     expect(api.system.projector.role).toBe('active');
     expect(api.system.reactor.role).toBe('active');
     const status = await api.system.reactor.status();
-    expect(status.map((s) => s.name)).toEqual(['reaction:notifications', 'reaction:member-removals']);
+    expect(status.map((s) => s.name)).toEqual([
+      'reaction:notifications',
+      'reaction:member-removals',
+      'reaction:label-removals',
+    ]);
     for (const s of status) expect(s.checkpoint >= issue.position).toBe(true);
     const { rows } = await api.pool.query(
       `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted
@@ -42,7 +47,11 @@ describe('the reactor', () => {
     const flaky = createReactor({
       store: api.system.store,
       knex: api.knex,
-      reactions: [notificationsReaction({ clock: () => new Date() }), memberRemovalsReaction],
+      reactions: [
+        notificationsReaction({ clock: () => new Date() }),
+        memberRemovalsReaction,
+        labelRemovalsReaction,
+      ],
       publisher: api.bus,
       wake: () => undefined,
       logger: pino({ level: 'silent' }),

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../../eventstore/port';
 import type { RoomMessage } from '../projection';
 import { issueChanges } from '../issues/changes';
 import type { IssueRecord } from '../issues/record';
-import { issueView } from '../issues/view';
+import { type LabelLookup, issueView } from '../issues/view';
 import type { ProjectRecord } from '../projects/record';
 import { projectView } from '../projects/record';
 import { isoTime } from '../shared/sql';
@@ -34,13 +34,14 @@ export const issueActivity = (
   recorded: RecordedEvent,
   after: IssueRecord,
   usernames: ReadonlyMap<string, string>,
+  labels: LabelLookup = new Map(),
 ): ActivityEntry => {
   const { issueId, projectId, organizationId } = event.data;
   const entry = (message: RoomMessage['message']) => ({ projectId, organizationId, recorded, message });
   if (event.type === 'IssueDeleted') {
     return entry({ ...envelope('issue.deleted', recorded), issue_id: issueId, project_id: projectId });
   }
-  const issue = issueView(after, usernames);
+  const issue = issueView(after, usernames, labels);
   if (event.type === 'IssueCreated' || event.type === 'IssueRestored') {
     return entry({
       ...envelope(event.type === 'IssueCreated' ? 'issue.created' : 'issue.restored', recorded),
@@ -56,7 +57,7 @@ export const issueActivity = (
     title: issue.title,
     status: issue.status,
     project_id: projectId,
-    changes: issueChanges(event, usernames),
+    changes: issueChanges(event, usernames, { labels }),
     issue,
   });
 };

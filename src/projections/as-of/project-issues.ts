@@ -10,6 +10,7 @@ import { isUuid } from '../shared/ids';
 import { type Page, type PageRequest, pageLimit, toPage } from '../shared/page';
 import { isIsoTime } from '../shared/values';
 import { usernamesOf } from '../users/usernames';
+import { labelTimeline } from './labels';
 import { type AsOf, asPoint, upTo } from './point';
 
 /** How many events a project's issue list as of a point may fold: past it the answer is a clear refusal. */
@@ -34,25 +35,28 @@ const READS_AT_ONCE = 8;
  * Every issue ever created in the project, with its stream's length: live ones and deleted ones (tombstones keep
  * their project; those deleted before tombstones did are missing until `project_rooms` is rebuilt).
  */
-const candidates = async (db: Knex, projectId: string): Promise<{ id: string; events: number }[]> => {
-  const { rows } = await db.raw<{ rows: { id: string; revision: number }[] }>(
-    `SELECT id, revision FROM issues WHERE project_id = ?::uuid
-     UNION ALL SELECT id, revision FROM issue_tombstones WHERE project_id = ?::uuid`,
+const candidates = async (
+  db: Knex,
+  projectId: string,
+): Promise<{ id: string; events: number; key: string | null }[]> => {
+  const { rows } = await db.raw<{ rows: { id: string; revision: number; key: string | null }[] }>(
+    `SELECT id, revision, key FROM issues WHERE project_id = ?::uuid
+     UNION ALL SELECT id, revision, key FROM issue_tombstones WHERE project_id = ?::uuid`,
     [projectId, projectId],
   );
-  return rows.map((r) => ({ id: r.id, events: r.revision + 1 }));
+  return rows.map((r) => ({ id: r.id, events: r.revision + 1, key: r.key }));
 };
 
 /** Folds each issue's stream up to the point, a few streams at a time. */
 const issuesThen = async (
   streams: StreamReader,
-  ids: readonly string[],
+  found: readonly { id: string; key: string | null }[],
   point: AsOf,
 ): Promise<IssueRecord[]> => {
   const records: IssueRecord[] = [];
-  for (let at = 0; at < ids.length; at += READS_AT_ONCE) {
+  for (let at = 0; at < found.length; at += READS_AT_ONCE) {
     const folded = await Promise.all(
-      ids.slice(at, at + READS_AT_ONCE).map(async (id) => {
+      found.slice(at, at + READS_AT_ONCE).map(async ({ id, key }) => {
         let record: IssueRecord | undefined;
         const recorded = await streams.readStream(issueStream(id));
         for (const { recorded: r } of upTo(
@@ -61,7 +65,7 @@ const issuesThen = async (
         )) {
           record = evolveIssue(record, { event: { type: r.type, data: r.data } as IssueEvent, recorded: r });
         }
-        return record;
+        return record && { ...record, key };
       }),
     );
     for (const record of folded) if (record !== undefined && !record.state.deleted) records.push(record);
@@ -95,13 +99,7 @@ export const projectIssuesAsOf = async (
   const found = await candidates(db, projectId);
   const events = found.reduce((sum, c) => sum + c.events, 0);
   if (events > bound) throw new AsOfTooLargeError(events, bound);
-  const newestFirst = (
-    await issuesThen(
-      streams,
-      found.map((c) => c.id),
-      point,
-    )
-  )
+  const newestFirst = (await issuesThen(streams, found, point))
     .map((record) => ({ record, key: [record.createdAt, record.state.issueId] as const }))
     .sort((a, b) => (a.key[0] === b.key[0] ? (a.key[1] < b.key[1] ? 1 : -1) : a.key[0] < b.key[0] ? 1 : -1))
     .filter(
@@ -112,10 +110,11 @@ export const projectIssuesAsOf = async (
     db,
     newestFirst.slice(0, limit).map(({ record }) => record.state.assigneeId),
   );
+  const labels = (await labelTimeline(streams, project.organization_id)).at(point);
   return toPage(
     newestFirst.slice(0, limit + 1),
     limit,
-    ({ record }) => issueView(record, usernames),
+    ({ record }) => issueView(record, usernames, labels),
     ({ key }) => encodeCursor({ ordering: ORDERING, key: [...key] }),
   );
 };

@@ -76,6 +76,7 @@ describe('event index read model', () => {
     );
     expect(rest.results.map((e) => e.type)).toEqual([
       'ProjectCreated',
+      'ProjectKeyReserved',
       'OrganizationRenamed',
       'MemberAdded',
       'OrganizationCreated',
@@ -105,7 +106,11 @@ describe('event index read model', () => {
     ]);
     const created = stream.results[0]!.occurred_at;
     const later = await listEvents(bed.knex, { occurredAfter: created });
-    expect(later.results.map((e) => e.type)).toEqual(['IssueStatusChanged', 'ProjectCreated']);
+    expect(later.results.map((e) => e.type)).toEqual([
+      'IssueStatusChanged',
+      'ProjectKeyReserved',
+      'ProjectCreated',
+    ]);
     const from = await listEvents(bed.knex, {
       occurredFrom: created,
       occurredBefore: later.results[1]!.occurred_at,

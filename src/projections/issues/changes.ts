@@ -1,5 +1,14 @@
 import type { IssueEvent } from '../../domain';
+import { namedLabels } from '../labels/record';
 import { userRef } from '../users/usernames';
+import type { LabelLookup } from './view';
+
+/** What changes name besides users: labels (by id, as they were or are), and the key a creation got. */
+export interface ChangeNames {
+  labels?: LabelLookup;
+  /** The issue's key, shown as set by its creation. */
+  key?: string | null;
+}
 
 /** `{ field: [old, new] }` with the API's field names; `assigned_to` values are `{ id, username }` or null, as in the issue. */
 export type Changes = Record<string, [unknown, unknown]>;
@@ -20,21 +29,31 @@ export const usersMentioned = (event: IssueEvent): (string | null)[] => {
 
 /**
  * What an event changed, from the event alone (events carry the previous value). A creation shows every field
- * going from null to its first value; a deletion or a restore changes no field.
+ * going from null to its first value (its key too, when `names` has it: no event records it); a deletion or a
+ * restore changes no field. Labels are `{ id, name, color }`, named by `names.labels`.
  */
-export const issueChanges = (event: IssueEvent, usernames: ReadonlyMap<string, string>): Changes => {
+export const issueChanges = (
+  event: IssueEvent,
+  usernames: ReadonlyMap<string, string>,
+  names: ChangeNames = {},
+): Changes => {
+  const labels = (ids: readonly string[]) => namedLabels(ids, names.labels ?? new Map());
   switch (event.type) {
     case 'IssueCreated': {
       const { data } = event;
       return {
+        ...(names.key !== undefined ? { key: [null, names.key] } : {}),
         title: [null, data.title],
         description: [null, data.description],
         status: [null, data.status],
         priority: [null, data.priority],
         due_date: [null, data.dueDate],
         assigned_to: [null, userRef(data.assigneeId, usernames)],
+        labels: [null, labels(data.labelIds)],
       };
     }
+    case 'IssueLabelsChanged':
+      return { labels: [labels(event.data.previousLabelIds), labels(event.data.labelIds)] };
     case 'IssueTitleChanged':
       return { title: [event.data.previousTitle, event.data.title] };
     case 'IssueDescriptionChanged':

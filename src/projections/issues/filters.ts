@@ -1,5 +1,5 @@
 import type { IssuePriority, IssueStatus } from '../../domain';
-import { ISSUE_PRIORITIES, ISSUE_STATUSES, ValidationError } from '../../domain';
+import { ISSUE_PRIORITIES, ISSUE_STATUSES, parseIssueKey, ValidationError } from '../../domain';
 import { isUuid } from '../shared/ids';
 import type { Fragment } from '../shared/keyset';
 import { fragment } from '../shared/keyset';
@@ -27,9 +27,15 @@ export interface IssueFilters {
    * description as a substring, ignoring case and accents; `%`, `_` and `\` are plain characters.
    */
   search?: string;
+  /** Label ids, repeatable: issues that carry every one of them. */
+  label?: string | readonly string[];
+  /** An issue key (`WEB-12`, any case): the issue of that key in each organization in scope. */
+  key?: string;
 }
 
 export const SEARCH_MAX = 500;
+/** Labels one `?label=` filter may name: each is one more array element the index looks up. */
+export const LABEL_FILTER_MAX = 20;
 /** Each term is one more trigram index lookup or filter per row: a bound on the cost of one search. */
 export const SEARCH_TERMS_MAX = 10;
 
@@ -106,6 +112,25 @@ const searchFilter = (value: string | undefined): Fragment[] => {
   return terms.map(termCondition);
 };
 
+/**
+ * `label_ids @> {…}`: every label given, by the GIN index `issues_labels` when the labels are rare (a bitmap of the
+ * matches, sorted), or checked on the rows the ordering index scan meets when they are common (no sort).
+ */
+const labelFilter = (value: string | readonly string[] | undefined): Fragment[] => {
+  if (value === undefined) return [];
+  const ids = [...new Set(typeof value === 'string' ? [value] : value)];
+  if (ids.length > LABEL_FILTER_MAX) refuse('label', `must name at most ${LABEL_FILTER_MAX} labels`);
+  if (!ids.every(isUuid)) refuse('label', 'must be a label id');
+  return ids.length === 0 ? [] : [fragment('label_ids @> ?::uuid[]', arrayParam(ids))];
+};
+
+const keyFilter = (value: string | undefined): Fragment[] => {
+  if (value === undefined) return [];
+  const parsed = parseIssueKey(value);
+  if (parsed === null) refuse('key', 'must be an issue key such as WEB-12');
+  return [fragment('key = ?', `${parsed!.projectKey}-${parsed!.number}`)];
+};
+
 /** The conditions every branch of the list applies besides its scope and cursor. */
 export const filterConditions = (filters: IssueFilters, viewerId: string): Fragment[] => {
   const status = oneOfEach<IssueStatus>('status', filters.status, ISSUE_STATUSES);
@@ -119,6 +144,8 @@ export const filterConditions = (filters: IssueFilters, viewerId: string): Fragm
     ...dateFilter('due_after', filters.dueAfter, 'due_date > ?::date'),
     ...dateFilter('due_date', filters.dueDate, 'due_date = ?::date'),
     ...searchFilter(filters.search),
+    ...labelFilter(filters.label),
+    ...keyFilter(filters.key),
   ];
 };
 

@@ -4,7 +4,9 @@ import { encodeCursor } from '../shared/cursor';
 import type { Page, PageRequest } from '../shared/page';
 import { readPageRequest } from '../shared/page';
 import { isoTime } from '../shared/sql';
+import { atPosition, labelTimeline } from '../as-of/labels';
 import { usernamesOf, userRef } from '../users/usernames';
+import { issueKeys } from './keys';
 import type { Changes } from './changes';
 import { issueChanges, usersMentioned } from './changes';
 import { visibleIssueEvents } from './stream';
@@ -25,7 +27,9 @@ const revisionKey = (key: ReadonlyArray<unknown>) =>
 
 /**
  * The issue's events in order, from its stream, with actors and changes; deleted issues keep their history
- * (its last entry is the deletion). Null when the issue does not exist or the viewer may not see it.
+ * (its last entry is the deletion). Labels are named as they were at each event (the organization's stream, folded
+ * alongside); the creation shows the key the issue got. Null when the issue does not exist or the viewer may not
+ * see it.
  */
 export const issueHistory = async (
   db: Knex,
@@ -46,13 +50,19 @@ export const issueHistory = async (
     shown.flatMap(({ event, recorded }) => [recorded.metadata.actorId, ...usersMentioned(event)]),
   );
   const last = shown[shown.length - 1];
+  const organizationId = shown[0]?.event.data.organizationId;
+  const timeline = organizationId === undefined ? null : await labelTimeline(store, organizationId);
+  const key = (await issueKeys(db, [issueId])).get(issueId) ?? null;
   return {
     results: shown.map(({ event, recorded }) => ({
       position: recorded.position,
       type: recorded.type,
       occurred_at: isoTime(recorded.metadata.occurredAt),
       actor: userRef(recorded.metadata.actorId, usernames),
-      changes: issueChanges(event, usernames),
+      changes: issueChanges(event, usernames, {
+        key,
+        ...(timeline ? { labels: timeline.at(atPosition(recorded.position)) } : {}),
+      }),
     })),
     nextCursor:
       events.length > limit && last !== undefined

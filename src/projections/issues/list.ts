@@ -19,8 +19,8 @@ export interface IssueListRequest extends PageRequest, IssueFilters {
 }
 
 /** Inside each branch: what the view needs, plus the ordering keys. */
-const BRANCH_COLUMNS = `id, project_id, title, description, status, priority, due_date, assignee_id, created_by,
-  created_at, updated_at, revision, due_key, priority_rank, status_rank, title_key`;
+const BRANCH_COLUMNS = `id, key, project_id, title, description, status, priority, due_date, assignee_id, created_by,
+  created_at, updated_at, revision, label_ids, due_key, priority_rank, status_rank, title_key`;
 
 /**
  * The scope of the list as branches: one project, or each of the viewer's organizations (or the one asked for).

@@ -13,6 +13,13 @@ export interface IssueRecord {
   updatedAt: string;
   /** The stream revision of the last event applied. */
   revision: number;
+  /**
+   * Its rank among its project's creations in log order, given by `project_rooms` when it applies the creation (no
+   * event records it), and `<project key>-<number>`; null when not known (a project from before numbering, until
+   * a rebuild, or a fold that did not look it up).
+   */
+  number: number | null;
+  key: string | null;
 }
 
 /** The record after one event; undefined for an event with no creation before it. A deletion sets `state.deleted`. */
@@ -24,5 +31,12 @@ export const evolveIssue = (
   const at = isoTime(recorded.metadata.occurredAt);
   const state = issueDecider.evolve(record?.state ?? issueDecider.initialState(), event);
   // A tombstone from before tombstones kept the creation time has none: a restore then dates it from itself.
-  return { state, createdAt: record?.createdAt || at, updatedAt: at, revision: recorded.revision };
+  return {
+    state,
+    createdAt: record?.createdAt || at,
+    updatedAt: at,
+    revision: recorded.revision,
+    number: record?.number ?? null,
+    key: record?.key ?? null,
+  };
 };

@@ -1,10 +1,12 @@
 import type { IssuePriority, IssueStatus } from '../../domain';
+import type { LabelRef } from '../labels/record';
 import { isoTime } from '../shared/sql';
 import type { IssueView } from './view';
 
 /** An issue as the queries select it (see `issueSelect`). */
 export interface IssueRow {
   id: string;
+  key: string | null;
   project_id: string;
   title: string;
   description: string;
@@ -17,17 +19,26 @@ export interface IssueRow {
   created_at: Date;
   updated_at: Date;
   revision: number;
+  labels: LabelRef[];
 }
 
-/** The columns of `IssueRow` over an issues relation aliased `alias` (the assignee's name by index lookup). */
+/**
+ * The columns of `IssueRow` over an issues relation aliased `alias`: the assignee's name by index lookup, the
+ * labels joined by id at read time (a rename shows everywhere at once; a deleted label is gone at once), in the
+ * order `byName` sorts them.
+ */
 export const issueSelect = (alias: string): string =>
-  `${alias}.id, ${alias}.project_id, ${alias}.title, ${alias}.description, ${alias}.status, ${alias}.priority,
-   to_char(${alias}.due_date, 'YYYY-MM-DD') AS due_text, ${alias}.assignee_id,
+  `${alias}.id, ${alias}.key, ${alias}.project_id, ${alias}.title, ${alias}.description, ${alias}.status,
+   ${alias}.priority, to_char(${alias}.due_date, 'YYYY-MM-DD') AS due_text, ${alias}.assignee_id,
    (SELECT u.username FROM users AS u WHERE u.id = ${alias}.assignee_id) AS assignee_username,
-   ${alias}.created_by, ${alias}.created_at, ${alias}.updated_at, ${alias}.revision`;
+   ${alias}.created_by, ${alias}.created_at, ${alias}.updated_at, ${alias}.revision,
+   (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.id, 'name', l.name, 'color', l.color)
+                              ORDER BY lower(l.name) COLLATE "C", l.id), '[]'::jsonb)
+    FROM labels AS l WHERE l.id = ANY(${alias}.label_ids) AND NOT l.deleted) AS labels`;
 
 export const issueFromRow = (row: IssueRow): IssueView => ({
   id: row.id,
+  key: row.key,
   project: row.project_id,
   title: row.title,
   description: row.description,
@@ -38,4 +49,5 @@ export const issueFromRow = (row: IssueRow): IssueView => ({
   created_by: row.created_by,
   created_at: isoTime(row.created_at),
   updated_at: isoTime(row.updated_at),
+  labels: row.labels,
 });

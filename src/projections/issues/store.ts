@@ -23,6 +23,9 @@ interface IssueRow {
   created_at: Date;
   updated_at: Date;
   revision: number;
+  number: number | null;
+  key: string | null;
+  label_ids: string[];
 }
 
 const fromRow = (row: IssueRow): IssueRecord => ({
@@ -39,21 +42,34 @@ const fromRow = (row: IssueRow): IssueRecord => ({
     dueDate: row.due_date,
     assigneeId: row.assignee_id,
     createdBy: row.created_by,
+    labelIds: row.label_ids,
   },
   createdAt: isoTime(row.created_at),
   updatedAt: isoTime(row.updated_at),
   revision: row.revision,
+  number: row.number,
+  key: row.key,
 });
 
+interface TombstoneRow {
+  id: string;
+  revision: number;
+  created_at: Date | null;
+  number: number | null;
+  key: string | null;
+}
+
 /**
- * Its revision and creation time survive a deletion: enough to refuse replays, and to restore it (the restore
- * event carries the fields).
+ * Its revision, creation time, number and key survive a deletion: enough to refuse replays, and to restore it
+ * (the restore event carries the fields; the number is never given to another issue).
  */
-const tombstone = (id: string, revision: number, createdAt: Date | null): IssueRecord => ({
-  state: { ...issueDecider.initialState(), exists: true, deleted: true, issueId: id },
-  createdAt: createdAt === null ? '' : isoTime(createdAt),
+const tombstone = (row: TombstoneRow): IssueRecord => ({
+  state: { ...issueDecider.initialState(), exists: true, deleted: true, issueId: row.id },
+  createdAt: row.created_at === null ? '' : isoTime(row.created_at),
   updatedAt: '',
-  revision,
+  revision: row.revision,
+  number: row.number,
+  key: row.key,
 });
 
 /** The issues a batch touches as they are before it: live rows, and tombstones of deleted ones. */
@@ -66,17 +82,17 @@ export const loadIssues = async (
     trx,
     tables.issues,
     `id, project_id, organization_id, title, description, status, priority, ${dateText('due_date')} AS due_date,
-       assignee_id, created_by, created_at, updated_at, revision`,
+       assignee_id, created_by, created_at, updated_at, revision, number, key, label_ids::text[] AS label_ids`,
     ids,
   );
-  const gone = await rowsWithIds<{ id: string; revision: number; created_at: Date | null }>(
+  const gone = await rowsWithIds<TombstoneRow>(
     trx,
     tables.tombstones,
-    'id, revision, created_at',
+    'id, revision, created_at, number, key',
     ids,
   );
   return new Map([
-    ...gone.map((row) => [row.id, tombstone(row.id, row.revision, row.created_at)] as const),
+    ...gone.map((row) => [row.id, tombstone(row)] as const),
     ...rows.map((row) => [row.id, fromRow(row)] as const),
   ]);
 };
@@ -95,9 +111,12 @@ const ISSUE_COLUMN_TYPES = {
   created_at: 'timestamptz',
   updated_at: 'timestamptz',
   revision: 'integer',
+  number: 'integer',
+  key: 'text',
+  label_ids: 'uuid[]',
 };
 
-const toRow = ({ state, createdAt, updatedAt, revision }: IssueRecord) => ({
+const toRow = ({ state, createdAt, updatedAt, revision, number, key }: IssueRecord) => ({
   id: state.issueId,
   project_id: state.projectId,
   organization_id: state.organizationId,
@@ -111,6 +130,9 @@ const toRow = ({ state, createdAt, updatedAt, revision }: IssueRecord) => ({
   created_at: createdAt,
   updated_at: updatedAt,
   revision,
+  number,
+  key,
+  label_ids: state.labelIds,
 });
 
 /**
@@ -132,20 +154,21 @@ export const saveIssues = async (
     live.map(toRow),
     `ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
        status = excluded.status, priority = excluded.priority, due_date = excluded.due_date,
-       assignee_id = excluded.assignee_id, updated_at = excluded.updated_at, revision = excluded.revision
+       assignee_id = excluded.assignee_id, label_ids = excluded.label_ids, updated_at = excluded.updated_at,
+       revision = excluded.revision
        WHERE t.revision < excluded.revision`,
   );
   if (deleted.length > 0) {
     await trx.raw(
       `WITH gone AS (
          SELECT * FROM jsonb_to_recordset(?::jsonb)
-           AS r(id uuid, revision integer, created_at timestamptz, project_id uuid)
+           AS r(id uuid, revision integer, created_at timestamptz, project_id uuid, number integer, key text)
        ),
        kept AS (
-         INSERT INTO ${ident(tables.tombstones)} AS t (id, revision, created_at, project_id)
-         SELECT id, revision, created_at, project_id FROM gone
+         INSERT INTO ${ident(tables.tombstones)} AS t (id, revision, created_at, project_id, number, key)
+         SELECT id, revision, created_at, project_id, number, key FROM gone
          ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, created_at = excluded.created_at,
-           project_id = excluded.project_id
+           project_id = excluded.project_id, number = excluded.number, key = excluded.key
            WHERE t.revision < excluded.revision
        )
        DELETE FROM ${ident(tables.issues)} WHERE id IN (SELECT id FROM gone)`,
@@ -156,6 +179,8 @@ export const saveIssues = async (
             revision: r.revision,
             created_at: r.createdAt || null,
             project_id: r.state.projectId || null,
+            number: r.number,
+            key: r.key,
           })),
         ),
       ],

@@ -1,6 +1,11 @@
 import type { IssuePriority, IssueStatus } from '../../domain';
+import type { LabelRecord, LabelRef } from '../labels/record';
+import { shownLabels } from '../labels/record';
 import { userRef } from '../users/usernames';
 import type { IssueRecord } from './record';
+
+/** Labels by id, deleted ones marked: what a view needs to name an issue's labels. */
+export type LabelLookup = ReadonlyMap<string, LabelRecord | (LabelRef & { deleted: boolean })>;
 
 export interface UserRef {
   id: string;
@@ -10,6 +15,8 @@ export interface UserRef {
 /** `GET /issues/{id}/`, also the `issue` of realtime messages. */
 export interface IssueView {
   id: string;
+  /** `WEB-12`; null until its project's issues are numbered (a project from before numbering, until a rebuild). */
+  key: string | null;
   project: string;
   title: string;
   description: string;
@@ -20,13 +27,17 @@ export interface IssueView {
   created_by: string;
   created_at: string;
   updated_at: string;
+  /** By name (case-insensitive), then id; deleted labels are left out at once. */
+  labels: LabelRef[];
 }
 
 export const issueView = (
-  { state, createdAt, updatedAt }: IssueRecord,
+  { state, createdAt, updatedAt, key }: IssueRecord,
   usernames: ReadonlyMap<string, string>,
+  labels: LabelLookup = new Map(),
 ): IssueView => ({
   id: state.issueId,
+  key,
   project: state.projectId,
   title: state.title,
   description: state.description,
@@ -37,4 +48,5 @@ export const issueView = (
   created_by: state.createdBy,
   created_at: createdAt,
   updated_at: updatedAt,
+  labels: shownLabels(state.labelIds, labels),
 });

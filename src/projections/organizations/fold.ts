@@ -96,6 +96,14 @@ export const foldOrganizations = (
         next = { ...next, memberCount: next.memberCount - 1 };
         break;
       }
+      // Keys are the projects' (ProjectCreated carries them): the reservations only guard their uniqueness. Labels
+      // are `project_rooms`' (its messages name them as they were at each event).
+      case 'ProjectKeyReserved':
+      case 'ProjectKeyReleased':
+      case 'LabelCreated':
+      case 'LabelUpdated':
+      case 'LabelDeleted':
+        break;
       default: {
         const unknown: never = event;
         throw new Error(`unknown event ${JSON.stringify(unknown)}`);

@@ -47,6 +47,7 @@ describe('project rooms projection (projects, issues, feed, realtime messages)',
     });
     expect(fromGet?.issue).toEqual({
       id: issueId,
+      key: 'APOLLO-1',
       project,
       title: 'Fix the pad',
       description: '',
@@ -57,6 +58,7 @@ describe('project rooms projection (projects, issues, feed, realtime messages)',
       created_by: given.max,
       created_at: fromGet?.issue.created_at,
       updated_at: fromGet?.issue.created_at,
+      labels: [],
     });
     expect(await getIssue(bed.knex, issueId, given.outsider)).toBeNull();
   });

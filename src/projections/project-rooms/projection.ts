@@ -1,5 +1,5 @@
 import type { IssueEvent, ProjectEvent } from '../../domain';
-import { ISSUE_EVENT_TYPES, PROJECT_EVENT_TYPES } from '../../domain';
+import { ISSUE_EVENT_TYPES, issueKey, LABEL_EVENT_TYPES, PROJECT_EVENT_TYPES } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import type { ActivityEntry } from '../activity/messages';
 import { issueActivity, projectActivity, roomMessage } from '../activity/messages';
@@ -8,6 +8,8 @@ import { usersMentioned } from '../issues/changes';
 import type { IssueRecord } from '../issues/record';
 import { evolveIssue } from '../issues/record';
 import { loadIssues, saveIssues } from '../issues/store';
+import { evolveLabel, type LabelEvent, type LabelRecord } from '../labels/record';
+import { loadLabels, saveLabels } from '../labels/store';
 import type { Projection, ProjectionContext } from '../projection';
 import type { ProjectRecord } from '../projects/record';
 import { evolveProject } from '../projects/record';
@@ -15,8 +17,9 @@ import { loadProjects, saveProjects } from '../projects/store';
 import { ofTypes, unique } from '../shared/events';
 import { usernamesOf } from '../users/usernames';
 
-const EVENT_TYPES = [...PROJECT_EVENT_TYPES, ...ISSUE_EVENT_TYPES];
+const EVENT_TYPES = [...PROJECT_EVENT_TYPES, ...ISSUE_EVENT_TYPES, ...LABEL_EVENT_TYPES];
 const isIssueEvent = (type: string): boolean => (ISSUE_EVENT_TYPES as readonly string[]).includes(type);
+const isLabelEvent = (type: string): boolean => (LABEL_EVENT_TYPES as readonly string[]).includes(type);
 
 /** Applies one event over the records folded so far; returns the new record, or undefined when it is a replay. */
 const step = <R extends { revision: number }, E>(
@@ -33,9 +36,26 @@ const step = <R extends { revision: number }, E>(
   return next;
 };
 
+/** The labels an issue event names, besides those its issue had before it. */
+const labelsMentioned = (event: IssueEvent): readonly string[] => {
+  switch (event.type) {
+    case 'IssueCreated':
+    case 'IssueRestored':
+      return event.data.labelIds;
+    case 'IssueLabelsChanged':
+      return [...event.data.labelIds, ...event.data.previousLabelIds];
+    default:
+      return [];
+  }
+};
+
 const loadBatch = async (ctx: ProjectionContext, events: readonly RecordedEvent[]) => {
-  const projectIds = unique(ofTypes(events, PROJECT_EVENT_TYPES).map(({ event }) => event.data.projectId));
   const issueEvents = ofTypes(events, ISSUE_EVENT_TYPES);
+  const projectIds = unique([
+    ...ofTypes(events, PROJECT_EVENT_TYPES).map(({ event }) => event.data.projectId),
+    // The projects that number the batch's new issues.
+    ...issueEvents.flatMap(({ event }) => (event.type === 'IssueCreated' ? [event.data.projectId] : [])),
+  ]);
   const issueIds = unique(issueEvents.map(({ event }) => event.data.issueId));
   const projects = await loadProjects(ctx.trx, ctx.table('projects'), projectIds);
   const issues = await loadIssues(
@@ -48,38 +68,72 @@ const loadBatch = async (ctx: ProjectionContext, events: readonly RecordedEvent[
     ...issueEvents.flatMap(({ event }) => usersMentioned(event)),
   ];
   const usernames = await usernamesOf(ctx.trx, mentioned, ctx.table('users'));
-  return { projects, issues, usernames };
+  // Labels as they are before the batch: the batch's label events are folded in order with its issue events.
+  const labels = await loadLabels(ctx.trx, ctx.table('labels'), [
+    ...[...issues.values()].flatMap((r) => r.state.labelIds),
+    ...issueEvents.flatMap(({ event }) => labelsMentioned(event)),
+    ...ofTypes(events, LABEL_EVENT_TYPES).map(({ event }) => event.data.labelId),
+  ]);
+  return { projects, issues, usernames, labels };
+};
+
+/**
+ * Numbers a new issue: one past the highest number its project has given, counted here in log order, so numbers
+ * are dense, never reused (deleted issues keep theirs), the same on every rebuild, and cost the command side
+ * nothing (no write to the project's stream). An unknown count (a project from before numbering) numbers nothing.
+ */
+const numbered = (record: IssueRecord, projects: Map<string, ProjectRecord>): IssueRecord => {
+  const project = projects.get(record.state.projectId);
+  if (project === undefined || project.lastIssueNumber === null || project.state.key === '') return record;
+  const number = project.lastIssueNumber + 1;
+  projects.set(project.state.projectId, { ...project, lastIssueNumber: number });
+  return { ...record, number, key: issueKey(project.state.key, number) };
 };
 
 /**
  * Everything a project room shows: `projects`, `issues` and the room's feed (`project_activity`). They form one
  * projection because each realtime message needs the project or issue exactly as it was right after its event,
- * which the batch fold has in memory; the feed stores the very message sent.
+ * which the batch fold has in memory; the feed stores the very message sent. It also numbers issues (`numbered`).
  *
- * A batch costs a constant number of statements: three reads (projects, issues with tombstones, usernames)
- * and at most four writes. Usernames come from `users`, which must be applied before this projection.
+ * It keeps the organizations' labels too (`labels`), folding their events in log order with the issue events, so
+ * a message names each label as it was right after its event, however the log is cut into batches.
+ *
+ * A batch costs a constant number of statements: four reads (projects, issues with tombstones, usernames, labels)
+ * and at most seven writes. Usernames come from `users`, which must be applied before this projection.
  */
 export const projectRoomsProjection: Projection = {
   name: 'project_rooms',
-  tables: ['projects', 'issues', 'issue_tombstones', 'project_activity'],
+  tables: ['projects', 'issues', 'issue_tombstones', 'project_activity', 'labels'],
   eventTypes: EVENT_TYPES,
   async apply(events, ctx) {
     const relevant = events.filter((e) => (EVENT_TYPES as readonly string[]).includes(e.type));
     if (relevant.length === 0) return;
-    const { projects, issues, usernames } = await loadBatch(ctx, relevant);
+    const { projects, issues, usernames, labels } = await loadBatch(ctx, relevant);
     const touchedProjects = new Set<string>();
+    const countedProjects = new Set<string>();
     const touchedIssues = new Set<string>();
+    const touchedLabels = new Set<string>();
     const restoredIssues: string[] = [];
     const entries: ActivityEntry[] = [];
     for (const recorded of relevant) {
-      if (isIssueEvent(recorded.type)) {
+      if (isLabelEvent(recorded.type)) {
+        const labelEvent = { type: recorded.type, data: recorded.data } as LabelEvent;
+        const id = labelEvent.data.labelId;
+        if (step<LabelRecord, LabelEvent>(labels, id, labelEvent, recorded, evolveLabel))
+          touchedLabels.add(id);
+      } else if (isIssueEvent(recorded.type)) {
         const issueEvent = { type: recorded.type, data: recorded.data } as IssueEvent;
         const id = issueEvent.data.issueId;
-        const after = step<IssueRecord, IssueEvent>(issues, id, issueEvent, recorded, evolveIssue);
+        let after = step<IssueRecord, IssueEvent>(issues, id, issueEvent, recorded, evolveIssue);
         if (after === undefined) continue;
+        if (issueEvent.type === 'IssueCreated') {
+          after = numbered(after, projects);
+          issues.set(id, after);
+          countedProjects.add(after.state.projectId);
+        }
         touchedIssues.add(id);
         if (issueEvent.type === 'IssueRestored') restoredIssues.push(id);
-        entries.push(issueActivity(issueEvent, recorded, after, usernames));
+        entries.push(issueActivity(issueEvent, recorded, after, usernames, labels));
       } else {
         const projectEvent = { type: recorded.type, data: recorded.data } as ProjectEvent;
         const id = projectEvent.data.projectId;
@@ -94,12 +148,18 @@ export const projectRoomsProjection: Projection = {
       ctx.trx,
       ctx.table('projects'),
       [...touchedProjects].map((id) => projects.get(id)!),
+      [...countedProjects].flatMap((id) => projects.get(id) ?? []),
     );
     await saveIssues(
       ctx.trx,
       { issues: ctx.table('issues'), tombstones: ctx.table('issue_tombstones') },
       [...touchedIssues].map((id) => issues.get(id)!),
       restoredIssues,
+    );
+    await saveLabels(
+      ctx.trx,
+      ctx.table('labels'),
+      [...touchedLabels].map((id) => labels.get(id)!),
     );
     await saveActivity(ctx.trx, ctx.table('project_activity'), entries);
     if (!ctx.rebuilding) for (const entry of entries) ctx.emit(roomMessage(entry));

@@ -51,6 +51,7 @@ describe('projects read model', () => {
       id: first!.id,
       organization: given.acme,
       name: 'P0',
+      key: 'P0',
       description: 'about 0',
       created_at: expect.stringMatching(/^2025-01-01T00:00:\d\d\.000Z$/),
       updated_at: expect.any(String),

@@ -22,6 +22,7 @@ const view = (row: ProjectRow): ProjectView => ({
   created_at: isoTime(row.created_at),
   updated_at: isoTime(row.updated_at),
   archived: row.archived,
+  key: row.key,
 });
 
 /** What authorization needs about a project: its organization, whether it is archived, and the user's role there. */
@@ -98,4 +99,21 @@ export const listProjects = async (
     query.bindings,
   );
   return toPage(rows, limit, view, (r) => encodeCursor({ ordering: 'projects', key: [r.created_key, r.id] }));
+};
+
+/**
+ * The keys of an organization's projects as the read model has them (archived ones too: their issue keys stay
+ * valid). The command side checks a new key against them as well as against the organization's reservations, for
+ * projects created before keys were reserved there.
+ */
+export const projectKeysOf = async (
+  db: Knex,
+  organizationId: string,
+): Promise<{ projectId: string; key: string }[]> => {
+  if (!isUuid(organizationId)) return [];
+  const rows: { id: string; key: string }[] = await db('projects')
+    .select('id', 'key')
+    .where({ organization_id: organizationId })
+    .whereNotNull('key');
+  return rows.map((r) => ({ projectId: r.id, key: r.key }));
 };

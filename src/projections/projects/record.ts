@@ -9,6 +9,11 @@ export interface ProjectRecord {
   createdAt: string;
   updatedAt: string;
   revision: number;
+  /**
+   * The highest number given to one of its issues, counted by `project_rooms` as it applies their creations in log
+   * order (0 for a new project); null when not known (a row from before numbering, until a rebuild).
+   */
+  lastIssueNumber: number | null;
 }
 
 /** `GET /projects/{id}/`. */
@@ -20,6 +25,8 @@ export interface ProjectView {
   created_at: string;
   updated_at: string;
   archived: boolean;
+  /** Null while a read model row from before keys has not been rebuilt. */
+  key: string | null;
 }
 
 /** The record after one event, with the domain's own `evolve`; undefined for an event with no creation before it. */
@@ -30,7 +37,13 @@ export const evolveProject = (
   if (record === undefined && event.type !== 'ProjectCreated') return undefined;
   const at = isoTime(recorded.metadata.occurredAt);
   const state = projectDecider.evolve(record?.state ?? projectDecider.initialState(), event);
-  return { state, createdAt: record?.createdAt ?? at, updatedAt: at, revision: recorded.revision };
+  return {
+    state,
+    createdAt: record?.createdAt ?? at,
+    updatedAt: at,
+    revision: recorded.revision,
+    lastIssueNumber: record === undefined ? 0 : record.lastIssueNumber,
+  };
 };
 
 export const projectView = ({ state, createdAt, updatedAt }: ProjectRecord): ProjectView => ({
@@ -41,4 +54,5 @@ export const projectView = ({ state, createdAt, updatedAt }: ProjectRecord): Pro
   created_at: createdAt,
   updated_at: updatedAt,
   archived: state.archived,
+  key: state.key || null,
 });

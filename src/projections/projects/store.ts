@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertRows, isoTime, rowsWithIds } from '../shared/sql';
+import { ident, insertRows, isoTime, recordset, rowsWithIds } from '../shared/sql';
 import type { ProjectRecord } from './record';
 import { PROJECT_COLUMN_TYPES, PROJECT_COLUMNS, type ProjectRow } from './row';
 
@@ -9,10 +9,10 @@ export const loadProjects = async (
   table: string,
   ids: readonly string[],
 ): Promise<Map<string, ProjectRecord>> => {
-  const rows = await rowsWithIds<ProjectRow & { revision: number }>(
+  const rows = await rowsWithIds<ProjectRow & { revision: number; last_issue_number: number | null }>(
     trx,
     table,
-    `${PROJECT_COLUMNS}, revision`,
+    `${PROJECT_COLUMNS}, revision, last_issue_number`,
     ids,
   );
   return new Map(
@@ -25,17 +25,19 @@ export const loadProjects = async (
           organizationId: row.organization_id,
           name: row.name,
           description: row.description,
+          key: row.key ?? '',
           archived: row.archived,
         },
         createdAt: isoTime(row.created_at),
         updatedAt: isoTime(row.updated_at),
         revision: row.revision,
+        lastIssueNumber: row.last_issue_number,
       },
     ]),
   );
 };
 
-const toRow = ({ state, createdAt, updatedAt, revision }: ProjectRecord) => ({
+const toRow = ({ state, createdAt, updatedAt, revision, lastIssueNumber }: ProjectRecord) => ({
   id: state.projectId,
   organization_id: state.organizationId,
   name: state.name,
@@ -43,14 +45,32 @@ const toRow = ({ state, createdAt, updatedAt, revision }: ProjectRecord) => ({
   created_at: createdAt,
   updated_at: updatedAt,
   archived: state.archived,
+  key: state.key || null,
   revision,
+  last_issue_number: lastIssueNumber,
 });
 
-/** A row already at or past a record's revision is left alone. */
+/** A row already at or past a record's revision is left alone. The key is the creation's: never updated. */
 const KEEP_NEWER = `ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
   updated_at = excluded.updated_at, archived = excluded.archived, revision = excluded.revision
   WHERE t.revision < excluded.revision`;
 
-/** One upsert for the whole batch. */
-export const saveProjects = (trx: Knex.Transaction, table: string, records: readonly ProjectRecord[]) =>
-  insertRows(trx, table, PROJECT_COLUMN_TYPES, records.map(toRow), KEEP_NEWER);
+/**
+ * One upsert for the whole batch; then, when the batch numbered issues, one update of the counts, which issue
+ * creations move without a project event (only ever forwards, and never from an unknown count).
+ */
+export const saveProjects = async (
+  trx: Knex.Transaction,
+  table: string,
+  records: readonly ProjectRecord[],
+  numbered: readonly ProjectRecord[] = [],
+) => {
+  await insertRows(trx, table, PROJECT_COLUMN_TYPES, records.map(toRow), KEEP_NEWER);
+  if (numbered.length === 0) return;
+  await trx.raw(
+    `UPDATE ${ident(table)} AS t SET last_issue_number = r.last_issue_number
+     FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, last_issue_number integer)
+     WHERE t.id = r.id AND t.last_issue_number < r.last_issue_number`,
+    [recordset(numbered.map((p) => ({ id: p.state.projectId, last_issue_number: p.lastIssueNumber })))],
+  );
+};

@@ -7,6 +7,7 @@ import type {
   IssueDeleted,
   IssueDescriptionChanged,
   IssueDueDateChanged,
+  IssueLabelsChanged,
   IssuePriority,
   IssuePriorityChanged,
   IssueStatus,
@@ -34,6 +35,7 @@ export const issueCreated = (overrides: Partial<IssueCreated['data']> = {}): Iss
     dueDate: null,
     assigneeId: null,
     createdBy: MEMBER,
+    labelIds: [],
     ...overrides,
   },
 });
@@ -58,6 +60,10 @@ export const changed = {
   dueDate: (dueDate: string | null, previousDueDate: string | null): IssueDueDateChanged => ({
     type: 'IssueDueDateChanged',
     data: { ...ref, dueDate, previousDueDate },
+  }),
+  labels: (labelIds: readonly string[], previousLabelIds: readonly string[]): IssueLabelsChanged => ({
+    type: 'IssueLabelsChanged',
+    data: { ...ref, labelIds, previousLabelIds },
   }),
 };
 export const assigned = (assigneeId: string, previousAssigneeId: string | null = null): IssueAssigned => ({

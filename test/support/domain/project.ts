@@ -7,9 +7,13 @@ import { specFor } from './spec';
 
 export const { given } = specFor(projectDecider);
 
-export const projectCreated = (name = 'Apollo', description = 'To the moon'): ProjectCreated => ({
+export const projectCreated = (
+  name = 'Apollo',
+  description = 'To the moon',
+  key = 'APOLLO',
+): ProjectCreated => ({
   type: 'ProjectCreated',
-  data: { projectId: PROJECT, organizationId: ORG, name, description },
+  data: { projectId: PROJECT, organizationId: ORG, name, description, key },
 });
 export const projectUpdated = (changes: ProjectUpdated['data']['changes']): ProjectUpdated => ({
   type: 'ProjectUpdated',
@@ -21,7 +25,7 @@ export const projectArchived = (): ProjectArchived => ({
 });
 
 export const createProject = (
-  fields: { name: string; description?: string },
+  fields: { name: string; description?: string; key?: string },
   actorRole: Role | null = 'manager',
 ): CreateProject => ({
   type: 'CreateProject',
@@ -30,11 +34,11 @@ export const createProject = (
   context: { actorRole },
 });
 export const updateProject = (
-  fields: { name?: string; description?: string },
+  fields: { name?: string; description?: string; key?: string | null },
   actorRole: Role | null = 'manager',
 ): UpdateProject => ({
   type: 'UpdateProject',
-  data: { projectId: PROJECT, ...fields },
+  data: { projectId: PROJECT, ...(fields as { name?: string; description?: string; key?: string }) },
   metadata: by(MANAGER),
   context: { actorRole },
 });

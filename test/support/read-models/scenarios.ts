@@ -18,7 +18,11 @@ export type Op =
   | { kind: 'archiveProject'; actor: number; project: number }
   | { kind: 'createIssue'; actor: number; project: number; fields: IssueFields }
   | { kind: 'updateIssue'; actor: number; issue: number; patch: IssuePatchPick }
-  | { kind: 'deleteIssue'; actor: number; issue: number };
+  | { kind: 'deleteIssue'; actor: number; issue: number }
+  | { kind: 'createLabel'; actor: number; org: number; name: string }
+  | { kind: 'renameLabel'; actor: number; label: number; name: string }
+  | { kind: 'deleteLabel'; actor: number; label: number }
+  | { kind: 'labelIssue'; actor: number; issue: number; labels: number[] };
 
 interface IssueFields {
   title: string;
@@ -93,6 +97,15 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     weight: 5,
   },
   fc.record({ kind: fc.constant('deleteIssue' as const), actor: pick, issue: pick }),
+  fc.record({ kind: fc.constant('createLabel' as const), actor: pick, org: pick, name: word }),
+  fc.record({ kind: fc.constant('renameLabel' as const), actor: pick, label: pick, name: word }),
+  fc.record({ kind: fc.constant('deleteLabel' as const), actor: pick, label: pick }),
+  fc.record({
+    kind: fc.constant('labelIssue' as const),
+    actor: pick,
+    issue: pick,
+    labels: fc.array(pick, { maxLength: 3 }),
+  }),
 );
 
 /** Every scenario starts with two organizations with members and two projects, then goes random. */
@@ -118,6 +131,7 @@ interface Made {
   orgs: { id: string; owner: string }[];
   projects: { id: string; owner: string }[];
   issues: { id: string; owner: string }[];
+  labels: { id: string; organizationId: string; owner: string }[];
 }
 
 // Half of the picks act as the creator of the target, so that most commands are allowed.
@@ -191,12 +205,44 @@ const runOp = async (world: World, made: Made, op: Op): Promise<boolean> => {
       await world.deleteIssue(actor(made, op.actor, issue.owner), issue.id);
       return true;
     }
+    case 'createLabel': {
+      const org = at(orgs, op.org);
+      if (!org) return false;
+      const by = actor(made, op.actor, org.owner);
+      made.labels.push({
+        id: await world.createLabel(by, org.id, op.name),
+        organizationId: org.id,
+        owner: by,
+      });
+      return true;
+    }
+    case 'renameLabel':
+    case 'deleteLabel': {
+      const label = at(made.labels, op.label);
+      if (!label) return false;
+      const by = actor(made, op.actor, label.owner);
+      if (op.kind === 'renameLabel')
+        await world.updateLabel(by, label.organizationId, label.id, { name: op.name });
+      else {
+        await world.deleteLabel(by, label.organizationId, label.id);
+        // As the label-removals process then does, for each issue that carried it.
+        for (const issue of issues) await world.releaseLabel(by, issue.id, label.id).catch(() => undefined);
+      }
+      return true;
+    }
+    case 'labelIssue': {
+      const issue = at(issues, op.issue);
+      if (!issue) return false;
+      const labelIds = op.labels.flatMap((n) => at(made.labels, n)?.id ?? []);
+      await world.updateIssue(actor(made, op.actor, issue.owner), issue.id, { labelIds });
+      return true;
+    }
   }
 };
 
 /** Runs the ops against the domain through the World; returns how many were accepted. */
 export const runOps = async (world: World, users: readonly string[], ops: readonly Op[]): Promise<number> => {
-  const made: Made = { users, orgs: [], projects: [], issues: [] };
+  const made: Made = { users, orgs: [], projects: [], issues: [], labels: [] };
   let accepted = 0;
   for (const op of ops) {
     try {

@@ -102,4 +102,32 @@ export class World {
   deleteIssue(actorId: string, issueId: string) {
     return this.recorded(this.commands.deleteIssue({ actorId }, { issueId }));
   }
+
+  async createLabel(
+    actorId: string,
+    organizationId: string,
+    name: string,
+    color = '#336699',
+  ): Promise<string> {
+    const created = this.commands.createLabel({ actorId }, { organizationId, name, color });
+    return (await this.recorded(created)).labelId;
+  }
+
+  updateLabel(
+    actorId: string,
+    organizationId: string,
+    labelId: string,
+    patch: { name?: string; color?: string },
+  ) {
+    return this.recorded(this.commands.updateLabel({ actorId }, { organizationId, labelId, ...patch }));
+  }
+
+  deleteLabel(actorId: string, organizationId: string, labelId: string) {
+    return this.recorded(this.commands.deleteLabel({ actorId }, { organizationId, labelId }));
+  }
+
+  /** Takes a deleted label off an issue, as the label-removals process does. */
+  releaseLabel(actorId: string, issueId: string, labelId: string) {
+    return this.recorded(this.commands.releaseLabel({ actorId }, { issueId, labelId }));
+  }
 }
