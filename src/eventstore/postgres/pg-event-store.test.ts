@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase, testPool } from '../../../test/s
 import { migrations } from '../../migrations';
 import { migrateToLatest } from '../../platform/migrator';
 import type { EventData, RecordedEvent } from '../port';
-import { UPCASTERS } from '../../domain/upcasters';
+import { CURRENT_SCHEMA_VERSION, UPCASTERS } from '../../domain/upcasters';
 import { upcasterChain } from '../upcasting';
 import { PgEventStore } from './pg-event-store';
 
@@ -234,7 +234,7 @@ describe('PostgreSQL event store', () => {
     const [read] = await upcasting.readStream(id);
     expect(read).toMatchObject({
       type: 'IssueCreated',
-      metadata: { schemaVersion: 1 },
+      metadata: { schemaVersion: CURRENT_SCHEMA_VERSION.IssueCreated },
       data: {
         issueId,
         projectId: old.project,
