@@ -19,6 +19,12 @@ export interface JobDefinition {
   description: string;
   /** When it runs by itself: a cron expression (UTC) or an interval such as `30 seconds`; absent: only on demand. */
   schedule?: { cron: string } | { every: string };
+  /**
+   * How long a run may hold the job's lock before another scheduler may take the job over (default: the
+   * scheduler's, 5 minutes). Short for frequent jobs whose work is leased in their own tables, so a scheduler
+   * killed mid-run delays them by seconds, not minutes.
+   */
+  lockLifetimeMs?: number;
   run(run: JobRun): Promise<void>;
 }
 

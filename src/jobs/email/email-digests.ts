@@ -116,6 +116,8 @@ export const emailDigestsJob = (options: EmailDigestsOptions): JobDefinition => 
   name: 'email-digests',
   description: 'Sends notification emails, one per user and batching window',
   schedule: { every: '10 seconds' },
+  // Its work is leased in its own table: a killed scheduler's lock should hold it up for seconds only.
+  lockLifetimeMs: 30_000,
   async run(run) {
     const maxAttempts = options.maxAttempts ?? 8;
     const failures: string[] = [];

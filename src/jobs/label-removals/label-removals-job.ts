@@ -121,6 +121,8 @@ export const labelRemovalsJob = (options: LabelRemovalsOptions): JobDefinition =
   name: LABEL_REMOVALS_JOB,
   description: 'Takes deleted labels off the issues that carry them',
   schedule: { every: '5 seconds' },
+  // Its work is leased in its own table: a killed scheduler's lock should hold it up for seconds only.
+  lockLifetimeMs: 30_000,
   async run(run) {
     const failures: string[] = [];
     for (;;) {

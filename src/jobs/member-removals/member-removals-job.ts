@@ -133,6 +133,8 @@ export const memberRemovalsJob = (options: MemberRemovalsOptions): JobDefinition
   name: MEMBER_REMOVALS_JOB,
   description: 'Releases the open assignments of members who left an organization',
   schedule: { every: '5 seconds' },
+  // Its work is leased in its own table: a killed scheduler's lock should hold it up for seconds only.
+  lockLifetimeMs: 30_000,
   async run(run) {
     const failures: string[] = [];
     for (;;) {

@@ -302,6 +302,7 @@ export const createScheduler = (options: SchedulerOptions): Scheduler => {
         agenda.define(definition.name, processor(definition), {
           concurrency: 1,
           lockLimit: 1,
+          ...(definition.lockLifetimeMs ? { lockLifetime: definition.lockLifetimeMs } : {}),
           backoff: retryStrategy(options.retry ?? DEFAULT_RETRY),
         });
       }
