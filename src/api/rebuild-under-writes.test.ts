@@ -6,14 +6,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
-import { createMigratedDatabase } from '../../test/support/database';
 import { eventually } from '../../test/support/eventually';
 import { anOrganization } from '../../test/support/fixtures';
 import { expectStatus } from '../../test/support/http';
-import { applyBatch, snapshot } from '../../test/support/read-models/batches';
+import { snapshot } from '../../test/support/read-models/batches';
 import { useFixture, useTestApi } from '../../test/support/suite';
-import { type Position, type RecordedEvent, START } from '../eventstore/port';
 import { readModels } from '../projections/read-models';
+import { foldFromScratch, tableDifferences } from '../reliability/support/read-models';
 
 const SEEDED_ISSUES = 1500;
 const WRITERS = 3;
@@ -60,22 +59,6 @@ describe('rebuilding every read model through the admin API while the API is wri
     const res = await api.http.get('/api/v1/admin/projections/').set(admin.auth);
     expectStatus(res, 200);
     return res.body.results as { name: string; state: string; rebuild: unknown }[];
-  };
-
-  /** The whole log, page by page, applied to a fresh database's read models the way the projector does. */
-  const foldFromScratch = async () => {
-    const fresh = await createMigratedDatabase('tt_fold', { size: 2 });
-    try {
-      for (let from: Position = START; ; ) {
-        const page: RecordedEvent[] = await api.system.store.readAll({ fromPosition: from, maxCount: 1000 });
-        if (page.length > 0) await applyBatch(fresh.knex, page);
-        if (page.length < 1000) break;
-        from = page[page.length - 1]!.position;
-      }
-      return await snapshot(fresh.knex);
-    } finally {
-      await fresh.close();
-    }
   };
 
   it('serves every read (200) during the rebuilds, ends live, and equals a fold of the log from scratch', async () => {
@@ -172,18 +155,10 @@ describe('rebuilding every read model through the admin API while the API is wri
     const head = await api.system.store.headPosition();
     expect(await api.system.waiter.waitFor(head, 20_000)).toBe(true);
     const live = await snapshot(api.knex);
-    const expected = await foldFromScratch();
+    // The whole log applied to a fresh database's read models, page by page, as the projector does.
+    const expected = await foldFromScratch(api.system.store, head);
     expect(Object.keys(live)).toEqual(readModels.flatMap((p) => p.tables));
-    for (const table of Object.keys(expected)) {
-      // Rows are sorted JSON: the first one that differs says what went wrong.
-      const [mine, theirs] = [live[table]!, expected[table]!];
-      const at = mine.findIndex((row, i) => row !== theirs[i]);
-      expect({ table, rows: mine.length, first: at < 0 ? null : mine[at] }).toEqual({
-        table,
-        rows: theirs.length,
-        first: at < 0 ? null : theirs[at],
-      });
-    }
+    expect(tableDifferences(live, expected)).toEqual([]);
     // The issues written during the rebuild are there, as last changed.
     const { rows } = await api.knex.raw<{ rows: { n: number }[] }>(
       "SELECT count(*)::int AS n FROM issues WHERE title LIKE 'Rewritten %' AND status = 'blocked'",

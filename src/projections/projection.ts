@@ -19,6 +19,11 @@ export interface RoomMessage {
  */
 export interface Publisher {
   publish(messages: readonly RoomMessage[]): Promise<void>;
+  /**
+   * Messages may have gone to no one (a batch committed without the projector hearing of it, a projector that died
+   * between a commit and its publish): every subscriber fills its sockets from the feeds.
+   */
+  announceGap?(): Promise<void>;
 }
 
 /** What a projection gets for one batch. */

@@ -161,8 +161,7 @@ export const runPostgresOutageSuite = async (options: PostgresOutageOptions): Pr
   } catch (error) {
     failures.push(`the suite stopped: ${(error as Error).stack ?? String(error)}`);
   } finally {
-    if (harness)
-      for (const crash of await harness.close()) failures.push(`a process died by itself: ${crash}`);
+    if (harness) for (const crash of await harness.close()) failures.push(`the service: ${crash}`);
     await proxy.close();
   }
   const figures = harness?.workload.figures();

@@ -124,8 +124,7 @@ export const runRedisOutageSuite = async (options: RedisOutageOptions): Promise<
   } catch (error) {
     failures.push(`the suite stopped: ${(error as Error).stack ?? String(error)}`);
   } finally {
-    if (harness)
-      for (const crash of await harness.close()) failures.push(`a process died by itself: ${crash}`);
+    if (harness) for (const crash of await harness.close()) failures.push(`the service: ${crash}`);
     await proxy.close();
   }
   const figures = harness?.workload.figures();

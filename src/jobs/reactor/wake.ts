@@ -25,4 +25,5 @@ export const routeWakeUps = (publisher: Publisher, wake: (job: string) => void):
     for (const job of jobs) wake(job);
     if (realtime.length > 0) await publisher.publish(realtime);
   },
+  announceGap: async () => publisher.announceGap?.(),
 });

@@ -60,6 +60,9 @@ const subscribeFromCheckpoints = async (run: ActiveRun): Promise<AllSubscription
 /** One subscription, applied batch by batch until it ends, a batch fails, or `term` aborts. */
 const followLog = async (run: ActiveRun, term: AbortSignal): Promise<void> => {
   const subscription = await subscribeFromCheckpoints(run);
+  // The batch before this subscription (this instance's that failed, or another instance's that died) may have
+  // committed without its messages being published, and reading on from the checkpoints will not publish them.
+  run.publishing.announceGap();
   const stopSubscription = () => void subscription.stop();
   term.addEventListener('abort', stopSubscription);
   try {

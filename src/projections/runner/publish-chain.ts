@@ -7,6 +7,8 @@ import type { RunnerLogger } from './logger';
  */
 export interface PublishChain {
   publish(messages: RoomMessage[]): void;
+  /** Queues the publisher's gap announcement after what was queued before (see Publisher.announceGap). */
+  announceGap(): void;
   /** Settles once everything queued so far has been published or has failed. */
   drained(): Promise<void>;
 }
@@ -19,6 +21,14 @@ export const chainPublishing = (publisher: Publisher, logger: RunnerLogger): Pub
       publishing = publishing.then(() =>
         publisher.publish(messages).catch((error: unknown) => {
           logger.warn({ err: error, count: messages.length }, 'publishing realtime messages failed');
+        }),
+      );
+    },
+    announceGap() {
+      if (!publisher.announceGap) return;
+      publishing = publishing.then(() =>
+        publisher.announceGap?.().catch((error: unknown) => {
+          logger.warn({ err: error }, 'announcing a realtime gap failed');
         }),
       );
     },

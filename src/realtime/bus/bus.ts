@@ -12,6 +12,8 @@ export interface RoomMessage {
 /** The publishing half of the bus: the projector (after each commit) and the API (control rooms) use it. */
 export interface Publisher {
   publish(messages: readonly RoomMessage[]): Promise<void>;
+  /** Tells every subscriber (every process) that messages may have been lost: each fills the gap (see onGap). */
+  announceGap?(): Promise<void>;
 }
 
 /**
@@ -34,8 +36,8 @@ export interface Bus extends Publisher {
   /** Resolves once messages published to the room from now on will be delivered (the server confirmed). */
   subscribed(room: string): Promise<void>;
   /**
-   * Called when the bus may have missed messages (a reconnect): servers fill the gap from the feed and check
-   * memberships. Returns the function that stops listening.
+   * Called when the bus may have missed messages (a reconnect, a gap announced by a publisher): servers fill the
+   * gap from the feed and check memberships. Returns the function that stops listening.
    */
   onGap(listener: () => void): () => void;
   close(): Promise<void>;

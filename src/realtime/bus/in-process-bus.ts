@@ -11,6 +11,7 @@ export interface InProcessBusOptions {
  */
 export class InProcessBus implements Bus {
   private readonly rooms = new Map<string, Set<RoomListener>>();
+  private readonly gapListeners = new Set<() => void>();
 
   constructor(private readonly options: InProcessBusOptions = {}) {}
 
@@ -33,9 +34,15 @@ export class InProcessBus implements Bus {
   /** Delivery is synchronous: a subscription is live at once. */
   async subscribed(_room: string): Promise<void> {}
 
-  /** Nothing is ever missed in-process. */
-  onGap(_listener: () => void): () => void {
-    return () => undefined;
+  /** Delivery never misses a message in-process; a publisher may still have published nothing (announceGap). */
+  onGap(listener: () => void): () => void {
+    const entry = () => listener();
+    this.gapListeners.add(entry);
+    return () => this.gapListeners.delete(entry);
+  }
+
+  async announceGap(): Promise<void> {
+    for (const listener of [...this.gapListeners]) listener();
   }
 
   async publish(messages: readonly RoomMessage[]): Promise<void> {
@@ -61,6 +68,7 @@ export class InProcessBus implements Bus {
 
   async close(): Promise<void> {
     this.rooms.clear();
+    this.gapListeners.clear();
   }
 }
 

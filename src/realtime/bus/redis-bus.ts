@@ -32,6 +32,8 @@ export class RedisBus implements Bus {
   private closed = false;
   /** A publish failed: subscribers everywhere must be told to fill the gap from the feed. */
   private gapToAnnounce = false;
+  /** Messages received since the subscriber came back, until the gap is signalled (then delivered). */
+  private heldUntilGap: Array<[channel: string, data: string]> | null = null;
 
   constructor(private readonly options: RedisBusOptions) {
     this.prefix = options.prefix ?? 'tt:room:';
@@ -59,14 +61,20 @@ export class RedisBus implements Bus {
     this.subscriber.on('ready', () => {
       if (this.everReady && !this.closed) {
         // ioredis says 'ready' before it resubscribes; a PING sent after that is answered after the
-        // SUBSCRIBEs, so the gap is filled only once live messages flow again.
+        // SUBSCRIBEs, so the gap is filled only once live messages flow again. Messages that arrive before that
+        // answer are held until the gap is signalled: delivered first, one would move its sockets past what
+        // they missed, and the fill (which starts from a socket's last position) would never send it.
+        this.heldUntilGap ??= [];
         setImmediate(() => {
           this.subscriber.ping().then(
             () => {
               this.options.onReconnect?.();
-              this.signalGap();
+              this.releaseHeld();
             },
-            (error: unknown) => options.onError?.(error),
+            (error: unknown) => {
+              options.onError?.(error);
+              this.releaseHeld();
+            },
           );
         });
       }
@@ -76,9 +84,10 @@ export class RedisBus implements Bus {
       if (this.gapToAnnounce) void this.announceGap();
     });
     void this.subscriber.subscribe(this.gapChannel).catch((error: unknown) => options.onError?.(error));
-    this.subscriber.on('messageBuffer', (channel: Buffer, data: Buffer) =>
-      this.deliver(channel.toString(), data.toString()),
-    );
+    this.subscriber.on('messageBuffer', (channel: Buffer, data: Buffer) => {
+      if (this.heldUntilGap) this.heldUntilGap.push([channel.toString(), data.toString()]);
+      else this.deliver(channel.toString(), data.toString());
+    });
   }
 
   /** Resolves once both connections are ready (or rejects after `timeoutMs`). */
@@ -155,13 +164,23 @@ export class RedisBus implements Bus {
     }
   }
 
-  private async announceGap(): Promise<void> {
+  /** Every subscriber of every process fills the gap; if Redis is down, the next publish or reconnect tells them. */
+  async announceGap(): Promise<void> {
+    this.gapToAnnounce = true;
     try {
       await this.publisher.publish(this.gapChannel, 'gap');
       this.gapToAnnounce = false;
     } catch {
       // still down: the next publish or reconnect tries again
     }
+  }
+
+  /** Signals the gap (sockets start filling it, holding what comes live), then delivers what was held. */
+  private releaseHeld(): void {
+    const held = this.heldUntilGap ?? [];
+    this.heldUntilGap = null;
+    this.signalGap();
+    for (const [channel, data] of held) this.deliver(channel, data);
   }
 
   private signalGap(): void {
@@ -178,6 +197,7 @@ export class RedisBus implements Bus {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.heldUntilGap = null;
     this.rooms.clear();
     this.gapListeners.clear();
     // QUIT on a connection that is not up would wait behind the offline queue forever: just drop it.

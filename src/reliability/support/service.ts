@@ -50,7 +50,10 @@ export interface Service {
   kill(spreadMs?: number): Promise<number>;
   /** SIGTERM to every running process; resolves when all have exited (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
-  /** Exits the suite did not cause (a process that died by itself): each with its role, code and output. */
+  /**
+   * Exits the suite did not cause (a process that died by itself), each with its role, code and output, and the
+   * log lines that report an unhandled rejection or exception.
+   */
   crashes(): string[];
 }
 
@@ -107,6 +110,9 @@ const environment = (options: ServiceOptions, role: Role, port: number): NodeJS.
   };
 };
 
+/** Log lines that mean something escaped every handler (main.ts logs them and keeps running). */
+const ALARMS = /"msg":"(unhandled rejection|uncaught exception)"|UnhandledPromiseRejection/i;
+
 const BANNER = /(?:API\s+|health at )(http:\/\/\S+?)\/(?:api\/v1\/|healthz)/;
 
 class Child implements ServiceProcess {
@@ -138,7 +144,12 @@ class Child implements ServiceProcess {
   }
 
   private keep(text: string): void {
-    for (const line of text.split('\n')) if (line.trim() !== '') this.lines.push(`[${this.role}] ${line}`);
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      this.lines.push(`[${this.role}] ${line}`);
+      if (ALARMS.test(line))
+        this.crashes.push(`${this.role} on port ${this.port} logged: ${line.slice(0, 1000)}`);
+    }
     if (this.lines.length > KEPT_LINES) this.lines = this.lines.slice(-KEPT_LINES);
   }
 

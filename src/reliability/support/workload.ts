@@ -180,6 +180,8 @@ export class Workload {
         this.complaints.push(
           `${record.method} ${record.path} (${record.id}) answered ${outcome.answer.status}: ${outcome.answer.text.slice(0, 300)}`,
         );
+      if (!outcome.ok && outcome.error === 'TimeoutError')
+        this.complaints.push(`${record.method} ${record.path} (${record.id}) got no answer in 20 s`);
       if (outcome.ok && outcome.answer.status === 503 && outcome.answer.headers.get('retry-after') === null)
         this.complaints.push(`${record.method} ${record.path} answered 503 without Retry-After`);
       if (!unanswered(outcome)) {
