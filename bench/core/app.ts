@@ -54,6 +54,8 @@ export const startApp = async (
   const child = await startNode({
     name: 'the app',
     script: 'src/main.ts',
+    // For profiling the app under the bench's load: BENCH_APP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+    nodeArgs: (process.env.BENCH_APP_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
     env: appEnv(databaseUrl, redisUrl, jwtSecret),
     ready: BANNER,
     timeoutMs: 120_000,

@@ -40,6 +40,8 @@ export interface Context {
   app(): Promise<AppProcess>;
   /** The express hello-world baseline's URL. */
   hello(): Promise<string>;
+  /** Its process id (for its CPU time). */
+  helloPid(): Promise<number>;
   fixtures(): Promise<Fixtures>;
   /** Makes a value once per run: the first caller makes it, the others wait for it. */
   once<T>(key: string, make: () => Promise<T>): Promise<T>;
@@ -86,6 +88,12 @@ export const createContext = async (options: ContextOptions): Promise<Context> =
   const knex = benchKnex(database.url);
   const closers: Array<() => Promise<unknown>> = [database.drop, () => knex.destroy()];
   const memo = new Map<string, Promise<unknown>>();
+  const helloProcess = (): Promise<NodeProcess> =>
+    ctx.once('hello', async () => {
+      const hello = await startHello();
+      ctx.onClose(() => hello.stop());
+      return hello;
+    });
   const ctx: Context = {
     ...options,
     runName: name,
@@ -108,12 +116,8 @@ export const createContext = async (options: ContextOptions): Promise<Context> =
         ctx.onClose(() => app.stop());
         return app;
       }),
-    hello: () =>
-      ctx.once('hello', async () => {
-        const hello = await startHello();
-        ctx.onClose(() => hello.stop());
-        return `http://127.0.0.1:${hello.ready[1]}/`;
-      }),
+    hello: async () => `http://127.0.0.1:${(await helloProcess()).ready[1]}/`,
+    helloPid: async () => (await helloProcess()).pid,
     fixtures: () =>
       ctx.once('fixtures', async () => {
         const fixtures = await makeFixtures(await ctx.app());

@@ -4,7 +4,7 @@
  * up by them; an expected revision is still checked in the order the commands run.
  */
 import type { Command, Decider, Event } from '../domain/shared/decider';
-import { ConcurrencyError } from '../domain/shared/errors';
+import { ConcurrencyError, ForbiddenError } from '../domain/shared/errors';
 import { createTestSystem, type TestSystem } from '../../test/support/system';
 import { AggregateRunner } from './aggregate-runner';
 import { uuidv7 } from './ids';
@@ -66,5 +66,66 @@ describe('the aggregate runner', () => {
     await expect(failing).rejects.toThrow('refused');
     expect((await after).revision).toBe(0);
     expect((await count(runner, other, 3)).revision).toBe(0);
+  });
+
+  describe('a command on a stream expected to be new', () => {
+    /** The store, counting the streams it was asked to read. */
+    const counting = () => {
+      const reads: string[] = [];
+      const store = Object.create(system.store) as typeof system.store;
+      store.readStream = (streamId, options) => {
+        reads.push(streamId);
+        return system.store.readStream(streamId, options);
+      };
+      return { store, reads };
+    };
+    const create = (runner: AggregateRunner, streamId: string, commandId: string, refuse = false) =>
+      runner.run(
+        counter,
+        streamId,
+        { actorId: '01a22dba-bfec-7a0d-bf2a-f8c3bfdfa246', commandId },
+        (_, metadata) => {
+          if (refuse) throw new ForbiddenError('no longer a member');
+          return { type: 'Count' as const, data: { by: 1 }, metadata };
+        },
+        { expectNew: true },
+      );
+
+    it('is appended without reading the stream first', async () => {
+      const { store, reads } = counting();
+      const streamId = `counter-${uuidv7()}`;
+      const result = await create(new AggregateRunner(store), streamId, uuidv7());
+      expect(result.revision).toBe(0);
+      expect(reads).toEqual([]);
+    });
+
+    it('retried with its command id, answers what it recorded, even when it would be refused now', async () => {
+      const { store, reads } = counting();
+      const runner = new AggregateRunner(store, { maxRetries: 0 });
+      const [streamId, commandId] = [`counter-${uuidv7()}`, uuidv7()];
+      const first = await create(runner, streamId, commandId);
+      const again = await create(runner, streamId, commandId);
+      const refusedNow = await create(runner, streamId, commandId, true);
+      expect(again).toEqual(first);
+      expect(refusedNow).toEqual(first);
+      expect(await system.store.readStream(streamId)).toHaveLength(1);
+      expect(reads).toEqual([streamId, streamId]);
+    });
+
+    it('that exists under another command is decided on what it holds', async () => {
+      const runner = new AggregateRunner(system.store, { maxRetries: 0 });
+      const streamId = `counter-${uuidv7()}`;
+      await create(runner, streamId, uuidv7());
+      const second = await create(runner, streamId, uuidv7());
+      expect(second.revision).toBe(1);
+      expect((await system.store.readStream(streamId)).at(-1)!.data).toMatchObject({ total: 2 });
+    });
+
+    it('is refused when refused on the stream as it is', async () => {
+      const runner = new AggregateRunner(system.store, { maxRetries: 0 });
+      await expect(create(runner, `counter-${uuidv7()}`, uuidv7(), true)).rejects.toBeInstanceOf(
+        ForbiddenError,
+      );
+    });
   });
 });

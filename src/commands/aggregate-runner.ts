@@ -166,21 +166,32 @@ export class AggregateRunner {
     return { state, revision: events.length === 0 ? -1 : events[events.length - 1]!.revision, events };
   }
 
-  /** Runs one command on one stream, and tells `observe` how it went. */
+  /**
+   * Runs one command on one stream, and tells `observe` how it went. `expectNew`: the stream is almost certainly
+   * new (its id was just made), so the first attempt decides on the empty stream without reading it; the append
+   * (`no_stream`) checks that, and a stream that exists after all (a retried command) is read as usual.
+   */
   async run<C extends Command, E extends Event, S>(
     decider: Decider<C, E, S>,
     streamId: string,
     context: CommandContext,
     build: BuildCommand<C, S>,
+    options: { expectNew?: boolean } = {},
   ): Promise<CommandResult<E>> {
     let type = streamId.split('-')[0] ?? 'unknown';
     try {
       const result = await this.oneAtATime(streamId, () =>
-        this.attempt(decider, streamId, context, async (loaded, metadata) => {
-          const command = await build(loaded, metadata);
-          type = command.type;
-          return command;
-        }),
+        this.attempt(
+          decider,
+          streamId,
+          context,
+          async (loaded, metadata) => {
+            const command = await build(loaded, metadata);
+            type = command.type;
+            return command;
+          },
+          options.expectNew === true,
+        ),
       );
       this.observe(type, 'ok');
       return result;
@@ -217,13 +228,17 @@ export class AggregateRunner {
     streamId: string,
     context: CommandContext,
     build: BuildCommand<C, S>,
+    expectNew: boolean,
   ): Promise<CommandResult<E>> {
     // Read models key users by UUID: an actor that is not one would be an event no projection can apply.
     if (!UUID_PATTERN.test(context.actorId))
       throw ValidationError.field('actor', 'must be a user id (a UUID)');
     const commandId = context.commandId ?? uuidv7();
+    let assumeEmpty = expectNew && context.expectedRevision === undefined;
     for (let attempt = 0; ; attempt++) {
-      const loaded = await this.load(decider, streamId);
+      const loaded: LoadedAggregate<S> = assumeEmpty
+        ? { state: decider.initialState(), revision: -1, events: [] }
+        : await this.load(decider, streamId);
       const earlier = loaded.events.filter((e) => e.metadata.commandId === commandId);
       if (earlier.length > 0) return resultOf(streamId, earlier.map(asDomainEvent<E>), earlier);
 
@@ -235,8 +250,18 @@ export class AggregateRunner {
         );
       }
       const now = context.now ?? this.now();
-      const command = await build(loaded, { actorId: context.actorId, now });
-      const events = decider.decide(command, loaded.state);
+      let events: E[];
+      try {
+        const command = await build(loaded, { actorId: context.actorId, now });
+        events = decider.decide(command, loaded.state);
+      } catch (error) {
+        // A refusal is only final for the stream as it is: a retried command returns what it recorded, even
+        // when it would be refused today (the actor left since, say).
+        if (!(assumeEmpty && error instanceof DomainError)) throw error;
+        assumeEmpty = false;
+        attempt--;
+        continue;
+      }
       if (events.length === 0) return { streamId, events: [], revision: loaded.revision, position: null };
 
       try {
@@ -249,6 +274,12 @@ export class AggregateRunner {
         });
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (assumeEmpty) {
+          // The stream existed after all: decide again on what it holds (no backoff, this was no race).
+          assumeEmpty = false;
+          attempt--;
+          continue;
+        }
         if (context.expectedRevision !== undefined) {
           throw new ConcurrencyError(streamId, context.expectedRevision, error.actual ?? null);
         }

@@ -48,6 +48,8 @@ export const createIssue = async (
         metadata,
       };
     },
+    // A made id names no stream yet; a given one (Idempotency-Key) may, when this is a retry.
+    { expectNew: true },
   );
   return { ...result, issueId };
 };

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Client, type ClientConfig, type Pool } from 'pg';
 
 /**
  * Wakes subscribers when events may have been committed: from this process's own appends at once, and
  * from other processes through PostgreSQL LISTEN/NOTIFY. A generation counter closes the race between
  * "read found nothing" and "start waiting": a waiter whose generation is stale returns immediately.
+ * A notification names the process that sent it: this process's own come back as an echo of appends it has already
+ * woken its subscribers for, and waking them again would only cost each of them a read that finds nothing.
  */
 export class Wakeup {
   private generation = 0;
@@ -14,6 +17,8 @@ export class Wakeup {
   private notifying = false;
   private notifyAgain = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** The payload of this process's notifications (other senders' payloads, empty ones included, wake us). */
+  private readonly origin = randomUUID();
 
   constructor(
     private readonly pool: Pool,
@@ -66,7 +71,7 @@ export class Wakeup {
     }
     this.notifying = true;
     void this.pool
-      .query('SELECT pg_notify($1, $2)', [this.channel, ''])
+      .query('SELECT pg_notify($1, $2)', [this.channel, this.origin])
       .catch(() => undefined)
       .finally(() => {
         this.notifying = false;
@@ -90,7 +95,7 @@ export class Wakeup {
     if (this.closed) return;
     const client = new Client(this.clientConfig);
     client.on('notification', (message) => {
-      if (message.channel === this.channel) this.bump();
+      if (message.channel === this.channel && message.payload !== this.origin) this.bump();
     });
     client.on('error', () => this.scheduleReconnect(client));
     client.on('end', () => this.scheduleReconnect(client));

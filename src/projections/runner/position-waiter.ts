@@ -129,6 +129,7 @@ const listenForCheckpoints = (
   logger: RunnerLogger,
   waits: Waits,
   check: () => void,
+  heard: (position: Position) => void,
 ): NotificationListener =>
   listenForNotifications({
     connection: options.connection ?? connectionOf(options.knex),
@@ -138,6 +139,7 @@ const listenForCheckpoints = (
       if (waits.count > 0) check();
     },
     onNotification: (payload) => {
+      if (isPosition(payload)) heard(payload);
       if (!isPosition(payload) || waits.wouldRelease(payload)) check();
     },
   });
@@ -153,6 +155,8 @@ export const createPositionWaiter = (options: PositionWaiterOptions): PositionWa
   let reached: Position | null = null;
   let closed = false;
   let listener: NotificationListener | null = null;
+  // The highest checkpoint a notification announced: a wait beyond it cannot be released by reading now.
+  let announced: Position | null = null;
   const check = oneAtATime(async () => {
     if (closed) return;
     try {
@@ -170,9 +174,15 @@ export const createPositionWaiter = (options: PositionWaiterOptions): PositionWa
     waitFor(position, timeoutMs) {
       if (closed) return Promise.resolve(false);
       if (reached !== null && position <= reached) return Promise.resolve(true);
-      listener ??= listenForCheckpoints(options, logger, waits, check);
+      const listening = listener !== null;
+      listener ??= listenForCheckpoints(options, logger, waits, check, (position) => {
+        if (announced === null || position > announced) announced = position;
+      });
       const result = waits.wait(position, timeoutMs);
-      check();
+      // A command's own position is usually past every checkpoint announced so far: then only a later commit
+      // (whose notification triggers the read) can release it, and reading now would find nothing. Read at once
+      // when the projector announced the position already, or when nothing was heard yet (just listening).
+      if (!listening || announced === null || position <= announced) check();
       return result;
     },
     async close() {
