@@ -443,6 +443,28 @@ describe('conditional and idempotent requests', () => {
       expect(again.body).toEqual(first.body);
     });
 
+    it('keeps no 412: a retry under the current ETag with the same key runs, and is replayed after', async () => {
+      const club = await createOrganization(api, acme.owner, `Keyed ${Date.now()}`);
+      const guest = await api.user('keyed');
+      const key = `stale-${Date.now()}`;
+      const add = (etag: string) =>
+        api.http
+          .post(`/api/v1/organizations/${club}/members/`)
+          .set(acme.owner.auth)
+          .set('Idempotency-Key', key)
+          .set('If-Match', etag)
+          .send({ user_id: guest.id });
+      expectProblem(await add('"7"'), 412, ['If-Match']);
+      const current = (await api.http.get(`/api/v1/organizations/${club}/`).set(acme.owner.auth)).headers
+        .etag as string;
+      const applied = await add(current);
+      expectStatus(applied, 201);
+      const replayed = await add(current);
+      expectStatus(replayed, 201);
+      expect(replayed.body).toEqual(applied.body);
+      expect(await streamLength(`organization-${club}`)).toBe(2);
+    });
+
     it.each([['x'.repeat(256)], ['with space'], ['tab\there']])(
       'refuses the key %j with 400 naming Idempotency-Key',
       async (key) => {

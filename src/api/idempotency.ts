@@ -203,10 +203,16 @@ class KeyTable {
     return () => clearInterval(timer);
   }
 
-  /** Stores the answer for retries; a 5xx frees the key instead (the command id still prevents a second append). */
+  /**
+   * Stores the answer for retries. An answer that says the request did not run and may well run on a retry frees
+   * the key instead (the command id still prevents a second append): a 5xx, a 412 (a stale If-Match: the client
+   * reads again and retries the same intent, with the same key, under the new ETag) and a 409 (a conflict that
+   * outlasted the retries, or a state that a retry will find again).
+   */
   async record(scope: string, key: string, owner: string, answer: Answer): Promise<void> {
     const mine = this.knex('idempotency_keys').where({ scope, key, owner });
-    if (answer.status >= 500) await mine.update({ owner: null, lease_expires_at: null });
+    if (answer.status >= 500 || RETRYABLE.has(answer.status))
+      await mine.update({ owner: null, lease_expires_at: null });
     else
       await mine.update({
         status: answer.status,
@@ -215,6 +221,9 @@ class KeyTable {
       });
   }
 }
+
+/** Refusals a retry of the very same request may not get: not stored (see `record`). */
+const RETRYABLE = new Set([409, 412]);
 
 interface Answer {
   status: number;

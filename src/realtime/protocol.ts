@@ -4,7 +4,10 @@ import { START } from '../eventstore/port';
 export const CLOSE = {
   /** The server is going away (shutdown). */
   goingAway: 1001,
-  /** The client sent something the protocol does not allow (a frame too large). */
+  /**
+   * The client broke the protocol's policy. A frame over `maxPayload` is closed by `ws` itself with 1009 (message
+   * too big), and malformed frames with 1002 or 1007: see src/realtime/ws-fuzz.test.ts for every code seen.
+   */
   policy: 1008,
   /** The socket could not keep up: resume with `since`. */
   tryAgainLater: 1013,
