@@ -9,6 +9,8 @@ import { sqlMigration } from '../../shared/sql-migration';
  *   partial index. `revision` is the issue stream's revision of the comment's last event.
  * - `issue_watchers`: (issue, user) → watching (`true`) or explicitly unwatched (`false`); the rule is the domain's
  *   (`src/domain/issue/watching.ts`). The primary key serves `watching` for the caller on every issue view.
+ *   Issues that exist when it runs get their creator and assignee as watchers, as the rule would have made them
+ *   (earlier assignees only by a rebuild of `project_rooms`).
  * - `issues.comment_count` (and the tombstones', so a restore gets it back): live comments.
  */
 export const commentsWatchersMigration = sqlMigration(
@@ -36,6 +38,11 @@ export const commentsWatchersMigration = sqlMigration(
       watching boolean NOT NULL,
       PRIMARY KEY (issue_id, user_id)
     );
+    -- Issues from before watching: their creator and assignee watch them (a rebuild adds earlier assignees).
+    INSERT INTO issue_watchers (issue_id, user_id, watching)
+      SELECT id, created_by, true FROM issues
+      UNION SELECT id, assignee_id, true FROM issues WHERE assignee_id IS NOT NULL
+      ON CONFLICT DO NOTHING;
   `,
   `
     DROP TABLE IF EXISTS issue_watchers;
