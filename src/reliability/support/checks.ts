@@ -111,10 +111,12 @@ const shapeProblem = (record: CommandRecord, events: LoggedEvent[]): string | nu
   const idempotent = `idempotency:${record.actor.id}:${record.id}`;
   switch (record.kind) {
     case 'create-issue':
+    case 'comment':
     case 'add-member':
     case 'remove-member': {
       const type = {
         'create-issue': 'IssueCreated',
+        comment: 'CommentAdded',
         'add-member': 'MemberAdded',
         'remove-member': 'MemberRemoved',
       }[record.kind];
