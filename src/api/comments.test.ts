@@ -146,6 +146,15 @@ describe('comments and watchers over HTTP', () => {
         },
       }),
     ]);
+    // The owner's audit of the organization has them too.
+    const audit = await api.http
+      .get(`/api/v1/organizations/${acme.id}/audit/?type=CommentEdited&limit=2`)
+      .set(acme.owner.auth)
+      .expect(200);
+    expect((audit.body.results as { type: string }[]).map((e) => e.type)).toEqual([
+      'CommentEdited',
+      'CommentEdited',
+    ]);
   });
 
   it('deletes: its author, an owner and a manager may (204); another member gets 403, an outsider 404', async () => {

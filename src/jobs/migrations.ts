@@ -17,5 +17,5 @@ export const jobMigrations: MigrationList = [
   ['0303_jobs_member_removals', memberRemovalsMigration],
   ['0304_jobs_notifications_keys', notificationKeysMigration],
   ['0305_jobs_label_removals', labelRemovalsMigration],
-  ['0306_jobs_notification_watchers', notificationWatchersMigration],
+  ['0306_jobs_notifications_watchers', notificationWatchersMigration],
 ];
