@@ -21,6 +21,7 @@ import { adminRoutes, NO_JOBS } from './api/routes/admin';
 import { adminEventRoutes } from './api/routes/admin-events';
 import { auditRoutes } from './api/routes/audit';
 import { adminProjectionRoutes } from './api/routes/admin-projections';
+import { commentRoutes } from './api/routes/comments';
 import { issueRoutes } from './api/routes/issues';
 import { labelRoutes } from './api/routes/labels';
 import { organizationRoutes } from './api/routes/organizations';
@@ -195,6 +196,7 @@ const httpApp = (
       ...projectRoutes(resources),
       ...issueRoutes(resources),
       ...labelRoutes(resources),
+      ...commentRoutes(resources),
       // Notifications are the reactions' tables: `?min_position=` waits for the reactor, not the read models.
       ...notificationRoutes({ ...resources, responses: { ...responses, waiter: jobsPart.reactions } }),
       ...adminRoutes({ credentials: write.credentials, jobs: settings.jobAdmin ?? NO_JOBS }),

@@ -153,6 +153,22 @@ describe('authorization matrix over every endpoint', () => {
     }
     return result;
   });
+  /** A fresh comment on the scope's issue, by `by` (default: the reporter at home, the owner abroad). */
+  const commentOn = async (scope: Scope, by?: TestUser): Promise<string> => {
+    const author = by ?? (scope === 'own' ? reporter : world.foreignOwner);
+    const res = await api.http
+      .post(`/api/v1/issues/${issueOf(scope)}/comments/`)
+      .set(author.auth)
+      .send({ body: `Comment ${Math.random().toString(36).slice(2)}` });
+    expectStatus(res, 201);
+    return res.body.id as string;
+  };
+  /** The actor's own comment where they may write one (a member at home), else someone else's. */
+  const ownComment = (actor: Actor, scope: Scope) => {
+    const me = user(actor);
+    return commentOn(scope, scope === 'own' && me && !outside(actor) ? me : undefined);
+  };
+  const commented = useFixture(async () => ({ own: await commentOn('own') }));
   /** Each actor's own notification, and other users' (which no caller may see). */
   const mine = new Map<Actor, string>();
   const others: string[] = [];
@@ -622,6 +638,81 @@ describe('authorization matrix over every endpoint', () => {
       success: 204,
       prepare: async (_, scope) => ({ path: `/api/v1/labels/${await labelIn(scope)}/` }),
     },
+    {
+      method: 'post',
+      route: '/api/v1/issues/{id}/comments/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 201,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/issues/${issueOf(scope)}/comments/`,
+        body: { body: 'Seen it' },
+      }),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/issues/{id}/comments/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({ path: `/api/v1/issues/${issueOf(scope)}/comments/?limit=100` }),
+      check: (res) => expect(ids(res)).toContain(commented.own),
+    },
+    {
+      method: 'patch',
+      route: '/api/v1/comments/{id}/',
+      variant: ' (their own)',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (actor, scope) => ({
+        path: `/api/v1/comments/${await ownComment(actor, scope)}/`,
+        body: { body: `Edited ${Math.random().toString(36).slice(2)}` },
+      }),
+    },
+    {
+      method: 'patch',
+      route: '/api/v1/comments/{id}/',
+      variant: " (another's)",
+      scoped: true,
+      allowed: [],
+      success: 200,
+      prepare: async (_, scope) => ({
+        path: `/api/v1/comments/${await commentOn(scope)}/`,
+        body: { body: 'Not mine to edit' },
+      }),
+    },
+    {
+      method: 'delete',
+      route: '/api/v1/comments/{id}/',
+      variant: ' (their own)',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 204,
+      prepare: async (actor, scope) => ({ path: `/api/v1/comments/${await ownComment(actor, scope)}/` }),
+    },
+    {
+      method: 'delete',
+      route: '/api/v1/comments/{id}/',
+      variant: " (another's)",
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 204,
+      prepare: async (_, scope) => ({ path: `/api/v1/comments/${await commentOn(scope)}/` }),
+    },
+    ...(['post', 'delete'] as const).map(
+      (method): Endpoint => ({
+        method,
+        route: '/api/v1/issues/{id}/watch/',
+        scoped: true,
+        allowed: ['owner', 'manager', 'member'],
+        success: 204,
+        prepare: async (_, scope) => ({
+          path: `/api/v1/issues/${issueOf(scope)}/watch/`,
+          ...(method === 'post' ? { body: {} } : {}),
+        }),
+      }),
+    ),
     {
       method: 'get',
       route: '/api/v1/issues/{id}/history/',

@@ -206,6 +206,14 @@ describe('fuzzing every route: no input gives a 5xx', () => {
       .send({ name: 'Fuzzed', color: '#123456' });
     return { id: res.body.id as string };
   });
+  /** A comment on the issue, for the comment routes. */
+  const comment = useFixture(async () => {
+    const res = await api.http
+      .post(`/api/v1/issues/${issue.id}/comments/`)
+      .set(fuzzed.owner.auth)
+      .send({ body: `Fuzzed, @${fuzzed.member.username}` });
+    return { id: res.body.id as string };
+  });
   // The owner is an admin too, so that the admin routes get past their gate.
   useFixture(async () => {
     await api.system.credentials.setAdmin(fuzzed.owner.id, true);
@@ -219,6 +227,7 @@ describe('fuzzing every route: no input gives a 5xx', () => {
       fuzzed.projects.Fuzzed,
       issue.id,
       label.id,
+      comment.id,
       fuzzed.owner.id,
       fuzzed.member.id,
       issue.position,
@@ -288,6 +297,9 @@ describe('fuzzing every route: no input gives a 5xx', () => {
       'label_ids',
     ],
     '/api/v1/issues/{id}/restore/': [],
+    '/api/v1/issues/{id}/comments/': ['body'],
+    '/api/v1/comments/{id}/': ['body'],
+    '/api/v1/issues/{id}/watch/': [],
     '/api/v1/admin/jobs/{name}/run/': [],
     '/api/v1/admin/projections/{name}/rebuild/': [],
     '/api/v1/me/': ['email_notifications'],
@@ -335,7 +347,9 @@ describe('fuzzing every route: no input gives a 5xx', () => {
               ? fuzzed.projects.Fuzzed
               : route.path.startsWith('/api/v1/labels')
                 ? label.id
-                : issue.id),
+                : route.path.startsWith('/api/v1/comments')
+                  ? comment.id
+                  : issue.id),
       )
       .replace('{user_id}', fuzzed.member.id)
       .replace('{stream}', id ?? `organization-${fuzzed.id}`);
@@ -721,23 +735,34 @@ describe('fuzzing every route: no input gives a 5xx', () => {
         { minKeys: 1, maxKeys: 3 },
       );
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom('issue', 'project', 'member'), headers, async (kind, extra) => {
-          let path: string;
-          if (kind === 'issue')
-            path = `/api/v1/issues/${(await createIssue(api, fuzzed.owner, fuzzed.projects.Fuzzed)).id}/`;
-          else if (kind === 'project')
-            path = `/api/v1/projects/${await createProject(api, fuzzed.owner, fuzzed.id, 'Doomed')}/`;
-          else {
-            const res = await api.http.post('/api/v1/auth/register/').send({
-              username: `f${Math.random().toString(36).slice(2)}`,
-              email: `${Math.random().toString(36).slice(2)}@example.com`,
-              password: 'correct horse battery staple',
-            });
-            await addMember(api, fuzzed.owner, fuzzed.id, res.body.id);
-            path = `/api/v1/organizations/${fuzzed.id}/members/${res.body.id}/`;
-          }
-          await expectNo5xx({ method: 'delete', path, headers: { ...auth(), ...extra } });
-        }),
+        fc.asyncProperty(
+          fc.constantFrom('issue', 'project', 'member', 'comment', 'watch'),
+          headers,
+          async (kind, extra) => {
+            let path: string;
+            if (kind === 'comment') {
+              const res = await api.http
+                .post(`/api/v1/issues/${issue.id}/comments/`)
+                .set(fuzzed.owner.auth)
+                .send({ body: 'Doomed' });
+              path = `/api/v1/comments/${res.body.id}/`;
+            } else if (kind === 'watch') path = `/api/v1/issues/${issue.id}/watch/`;
+            else if (kind === 'issue')
+              path = `/api/v1/issues/${(await createIssue(api, fuzzed.owner, fuzzed.projects.Fuzzed)).id}/`;
+            else if (kind === 'project')
+              path = `/api/v1/projects/${await createProject(api, fuzzed.owner, fuzzed.id, 'Doomed')}/`;
+            else {
+              const res = await api.http.post('/api/v1/auth/register/').send({
+                username: `f${Math.random().toString(36).slice(2)}`,
+                email: `${Math.random().toString(36).slice(2)}@example.com`,
+                password: 'correct horse battery staple',
+              });
+              await addMember(api, fuzzed.owner, fuzzed.id, res.body.id);
+              path = `/api/v1/organizations/${fuzzed.id}/members/${res.body.id}/`;
+            }
+            await expectNo5xx({ method: 'delete', path, headers: { ...auth(), ...extra } });
+          },
+        ),
         { ...settings, numRuns: Math.ceil(RUNS / 3) },
       );
     },

@@ -69,6 +69,9 @@ describe('issues over HTTP', () => {
         updated_at: expect.any(String),
         key: expect.stringMatching(/^TRACKER-\d+$/),
         labels: [],
+        comment_count: 0,
+        // Its creator watches it; a manager reading it does not.
+        watching: true,
       });
       expect(res.body.updated_at).toBe(res.body.created_at);
       expect(res.headers.location).toBe(`/api/v1/issues/${res.body.id}/`);
@@ -76,7 +79,7 @@ describe('issues over HTTP', () => {
       expect(res.headers['x-position']).toMatch(POSITION);
       const read = await get(res.body.id, acme.manager);
       expectStatus(read, 200);
-      expect(read.body).toEqual(res.body);
+      expect(read.body).toEqual({ ...res.body, watching: false });
       expect(read.headers.etag).toBe('"0"');
     });
 
@@ -410,7 +413,8 @@ describe('issues over HTTP', () => {
           .set(acme.member.auth);
       const atCreation = await asOf(created.position);
       expectStatus(atCreation, 200);
-      expect(atCreation.body).toEqual(created.body);
+      // `watching` is the caller's: the owner created it, the member reads it.
+      expect(atCreation.body).toEqual({ ...created.body, watching: false });
       expect(atCreation.headers.etag).toBe('"0"');
       const atRetitle = await asOf(retitled.headers['x-position'] as string);
       expect(atRetitle.body).toMatchObject({ title: 'v2', status: 'open' });
@@ -419,7 +423,7 @@ describe('issues over HTTP', () => {
       expect(atBetween.body).toMatchObject({ title: 'v1', status: 'open' });
       expect(atBetween.headers.etag).toBe('"0"');
       const now = await asOf(new Date(Date.now() + 1000).toISOString());
-      expect(now.body).toEqual(done.body);
+      expect(now.body).toEqual({ ...done.body, watching: false });
       expect(now.headers.etag).toBe('"2"');
       const byOffset = await asOf(between.replace('Z', '+00:00'));
       expect(byOffset.body.title).toBe('v1');

@@ -1,6 +1,7 @@
 import type { EventStore } from '../eventstore/port';
 import { recordAdminAction } from './admin';
 import { AggregateRunner, type RunnerOptions } from './aggregate-runner';
+import * as comments from './comments';
 import * as issues from './issues';
 import * as labels from './labels';
 import * as organizations from './organizations';
@@ -44,6 +45,7 @@ export const createCommands = (deps: CommandDeps) => {
   const runner = new AggregateRunner(deps.store, deps.options);
   const { credentials, hasher, memberships } = deps;
   const organizationDeps: OrganizationCommandDeps = { runner, credentials, memberships };
+  const commentDeps = { runner, credentials };
   const projectDeps = { runner, keysInUse: deps.projectKeysInUse ?? (async () => []) };
   return {
     registerUser: given(registerUser, { runner, credentials, hasher }),
@@ -66,6 +68,11 @@ export const createCommands = (deps: CommandDeps) => {
     restoreIssue: given(issues.restoreIssue, runner),
     releaseAssignment: given(issues.releaseAssignment, runner),
     releaseLabel: given(issues.releaseLabel, runner),
+    addComment: given(comments.addComment, commentDeps),
+    editComment: given(comments.editComment, commentDeps),
+    deleteComment: given(comments.deleteComment, commentDeps),
+    watchIssue: given(comments.watchIssue, commentDeps),
+    unwatchIssue: given(comments.unwatchIssue, commentDeps),
     recordAdminAction: given(recordAdminAction, runner),
   };
 };

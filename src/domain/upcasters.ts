@@ -41,6 +41,11 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<DomainEventType, number>> =
   IssueUnassigned: 1,
   IssueDeleted: 1,
   IssueRestored: 2,
+  CommentAdded: 1,
+  CommentEdited: 1,
+  CommentDeleted: 1,
+  IssueWatched: 1,
+  IssueUnwatched: 1,
   UserRegistered: 1,
   AdminActionRecorded: 1,
 };

@@ -2,7 +2,11 @@ import type { MigrationList } from '../platform/migrator';
 import { emailOutboxMigration } from './email/migration';
 import { memberRemovalsMigration } from './member-removals/migration';
 import { labelRemovalsMigration } from './label-removals/migration';
-import { notificationKeysMigration, notificationsMigration } from './notifications/migration';
+import {
+  notificationKeysMigration,
+  notificationsMigration,
+  notificationWatchersMigration,
+} from './notifications/migration';
 import { reactionOriginsMigration } from './reactor/schema';
 
 /** The reactions' and jobs' own tables, in order; `src/migrations.ts` lists them after the read models'. */
@@ -13,4 +17,5 @@ export const jobMigrations: MigrationList = [
   ['0303_jobs_member_removals', memberRemovalsMigration],
   ['0304_jobs_notifications_keys', notificationKeysMigration],
   ['0305_jobs_label_removals', labelRemovalsMigration],
+  ['0306_jobs_notifications_watchers', notificationWatchersMigration],
 ];

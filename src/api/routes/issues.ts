@@ -50,11 +50,24 @@ export const issueSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     labels: z.array(labelSchema).openapi({ description: 'By name; set with label_ids' }),
+    comment_count: z.int().openapi({ description: 'Its comments (deleted ones not counted)' }),
+    watching: z
+      .boolean()
+      .openapi({ description: 'Whether the caller watches it (see POST /issues/{id}/watch/)' }),
   })
   .openapi('Issue');
 
 /** What an issue answer carries that no request writes: sent back by a client round-tripping it, and ignored. */
-const ISSUE_READ_ONLY = ['id', 'key', 'created_by', 'created_at', 'updated_at', 'labels'];
+const ISSUE_READ_ONLY = [
+  'id',
+  'key',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'labels',
+  'comment_count',
+  'watching',
+];
 
 const writableFields = {
   title: z

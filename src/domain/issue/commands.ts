@@ -57,6 +57,22 @@ export interface IssuePatch {
 }
 export type UpdateIssue = IssueCommandOf<'UpdateIssue', IssuePatch>;
 
+/**
+ * `mentionedIds`: the members the body's `@username`s name, as the handler resolved them (unknown names and
+ * non-members left out); the decider keeps each once, in order.
+ */
+export type AddComment = IssueCommandOf<
+  'AddComment',
+  { commentId: string; body: string; mentionedIds: readonly string[] }
+>;
+export type EditComment = IssueCommandOf<
+  'EditComment',
+  { commentId: string; body: string; mentionedIds: readonly string[] }
+>;
+export type DeleteComment = IssueCommandOf<'DeleteComment', { commentId: string }>;
+export type WatchIssue = IssueCommandOf<'WatchIssue', Record<never, never>>;
+export type UnwatchIssue = IssueCommandOf<'UnwatchIssue', Record<never, never>>;
+
 export type IssueCommand =
   | CreateIssue
   | ChangeIssueTitle
@@ -68,4 +84,9 @@ export type IssueCommand =
   | UnassignIssue
   | DeleteIssue
   | RestoreIssue
-  | UpdateIssue;
+  | UpdateIssue
+  | AddComment
+  | EditComment
+  | DeleteComment
+  | WatchIssue
+  | UnwatchIssue;

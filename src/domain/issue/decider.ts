@@ -2,10 +2,22 @@ import { canManage, visibleTo } from '../shared/access';
 import type { Decider } from '../shared/decider';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../shared/errors';
 import { ifGiven, orDefault, validated } from '../shared/validation';
-import type { CreateIssue, DeleteIssue, IssueCommand, IssuePatch, RestoreIssue } from './commands';
+import type {
+  AddComment,
+  CreateIssue,
+  DeleteComment,
+  DeleteIssue,
+  EditComment,
+  IssueCommand,
+  IssuePatch,
+  RestoreIssue,
+  UnwatchIssue,
+  WatchIssue,
+} from './commands';
 import type { IssueEvent } from './events';
 import {
   assigneeCheck,
+  commentBodyCheck,
   descriptionCheck,
   dueDateCheck,
   labelSet,
@@ -143,11 +155,91 @@ const restore = (command: RestoreIssue, state: Issue): IssueEvent[] => {
   if (!state.deleted) return [];
   // The issue travels whole with its restoration: everything the state holds but whether it exists, and but the
   // labels deleted while it was (when the handler says which labels exist).
-  const { exists: _exists, deleted: _deleted, ...issue } = state;
+  const { exists: _exists, deleted: _deleted, comments: _comments, watch: _watch, ...issue } = state;
   const known = command.context.labelIds;
   const labelIds =
     known === undefined ? issue.labelIds : labelSet(issue.labelIds.filter((id) => known.has(id)));
   return [{ type: 'IssueRestored', data: { ...issue, labelIds } }];
+};
+
+const refOf = (state: Issue) => ({
+  issueId: state.issueId,
+  projectId: state.projectId,
+  organizationId: state.organizationId,
+});
+
+/** Each mentioned member once, in the order first named. */
+const mentionSet = (ids: readonly string[]): string[] => [...new Set(ids)];
+
+const addComment = (command: AddComment, state: Issue): IssueEvent[] => {
+  requireVisible(command, state);
+  const { body } = validated({ body: commentBodyCheck(command.data.body) });
+  if (state.comments.has(command.data.commentId)) throw new IllegalStateError('comment already exists');
+  return [
+    {
+      type: 'CommentAdded',
+      data: {
+        ...refOf(state),
+        commentId: command.data.commentId,
+        authorId: command.metadata.actorId,
+        body,
+        mentionedIds: mentionSet(command.data.mentionedIds),
+      },
+    },
+  ];
+};
+
+/** The live comment, or NotFoundError (an unknown, deleted or other issue's comment). */
+const requireComment = (state: Issue, commentId: string) => {
+  const comment = state.comments.get(commentId);
+  if (comment === undefined) throw new NotFoundError('comment not found');
+  return comment;
+};
+
+/** Only its author edits a comment; the same body again changes nothing. */
+const editComment = (command: EditComment, state: Issue): IssueEvent[] => {
+  requireVisible(command, state);
+  const comment = requireComment(state, command.data.commentId);
+  if (comment.authorId !== command.metadata.actorId)
+    throw new ForbiddenError('only its author may edit a comment');
+  const { body } = validated({ body: commentBodyCheck(command.data.body) });
+  if (body === comment.body) return [];
+  return [
+    {
+      type: 'CommentEdited',
+      data: {
+        ...refOf(state),
+        commentId: command.data.commentId,
+        body,
+        previousBody: comment.body,
+        mentionedIds: mentionSet(command.data.mentionedIds),
+        previousMentionedIds: comment.mentionedIds,
+      },
+    },
+  ];
+};
+
+/** Its author, an owner or a manager deletes a comment. */
+const deleteComment = (command: DeleteComment, state: Issue): IssueEvent[] => {
+  const role = requireVisible(command, state);
+  const comment = requireComment(state, command.data.commentId);
+  if (comment.authorId !== command.metadata.actorId && !canManage(role))
+    throw new ForbiddenError('only its author, an owner or a manager may delete a comment');
+  return [
+    {
+      type: 'CommentDeleted',
+      data: { ...refOf(state), commentId: command.data.commentId, authorId: comment.authorId },
+    },
+  ];
+};
+
+/** Watching what one watches (or unwatching what one explicitly unwatched) changes nothing. */
+const watch = (command: WatchIssue | UnwatchIssue, state: Issue): IssueEvent[] => {
+  requireVisible(command, state);
+  const userId = command.metadata.actorId;
+  const watching = command.type === 'WatchIssue';
+  if (state.watch.get(userId) === watching) return [];
+  return [{ type: watching ? 'IssueWatched' : 'IssueUnwatched', data: { ...refOf(state), userId } }];
 };
 
 /**
@@ -179,6 +271,15 @@ export const decide = (command: IssueCommand, state: Issue): IssueEvent[] => {
       return remove(command, state);
     case 'RestoreIssue':
       return restore(command, state);
+    case 'AddComment':
+      return addComment(command, state);
+    case 'EditComment':
+      return editComment(command, state);
+    case 'DeleteComment':
+      return deleteComment(command, state);
+    case 'WatchIssue':
+    case 'UnwatchIssue':
+      return watch(command, state);
     default: {
       const unknown: never = command;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);

@@ -57,6 +57,32 @@ export type IssueDeleted = Event<'IssueDeleted', IssueRef>;
  */
 export type IssueRestored = Event<'IssueRestored', IssueRef & IssueFields>;
 
+/**
+ * A comment on the issue, in the issue's stream (a comment lives and dies with its issue). `body` is trimmed;
+ * `mentionedIds` are the members its `@username`s named when it was written, resolved by the command handler
+ * (unknown names stay text), each once, in the order first named.
+ */
+export type CommentAdded = Event<
+  'CommentAdded',
+  IssueRef & { commentId: string; authorId: string; body: string; mentionedIds: readonly string[] }
+>;
+/** A new version of a comment (by its author); the previous body and mentions travel with it. */
+export type CommentEdited = Event<
+  'CommentEdited',
+  IssueRef & {
+    commentId: string;
+    body: string;
+    previousBody: string;
+    mentionedIds: readonly string[];
+    previousMentionedIds: readonly string[];
+  }
+>;
+export type CommentDeleted = Event<'CommentDeleted', IssueRef & { commentId: string; authorId: string }>;
+/** A user asked to hear about the issue (again); `userId` is the actor. */
+export type IssueWatched = Event<'IssueWatched', IssueRef & { userId: string }>;
+/** A user asked not to hear about the issue: it wins over watching automatically until they watch again. */
+export type IssueUnwatched = Event<'IssueUnwatched', IssueRef & { userId: string }>;
+
 export type IssueEvent =
   | IssueCreated
   | IssueTitleChanged
@@ -68,7 +94,12 @@ export type IssueEvent =
   | IssueAssigned
   | IssueUnassigned
   | IssueDeleted
-  | IssueRestored;
+  | IssueRestored
+  | CommentAdded
+  | CommentEdited
+  | CommentDeleted
+  | IssueWatched
+  | IssueUnwatched;
 
 export const ISSUE_EVENT_TYPES = [
   'IssueCreated',
@@ -82,4 +113,17 @@ export const ISSUE_EVENT_TYPES = [
   'IssueUnassigned',
   'IssueDeleted',
   'IssueRestored',
+  'CommentAdded',
+  'CommentEdited',
+  'CommentDeleted',
+  'IssueWatched',
+  'IssueUnwatched',
 ] as const satisfies readonly IssueEvent['type'][];
+
+/** The comment events: shown in rooms as `comment.*`, in history as `comment` changes. */
+export const COMMENT_EVENT_TYPES = ['CommentAdded', 'CommentEdited', 'CommentDeleted'] as const;
+export type CommentEvent = CommentAdded | CommentEdited | CommentDeleted;
+export const isCommentEvent = (event: IssueEvent): event is CommentEvent =>
+  (COMMENT_EVENT_TYPES as readonly string[]).includes(event.type);
+export const isWatchEvent = (event: IssueEvent): event is IssueWatched | IssueUnwatched =>
+  event.type === 'IssueWatched' || event.type === 'IssueUnwatched';

@@ -34,6 +34,12 @@ describe('issue evolve', () => {
       assigneeId: OTHER_MEMBER,
       createdBy: MEMBER,
       labelIds: [],
+      comments: new Map(),
+      // The creator and the assignee watch it automatically.
+      watch: new Map([
+        [MEMBER, true],
+        [OTHER_MEMBER, true],
+      ]),
     });
   });
 

@@ -12,6 +12,24 @@ export const statusCheck = oneOf(ISSUE_STATUSES);
 export const priorityCheck = oneOf(ISSUE_PRIORITIES);
 export const dueDateCheck = calendarDateOrNull;
 
+export const COMMENT_BODY_MAX = 10_000;
+/** 1–10 000 characters after trimming; kept trimmed. */
+export const commentBodyCheck = trimmedText(COMMENT_BODY_MAX);
+
+/**
+ * The `@username`s of a comment body, each once, in the order first named (what the handler resolves to members).
+ * A name is what registration allows (letters, digits, `_`, `.`, `-`) and may not follow a word character, so an
+ * email address mentions nobody.
+ */
+export const mentionedUsernames = (body: string): string[] => {
+  const names = [...body.matchAll(/(?<![\w@.])@([A-Za-z0-9_][A-Za-z0-9_.-]*)/g)].map((m) =>
+    (m[1] ?? '').replace(/[.-]+$/, ''),
+  );
+  return [...new Set(names.filter((n) => n.length > 0))].slice(0, MENTIONS_MAX);
+};
+/** At most this many distinct names are looked up per comment. */
+export const MENTIONS_MAX = 50;
+
 /**
  * `undefined` leaves the assignment alone and `null` means nobody. Keeping the current assignee is no change,
  * so it is accepted without asking about membership (a client may PATCH back the whole issue it read).

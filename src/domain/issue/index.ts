@@ -3,4 +3,13 @@ export * from './events';
 export type * from './commands';
 export type { Issue } from './state';
 export { issueDecider } from './decider';
-export { ISSUE_DESCRIPTION_MAX, ISSUE_LABELS_MAX, ISSUE_TITLE_MAX, labelSet } from './fields';
+export {
+  COMMENT_BODY_MAX,
+  ISSUE_DESCRIPTION_MAX,
+  ISSUE_LABELS_MAX,
+  ISSUE_TITLE_MAX,
+  labelSet,
+  mentionedUsernames,
+} from './fields';
+export { evolveWatching, nextWatching, watchersOf, watchUpdates } from './watching';
+export type { WatchUpdate } from './watching';

@@ -1,9 +1,21 @@
 import type { IssueEvent, IssueFields, IssueRef } from './events';
+import { evolveWatching } from './watching';
+
+/** A comment as the decider needs it (deleted comments are gone from the map). */
+export interface IssueComment {
+  authorId: string;
+  body: string;
+  mentionedIds: readonly string[];
+}
 
 export interface Issue extends IssueRef, IssueFields {
   exists: boolean;
   /** A deleted issue stays in its stream but answers every command as if it did not exist. */
   deleted: boolean;
+  /** Its live comments by id. A read model's record that is not folded from the stream has none. */
+  comments: ReadonlyMap<string, IssueComment>;
+  /** Who watches it (`true`) or explicitly unwatched it (`false`), see `watching.ts`. */
+  watch: ReadonlyMap<string, boolean>;
 }
 
 export const initialState = (): Issue => ({
@@ -20,10 +32,15 @@ export const initialState = (): Issue => ({
   assigneeId: null,
   createdBy: '',
   labelIds: [],
+  comments: new Map(),
+  watch: new Map(),
 });
 
-/** The issue as an event that carries all of it (its creation, its restoration) describes it. */
-const recorded = (data: IssueRef & IssueFields): Issue => ({
+/**
+ * The issue as an event that carries all of it (its creation, its restoration) describes it; comments and who
+ * watches it survive a deletion and its restore.
+ */
+const recorded = (state: Issue, data: IssueRef & IssueFields): Issue => ({
   exists: true,
   deleted: false,
   issueId: data.issueId,
@@ -37,12 +54,27 @@ const recorded = (data: IssueRef & IssueFields): Issue => ({
   assigneeId: data.assigneeId,
   createdBy: data.createdBy,
   labelIds: data.labelIds,
+  comments: state.comments,
+  watch: state.watch,
 });
 
+const withComment = (state: Issue, commentId: string, comment: IssueComment | null): Issue => {
+  const comments = new Map(state.comments);
+  if (comment === null) comments.delete(commentId);
+  else comments.set(commentId, comment);
+  return { ...state, comments };
+};
+
 export const evolve = (state: Issue, event: IssueEvent): Issue => {
+  const watch = evolveWatching(state.watch, event);
+  const next = evolveFields(state, event);
+  return next.watch === watch ? next : { ...next, watch };
+};
+
+const evolveFields = (state: Issue, event: IssueEvent): Issue => {
   switch (event.type) {
     case 'IssueCreated':
-      return recorded(event.data);
+      return recorded(state, event.data);
     case 'IssueTitleChanged':
       return { ...state, title: event.data.title };
     case 'IssueDescriptionChanged':
@@ -62,7 +94,21 @@ export const evolve = (state: Issue, event: IssueEvent): Issue => {
     case 'IssueDeleted':
       return { ...state, deleted: true };
     case 'IssueRestored':
-      return recorded(event.data);
+      return recorded(state, event.data);
+    case 'CommentAdded': {
+      const { commentId, authorId, body, mentionedIds } = event.data;
+      return withComment(state, commentId, { authorId, body, mentionedIds });
+    }
+    case 'CommentEdited': {
+      const { commentId, body, mentionedIds } = event.data;
+      const authorId = state.comments.get(commentId)?.authorId ?? '';
+      return withComment(state, commentId, { authorId, body, mentionedIds });
+    }
+    case 'CommentDeleted':
+      return withComment(state, event.data.commentId, null);
+    case 'IssueWatched':
+    case 'IssueUnwatched':
+      return state;
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

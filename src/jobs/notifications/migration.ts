@@ -64,6 +64,29 @@ export const notificationsMigration = sqlMigration(
 );
 
 /**
+ * Watchers in notifications: the reaction's own view of who watches each issue (`notification_watchers`: watching
+ * or explicitly unwatched, by the domain's rule), folded from the events it reads. Issues it knows already get
+ * their creator and assignee as watchers, as the rule would have made them.
+ */
+export const notificationWatchersMigration = sqlMigration(
+  `
+    CREATE TABLE notification_watchers (
+      issue_id uuid NOT NULL,
+      user_id uuid NOT NULL,
+      watching boolean NOT NULL,
+      PRIMARY KEY (issue_id, user_id)
+    );
+    INSERT INTO notification_watchers (issue_id, user_id, watching)
+      SELECT issue_id, created_by, true FROM notification_issues
+      UNION SELECT issue_id, assignee_id, true FROM notification_issues WHERE assignee_id IS NOT NULL
+      ON CONFLICT DO NOTHING;
+  `,
+  `
+    DROP TABLE IF EXISTS notification_watchers;
+  `,
+);
+
+/**
  * Issue keys in notifications: the reaction's own count of each project's issues (`notification_projects`, from
  * `ProjectCreated` and `IssueCreated` in log order, as the read model counts them) and each issue's key. Projects
  * created before this have no row, so their issues are named by title alone.

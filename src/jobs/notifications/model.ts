@@ -12,6 +12,8 @@ export const NOTIFICATION_KINDS = [
   'issue.deleted',
   'issue.restored',
   'issue.overdue',
+  'comment.created',
+  'comment.mentioned',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

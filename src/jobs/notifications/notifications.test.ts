@@ -8,6 +8,7 @@ import { anOrganization, createIssue } from '../../../test/support/fixtures';
 import { expectProblem, expectStatus } from '../../../test/support/http';
 import { type NotificationItem, notificationsOf } from '../../../test/support/jobs';
 import { useFixture, useTestApi } from '../../../test/support/suite';
+import { notificationsReaction } from './reaction';
 
 const patch = async (api: TestApi, by: TestUser, issueId: string, body: object): Promise<string> => {
   const res = await api.http.patch(`/api/v1/issues/${issueId}/`).set(by.auth).send(body);
@@ -114,7 +115,7 @@ describe('notifications of issue changes', () => {
     expect(await about(api, team.owner, issue.id, position)).toEqual([]);
   });
 
-  it('tells the assignee of due date, title and priority changes (one per change), not of the description', async () => {
+  it('tells the watchers (the assignee among them) of due date, title and priority changes (one per change), not of the description', async () => {
     const issue = await createIssue(api, team.owner, team.projects.Board, {
       title: 'Fields',
       assigned_to_id: team.alice.id,
@@ -194,6 +195,102 @@ describe('notifications of issue changes', () => {
         message: `${team.owner.username} created ${issue.body.key} “Left behind” and assigned it to you`,
       },
     ]);
+  });
+
+  describe('comments, mentions and watchers', () => {
+    const comment = async (by: TestUser, issueId: string, body: string) => {
+      const res = await api.http.post(`/api/v1/issues/${issueId}/comments/`).set(by.auth).send({ body });
+      expectStatus(res, 201);
+      return { id: res.body.id as string, position: res.headers['x-position'] as string };
+    };
+    const kinds = async (user: TestUser, issueId: string, position: string) =>
+      (await about(api, user, issueId, position)).map((n) => n.kind);
+
+    it('tells the watchers of a comment and each mentioned member of the mention only, once; never the actor', async () => {
+      // bob created it (watcher), alice is assigned (watcher); the manager and the owner watch nothing.
+      const issue = await createIssue(api, team.bob, team.projects.Board, {
+        title: 'Talk',
+        assigned_to_id: team.alice.id,
+      });
+      const { position } = await comment(
+        team.bob,
+        issue.id,
+        `@${team.alice.username} and @${team.manager.username}, look (twice: @${team.alice.username}); @nobody`,
+      );
+      const bob = team.bob.username;
+      expect(await about(api, team.alice, issue.id, position)).toEqual([
+        expect.objectContaining({ kind: 'issue.assigned' }),
+        {
+          kind: 'comment.mentioned',
+          message: `${bob} mentioned you in a comment on ${issue.body.key} “Talk”`,
+        },
+      ]);
+      expect(await about(api, team.manager, issue.id, position)).toEqual([
+        {
+          kind: 'comment.mentioned',
+          message: `${bob} mentioned you in a comment on ${issue.body.key} “Talk”`,
+        },
+      ]);
+      expect(await kinds(team.bob, issue.id, position)).toEqual([]);
+      expect(await kinds(team.owner, issue.id, position)).toEqual([]);
+      // The owner comments: the watchers (bob, alice, and the manager? no: a mention does not watch) hear of it.
+      const second = await comment(team.owner, issue.id, 'Agreed.');
+      expect(await kinds(team.bob, issue.id, second.position)).toEqual(['comment.created']);
+      expect((await about(api, team.alice, issue.id, second.position)).at(-1)).toEqual({
+        kind: 'comment.created',
+        message: `${team.owner.username} commented on ${issue.body.key} “Talk”`,
+      });
+      expect(await kinds(team.manager, issue.id, second.position)).toEqual(['comment.mentioned']);
+      expect(await kinds(team.owner, issue.id, second.position)).toEqual([]);
+    });
+
+    it('a mention notifies once even when the reaction reads the event again', async () => {
+      const issue = await createIssue(api, team.owner, team.projects.Board, { title: 'Once' });
+      const { position } = await comment(team.owner, issue.id, `ping @${team.alice.username}`);
+      expect(await kinds(team.alice, issue.id, position)).toEqual(['comment.mentioned']);
+      const events = await api.system.store.readStream(`issue-${issue.id}`);
+      const added = events.filter((e) => e.type === 'CommentAdded');
+      await api.knex.transaction((trx) =>
+        notificationsReaction({ clock: () => new Date() }).apply(added, {
+          trx,
+          acts: () => true,
+          emit: () => undefined,
+          wake: () => undefined,
+        }),
+      );
+      expect(await kinds(team.alice, issue.id, position)).toEqual(['comment.mentioned']);
+    });
+
+    it('an edit that adds a mention tells the newly mentioned once; one that keeps it tells nobody again', async () => {
+      const issue = await createIssue(api, team.owner, team.projects.Board, { title: 'Edits' });
+      const first = await comment(team.owner, issue.id, `hi @${team.alice.username}`);
+      const edit = (body: string) =>
+        api.http.patch(`/api/v1/comments/${first.id}/`).set(team.owner.auth).send({ body });
+      await edit(`hi @${team.alice.username} and @${team.bob.username}`).expect(200);
+      const last = await edit(`hello @${team.alice.username} and @${team.bob.username}`).expect(200);
+      const position = last.headers['x-position'] as string;
+      expect(await kinds(team.alice, issue.id, position)).toEqual(['comment.mentioned']);
+      expect(await kinds(team.bob, issue.id, position)).toEqual(['comment.mentioned']);
+    });
+
+    it('watchers hear of changes; an explicit unwatch stops it (even when assigned later) until they watch again', async () => {
+      const issue = await createIssue(api, team.owner, team.projects.Board, { title: 'Watched' });
+      await api.http.post(`/api/v1/issues/${issue.id}/watch/`).set(team.bob.auth).send({}).expect(204);
+      let position = await patch(api, team.manager, issue.id, { status: 'in_progress' });
+      expect(await kinds(team.bob, issue.id, position)).toEqual(['issue.status_changed']);
+      expect(await kinds(team.owner, issue.id, position)).toEqual(['issue.status_changed']);
+      expect(await kinds(team.alice, issue.id, position)).toEqual([]);
+      expect(await kinds(team.manager, issue.id, position)).toEqual([]);
+      await api.http.delete(`/api/v1/issues/${issue.id}/watch/`).set(team.bob.auth).expect(204);
+      await patch(api, team.manager, issue.id, { assigned_to_id: team.bob.id });
+      position = await patch(api, team.manager, issue.id, { status: 'blocked' });
+      // Being assigned is told to them; the status change is not (they unwatched).
+      expect(await kinds(team.bob, issue.id, position)).toEqual(['issue.status_changed', 'issue.assigned']);
+      await api.http.post(`/api/v1/issues/${issue.id}/watch/`).set(team.bob.auth).send({}).expect(204);
+      position = await patch(api, team.manager, issue.id, { status: 'done' });
+      expect((await kinds(team.bob, issue.id, position)).at(-1)).toBe('issue.status_changed');
+      expect(await kinds(team.bob, issue.id, position)).toHaveLength(3);
+    });
   });
 
   describe('GET /notifications/ and marking read', () => {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { emailRecipients } from '../../accounts/preferences';
 import type { DomainEvent } from '../../domain';
-import { issueKey } from '../../domain';
+import { issueKey, nextWatching, watchUpdates } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import { applied } from '../../projections/shared/events';
 import type { Clock } from '../job';
@@ -54,6 +54,10 @@ const ISSUE_TYPES = [
   'IssueUnassigned',
   'IssueDeleted',
   'IssueRestored',
+  'CommentAdded',
+  'CommentEdited',
+  'IssueWatched',
+  'IssueUnwatched',
 ] as const;
 const MEMBER_TYPES = ['OrganizationCreated', 'MemberAdded', 'MemberRemoved'] as const;
 const PROJECT_TYPES = ['ProjectCreated'] as const;
@@ -73,6 +77,9 @@ class Folded {
   private readonly members = new Map<string, Set<string>>();
   /** (organization, user) → member at the end of the batch. */
   readonly changedMembers = new Map<string, { organizationId: string; userId: string; member: boolean }>();
+  /** issue → (user → watching, or explicitly unwatched). */
+  private readonly watch = new Map<string, Map<string, boolean>>();
+  readonly changedWatch = new Map<string, { issueId: string; userId: string }>();
 
   static async load(trx: Knex.Transaction, events: readonly Watched[]): Promise<Folded> {
     const folded = new Folded();
@@ -124,7 +131,31 @@ class Folded {
     }[];
     for (const organizationId of organizationIds) folded.members.set(organizationId, new Set());
     for (const r of members) folded.members.get(r.organization_id)!.add(r.user_id);
+    const watchers = (await trx('notification_watchers').whereIn('issue_id', [...issueIds])) as {
+      issue_id: string;
+      user_id: string;
+      watching: boolean;
+    }[];
+    for (const issueId of issueIds) folded.watch.set(issueId, new Map());
+    for (const r of watchers) folded.watch.get(r.issue_id)!.set(r.user_id, r.watching);
     return folded;
+  }
+
+  /** Folds one event's watch updates (`src/domain/issue/watching.ts`). */
+  foldWatching(event: Watched): void {
+    if (!('issueId' in event.data)) return;
+    const { issueId } = event.data;
+    const watch = this.watch.get(issueId) ?? new Map<string, boolean>();
+    this.watch.set(issueId, watch);
+    for (const [userId, how] of watchUpdates(event as Extract<Watched, { data: { issueId: string } }>)) {
+      watch.set(userId, nextWatching(watch.get(userId), how));
+      this.changedWatch.set(`${issueId}/${userId}`, { issueId, userId });
+    }
+  }
+
+  /** Who watches the issue now. */
+  watchers(issueId: string): string[] {
+    return [...(this.watch.get(issueId) ?? [])].filter(([, watching]) => watching).map(([userId]) => userId);
   }
 
   isMember(organizationId: string, userId: string): boolean {
@@ -203,6 +234,13 @@ class Folded {
       await trx('notification_members')
         .where({ organization_id: c.organizationId, user_id: c.userId })
         .delete();
+    const watch = [...this.changedWatch.values()].map((c) => ({
+      issue_id: c.issueId,
+      user_id: c.userId,
+      watching: this.watch.get(c.issueId)!.get(c.userId)!,
+    }));
+    if (watch.length > 0)
+      await trx('notification_watchers').insert(watch).onConflict(['issue_id', 'user_id']).merge();
   }
 }
 
@@ -238,6 +276,7 @@ const fold = (folded: Folded, recorded: RecordedEvent, event: Watched): Intent[]
       return [];
     case 'IssueCreated':
     case 'IssueRestored': {
+      folded.foldWatching(event);
       const { issueId, organizationId, projectId, title, createdBy, assigneeId } = event.data;
       // A restore keeps the number the creation gave; a creation takes the project's next.
       const key =
@@ -247,7 +286,7 @@ const fold = (folded: Folded, recorded: RecordedEvent, event: Watched): Intent[]
       const issue = { issueId, organizationId, projectId, title, createdBy, assigneeId, deleted: false, key };
       folded.setIssue(issue);
       if (event.type === 'IssueRestored')
-        return [intent(issue, 'issue.restored', [createdBy, assigneeId], (a) => texts.restored(a, issue))];
+        return [intent(issue, 'issue.restored', folded.watchers(issueId), (a) => texts.restored(a, issue))];
       return [intent(issue, 'issue.assigned', [assigneeId], (a) => texts.created(a, issue))];
     }
     default:
@@ -257,32 +296,34 @@ const fold = (folded: Folded, recorded: RecordedEvent, event: Watched): Intent[]
   const before = folded.issues.get(event.data.issueId);
   // Every issue event follows its creation in the log, which the reaction has read: none is a defect upstream.
   if (!before) return [];
+  folded.foldWatching(event);
   const title = { key: before.key, title: before.title };
+  const watchers = folded.watchers(before.issueId);
   switch (event.type) {
     case 'IssueTitleChanged': {
       const issue = { ...before, title: event.data.title };
       folded.setIssue(issue);
       return [
-        intent(issue, 'issue.title_changed', [issue.assigneeId], (a) =>
+        intent(issue, 'issue.title_changed', watchers, (a) =>
           texts.title(a, { key: before.key, title: event.data.previousTitle }, event.data.title),
         ),
       ];
     }
     case 'IssueStatusChanged':
       return [
-        intent(before, 'issue.status_changed', [before.createdBy, before.assigneeId], (a) =>
+        intent(before, 'issue.status_changed', watchers, (a) =>
           texts.status(a, title, event.data.previousStatus, event.data.status),
         ),
       ];
     case 'IssuePriorityChanged':
       return [
-        intent(before, 'issue.priority_changed', [before.assigneeId], (a) =>
+        intent(before, 'issue.priority_changed', watchers, (a) =>
           texts.priority(a, title, event.data.previousPriority, event.data.priority),
         ),
       ];
     case 'IssueDueDateChanged':
       return [
-        intent(before, 'issue.due_date_changed', [before.assigneeId], (a) =>
+        intent(before, 'issue.due_date_changed', watchers, (a) =>
           texts.dueDate(a, title, event.data.dueDate),
         ),
       ];
@@ -304,9 +345,25 @@ const fold = (folded: Folded, recorded: RecordedEvent, event: Watched): Intent[]
     case 'IssueDeleted': {
       const issue = { ...before, deleted: true };
       folded.setIssue(issue);
+      return [intent(issue, 'issue.deleted', watchers, (a) => texts.deleted(a, title))];
+    }
+    case 'CommentAdded': {
+      // A mentioned watcher hears of the mention only.
+      const mentioned = event.data.mentionedIds;
       return [
-        intent(issue, 'issue.deleted', [before.createdBy, before.assigneeId], (a) => texts.deleted(a, title)),
+        intent(before, 'comment.mentioned', [...mentioned], (a) => texts.mentioned(a, title)),
+        intent(
+          before,
+          'comment.created',
+          watchers.filter((w) => !mentioned.includes(w)),
+          (a) => texts.commented(a, title),
+        ),
       ];
+    }
+    case 'CommentEdited': {
+      // Only those the new version mentions and the previous one did not.
+      const newly = event.data.mentionedIds.filter((id) => !event.data.previousMentionedIds.includes(id));
+      return [intent(before, 'comment.mentioned', newly, (a) => texts.mentioned(a, title))];
     }
     default:
       return [];
@@ -331,6 +388,7 @@ export const notificationsReaction = (options: NotificationsReactionOptions): Re
     'notification_issues',
     'notification_members',
     'notification_projects',
+    'notification_watchers',
     'notification_inboxes',
     'notifications',
   ],

@@ -36,6 +36,8 @@ export const texts = {
   deleted: (actor: string, issue: IssueName) => `${actor} deleted ${named(issue)}`,
   restored: (actor: string, issue: IssueName) => `${actor} restored ${named(issue)}`,
   overdue: (issue: IssueName, due: string) => `${named(issue)} was due on ${due} and is not done yet`,
+  commented: (actor: string, issue: IssueName) => `${actor} commented on ${named(issue)}`,
+  mentioned: (actor: string, issue: IssueName) => `${actor} mentioned you in a comment on ${named(issue)}`,
 };
 
 /** How a notification names who made the change when the user is unknown (the system itself). */

@@ -1,4 +1,5 @@
-import type { IssueEvent, ProjectEvent } from '../../domain';
+import type { CommentEvent, IssueEvent, ProjectEvent } from '../../domain';
+import { type CommentRecord, commentView } from '../comments/record';
 import type { RecordedEvent } from '../../eventstore/port';
 import type { RoomMessage } from '../projection';
 import { issueChanges } from '../issues/changes';
@@ -60,6 +61,33 @@ export const issueActivity = (
     changes: issueChanges(event, usernames, { labels }),
     issue,
   });
+};
+
+const COMMENT_MESSAGES: Record<CommentEvent['type'], string> = {
+  CommentAdded: 'comment.created',
+  CommentEdited: 'comment.updated',
+  CommentDeleted: 'comment.deleted',
+};
+
+/**
+ * `comment.created` / `comment.updated` with the comment as `GET /issues/{id}/comments/` shows it right after its
+ * event; `comment.deleted` with its id and issue only (its text leaves with it).
+ */
+export const commentActivity = (
+  event: CommentEvent,
+  recorded: RecordedEvent,
+  after: CommentRecord,
+  usernames: ReadonlyMap<string, string>,
+): ActivityEntry => {
+  const { issueId, projectId, organizationId } = event.data;
+  const comment =
+    event.type === 'CommentDeleted' ? { id: after.id, issue: after.issueId } : commentView(after, usernames);
+  return {
+    projectId,
+    organizationId,
+    recorded,
+    message: { ...envelope(COMMENT_MESSAGES[event.type], recorded), issue_id: issueId, comment },
+  };
 };
 
 /** `project.updated` for a change or an archiving; a creation has no room to tell yet. */

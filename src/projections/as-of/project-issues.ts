@@ -114,7 +114,7 @@ export const projectIssuesAsOf = async (
   return toPage(
     newestFirst.slice(0, limit + 1),
     limit,
-    ({ record }) => issueView(record, usernames, labels),
+    ({ record }) => issueView(record, usernames, labels, viewerId),
     ({ key }) => encodeCursor({ ordering: ORDERING, key: [...key] }),
   );
 };

@@ -36,5 +36,5 @@ export const issueAsOf = async (
   const usernames = await usernamesOf(db, [record.state.assigneeId]);
   const labels = (await labelTimeline(store, record.state.organizationId)).at(point);
   const key = (await issueKeys(db, [issueId])).get(issueId) ?? null;
-  return { issue: issueView({ ...record, key }, usernames, labels), revision: record.revision };
+  return { issue: issueView({ ...record, key }, usernames, labels, viewerId), revision: record.revision };
 };

@@ -22,6 +22,12 @@ export const usersMentioned = (event: IssueEvent): (string | null)[] => {
       return [event.data.assigneeId, event.data.previousAssigneeId];
     case 'IssueUnassigned':
       return [event.data.previousAssigneeId];
+    case 'CommentAdded':
+    case 'CommentDeleted':
+      return [event.data.authorId];
+    case 'IssueWatched':
+    case 'IssueUnwatched':
+      return [event.data.userId];
     default:
       return [];
   }
@@ -76,6 +82,22 @@ export const issueChanges = (
     case 'IssueDeleted':
     case 'IssueRestored':
       return {};
+    // Every version of a comment stays in the log; history shows each one (a deletion shows no body).
+    case 'CommentAdded':
+      return { comment: [null, { id: event.data.commentId, body: event.data.body }] };
+    case 'CommentEdited':
+      return {
+        comment: [
+          { id: event.data.commentId, body: event.data.previousBody },
+          { id: event.data.commentId, body: event.data.body },
+        ],
+      };
+    case 'CommentDeleted':
+      return { comment: [{ id: event.data.commentId }, null] };
+    case 'IssueWatched':
+      return { watcher: [null, userRef(event.data.userId, usernames)] };
+    case 'IssueUnwatched':
+      return { watcher: [userRef(event.data.userId, usernames), null] };
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

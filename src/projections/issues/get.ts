@@ -12,7 +12,7 @@ export interface IssueWithRevision {
 /** `GET /issues/{id}/`; null when it does not exist, was deleted, or the viewer is not a member of its organization. */
 export const getIssue = lookupById(async (db, issueId, viewerId): Promise<IssueWithRevision | null> => {
   const { rows } = await db.raw<{ rows: IssueRow[] }>(
-    `SELECT ${issueSelect('i')} FROM issues AS i
+    `SELECT ${issueSelect('i', viewerId)} FROM issues AS i
      WHERE i.id = ?::uuid
        AND EXISTS (SELECT 1 FROM memberships AS m WHERE m.organization_id = i.organization_id AND m.user_id = ?::uuid)`,
     [issueId, viewerId],

@@ -41,7 +41,7 @@ export const issueByKey = async (
   if (parsed === null || !isUuid(viewerId)) return { found: null };
   if (organizationId !== undefined && !isUuid(organizationId)) return { found: null };
   const { rows } = await db.raw<{ rows: (IssueRow & { organization_id: string })[] }>(
-    `SELECT ${issueSelect('i')}, i.organization_id FROM issues AS i
+    `SELECT ${issueSelect('i', viewerId)}, i.organization_id FROM issues AS i
      JOIN memberships AS m ON m.organization_id = i.organization_id AND m.user_id = ?::uuid
      WHERE i.key = ? ${organizationId === undefined ? '' : 'AND i.organization_id = ?::uuid'}
      ORDER BY i.organization_id`,

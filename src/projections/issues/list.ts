@@ -20,7 +20,7 @@ export interface IssueListRequest extends PageRequest, IssueFilters {
 
 /** Inside each branch: what the view needs, plus the ordering keys. */
 const BRANCH_COLUMNS = `id, key, project_id, title, description, status, priority, due_date, assignee_id, created_by,
-  created_at, updated_at, revision, label_ids, due_key, priority_rank, status_rank, title_key`;
+  created_at, updated_at, revision, label_ids, comment_count, due_key, priority_rank, status_rank, title_key`;
 
 /**
  * The scope of the list as branches: one project, or each of the viewer's organizations (or the one asked for).
@@ -60,7 +60,7 @@ export const issueListQuery = async (
   const query = mergedBranches({
     branches: branches.map((scope) => and([scope, ...conditions])),
     innerColumns: BRANCH_COLUMNS,
-    outerColumns: `${issueSelect('page')}, jsonb_build_array(${plan.keyText}) AS cursor_key`,
+    outerColumns: `${issueSelect('page', viewerId)}, jsonb_build_array(${plan.keyText}) AS cursor_key`,
     from: 'issues',
     orderBy: plan.orderBy,
     limit: limit + 1,

@@ -1,5 +1,5 @@
 import type { Issue, IssueEvent } from '../../domain';
-import { issueDecider } from '../../domain';
+import { issueDecider, isWatchEvent } from '../../domain';
 import type { Applied } from '../shared/events';
 import { isoTime } from '../shared/sql';
 
@@ -20,7 +20,12 @@ export interface IssueRecord {
    */
   number: number | null;
   key: string | null;
+  /** Its live comments. */
+  commentCount: number;
 }
+
+const commentDelta = (event: IssueEvent): number =>
+  event.type === 'CommentAdded' ? 1 : event.type === 'CommentDeleted' ? -1 : 0;
 
 /** The record after one event; undefined for an event with no creation before it. A deletion sets `state.deleted`. */
 export const evolveIssue = (
@@ -31,12 +36,14 @@ export const evolveIssue = (
   const at = isoTime(recorded.metadata.occurredAt);
   const state = issueDecider.evolve(record?.state ?? issueDecider.initialState(), event);
   // A tombstone from before tombstones kept the creation time has none: a restore then dates it from itself.
+  // Watching is the watcher's own business: the issue itself did not change (comments do count as a change).
   return {
     state,
     createdAt: record?.createdAt || at,
-    updatedAt: at,
+    updatedAt: isWatchEvent(event) && record ? record.updatedAt : at,
     revision: recorded.revision,
     number: record?.number ?? null,
     key: record?.key ?? null,
+    commentCount: (record?.commentCount ?? 0) + commentDelta(event),
   };
 };

@@ -1,5 +1,6 @@
 import type { IssuePriority, IssueStatus } from '../../domain';
 import type { LabelRef } from '../labels/record';
+import { isUuid } from '../shared/ids';
 import { isoTime } from '../shared/sql';
 import type { IssueView } from './view';
 
@@ -20,6 +21,8 @@ export interface IssueRow {
   updated_at: Date;
   revision: number;
   labels: LabelRef[];
+  comment_count: number;
+  watching: boolean;
 }
 
 /**
@@ -27,14 +30,20 @@ export interface IssueRow {
  * labels joined by id at read time (a rename shows everywhere at once; a deleted label is gone at once), in the
  * order `byName` sorts them.
  */
-export const issueSelect = (alias: string): string =>
-  `${alias}.id, ${alias}.key, ${alias}.project_id, ${alias}.title, ${alias}.description, ${alias}.status,
+export const issueSelect = (alias: string, viewerId: string): string => {
+  // The viewer comes from a verified token; it is checked to be a UUID before it is written into the SQL.
+  if (!isUuid(viewerId)) throw new Error('the viewer must be a user id');
+  return `${alias}.id, ${alias}.key, ${alias}.project_id, ${alias}.title, ${alias}.description, ${alias}.status,
    ${alias}.priority, to_char(${alias}.due_date, 'YYYY-MM-DD') AS due_text, ${alias}.assignee_id,
    (SELECT u.username FROM users AS u WHERE u.id = ${alias}.assignee_id) AS assignee_username,
    ${alias}.created_by, ${alias}.created_at, ${alias}.updated_at, ${alias}.revision,
    (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.id, 'name', l.name, 'color', l.color)
                               ORDER BY lower(l.name) COLLATE "C", l.id), '[]'::jsonb)
-    FROM labels AS l WHERE l.id = ANY(${alias}.label_ids) AND NOT l.deleted) AS labels`;
+    FROM labels AS l WHERE l.id = ANY(${alias}.label_ids) AND NOT l.deleted) AS labels,
+   ${alias}.comment_count,
+   EXISTS (SELECT 1 FROM issue_watchers AS w
+           WHERE w.issue_id = ${alias}.id AND w.user_id = '${viewerId}'::uuid AND w.watching) AS watching`;
+};
 
 export const issueFromRow = (row: IssueRow): IssueView => ({
   id: row.id,
@@ -50,4 +59,6 @@ export const issueFromRow = (row: IssueRow): IssueView => ({
   created_at: isoTime(row.created_at),
   updated_at: isoTime(row.updated_at),
   labels: row.labels,
+  comment_count: row.comment_count,
+  watching: row.watching,
 });

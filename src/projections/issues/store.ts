@@ -26,6 +26,7 @@ interface IssueRow {
   number: number | null;
   key: string | null;
   label_ids: string[];
+  comment_count: number;
 }
 
 const fromRow = (row: IssueRow): IssueRecord => ({
@@ -43,12 +44,15 @@ const fromRow = (row: IssueRow): IssueRecord => ({
     assigneeId: row.assignee_id,
     createdBy: row.created_by,
     labelIds: row.label_ids,
+    comments: new Map(),
+    watch: new Map(),
   },
   createdAt: isoTime(row.created_at),
   updatedAt: isoTime(row.updated_at),
   revision: row.revision,
   number: row.number,
   key: row.key,
+  commentCount: row.comment_count,
 });
 
 interface TombstoneRow {
@@ -57,6 +61,7 @@ interface TombstoneRow {
   created_at: Date | null;
   number: number | null;
   key: string | null;
+  comment_count: number;
 }
 
 /**
@@ -70,6 +75,7 @@ const tombstone = (row: TombstoneRow): IssueRecord => ({
   revision: row.revision,
   number: row.number,
   key: row.key,
+  commentCount: row.comment_count,
 });
 
 /** The issues a batch touches as they are before it: live rows, and tombstones of deleted ones. */
@@ -82,13 +88,14 @@ export const loadIssues = async (
     trx,
     tables.issues,
     `id, project_id, organization_id, title, description, status, priority, ${dateText('due_date')} AS due_date,
-       assignee_id, created_by, created_at, updated_at, revision, number, key, label_ids::text[] AS label_ids`,
+       assignee_id, created_by, created_at, updated_at, revision, number, key, label_ids::text[] AS label_ids,
+       comment_count`,
     ids,
   );
   const gone = await rowsWithIds<TombstoneRow>(
     trx,
     tables.tombstones,
-    'id, revision, created_at, number, key',
+    'id, revision, created_at, number, key, comment_count',
     ids,
   );
   return new Map([
@@ -114,9 +121,10 @@ const ISSUE_COLUMN_TYPES = {
   number: 'integer',
   key: 'text',
   label_ids: 'uuid[]',
+  comment_count: 'integer',
 };
 
-const toRow = ({ state, createdAt, updatedAt, revision, number, key }: IssueRecord) => ({
+const toRow = ({ state, createdAt, updatedAt, revision, number, key, commentCount }: IssueRecord) => ({
   id: state.issueId,
   project_id: state.projectId,
   organization_id: state.organizationId,
@@ -133,6 +141,7 @@ const toRow = ({ state, createdAt, updatedAt, revision, number, key }: IssueReco
   number,
   key,
   label_ids: state.labelIds,
+  comment_count: commentCount,
 });
 
 /**
@@ -155,6 +164,7 @@ export const saveIssues = async (
     `ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
        status = excluded.status, priority = excluded.priority, due_date = excluded.due_date,
        assignee_id = excluded.assignee_id, label_ids = excluded.label_ids, updated_at = excluded.updated_at,
+       comment_count = excluded.comment_count,
        revision = excluded.revision
        WHERE t.revision < excluded.revision`,
   );
@@ -162,13 +172,16 @@ export const saveIssues = async (
     await trx.raw(
       `WITH gone AS (
          SELECT * FROM jsonb_to_recordset(?::jsonb)
-           AS r(id uuid, revision integer, created_at timestamptz, project_id uuid, number integer, key text)
+           AS r(id uuid, revision integer, created_at timestamptz, project_id uuid, number integer, key text,
+                comment_count integer)
        ),
        kept AS (
-         INSERT INTO ${ident(tables.tombstones)} AS t (id, revision, created_at, project_id, number, key)
-         SELECT id, revision, created_at, project_id, number, key FROM gone
+         INSERT INTO ${ident(tables.tombstones)} AS t (id, revision, created_at, project_id, number, key,
+           comment_count)
+         SELECT id, revision, created_at, project_id, number, key, comment_count FROM gone
          ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, created_at = excluded.created_at,
-           project_id = excluded.project_id, number = excluded.number, key = excluded.key
+           project_id = excluded.project_id, number = excluded.number, key = excluded.key,
+           comment_count = excluded.comment_count
            WHERE t.revision < excluded.revision
        )
        DELETE FROM ${ident(tables.issues)} WHERE id IN (SELECT id FROM gone)`,
@@ -181,6 +194,7 @@ export const saveIssues = async (
             project_id: r.state.projectId || null,
             number: r.number,
             key: r.key,
+            comment_count: r.commentCount,
           })),
         ),
       ],

@@ -29,12 +29,21 @@ export interface IssueView {
   updated_at: string;
   /** By name (case-insensitive), then id; deleted labels are left out at once. */
   labels: LabelRef[];
+  /** Its live comments. */
+  comment_count: number;
+  /**
+   * Whether the caller watches it; null in a room's messages, which every member of the room shares (a client
+   * reads its own from REST).
+   */
+  watching: boolean | null;
 }
 
 export const issueView = (
-  { state, createdAt, updatedAt, key }: IssueRecord,
+  { state, createdAt, updatedAt, key, commentCount }: IssueRecord,
   usernames: ReadonlyMap<string, string>,
   labels: LabelLookup = new Map(),
+  /** The caller, when the record was folded from the whole stream (so its watch map is complete). */
+  viewerId?: string,
 ): IssueView => ({
   id: state.issueId,
   key,
@@ -49,4 +58,6 @@ export const issueView = (
   created_at: createdAt,
   updated_at: updatedAt,
   labels: shownLabels(state.labelIds, labels),
+  comment_count: commentCount,
+  watching: viewerId === undefined ? null : state.watch.get(viewerId) === true,
 });

@@ -42,7 +42,8 @@ describe('project rooms projection (projects, issues, feed, realtime messages)',
         issue_id: issueId,
         title: 'Fix the pad',
         project_id: project,
-        issue: fromGet?.issue,
+        // A room's members share its messages: `watching` is each caller's own, read by REST.
+        issue: { ...fromGet?.issue, watching: null },
       },
     });
     expect(fromGet?.issue).toEqual({
@@ -59,6 +60,8 @@ describe('project rooms projection (projects, issues, feed, realtime messages)',
       created_at: fromGet?.issue.created_at,
       updated_at: fromGet?.issue.created_at,
       labels: [],
+      comment_count: 0,
+      watching: true,
     });
     expect(await getIssue(bed.knex, issueId, given.outsider)).toBeNull();
   });
@@ -101,7 +104,7 @@ describe('project rooms projection (projects, issues, feed, realtime messages)',
     const positions = messages.map((m) => m.position);
     expect([...positions].sort()).toEqual(positions);
     const now = await getIssue(bed.knex, issueId, given.max);
-    expect(messages[3]?.message.issue).toEqual(now?.issue);
+    expect(messages[3]?.message.issue).toEqual({ ...now?.issue, watching: null });
     expect(now?.revision).toBe(4);
   });
 

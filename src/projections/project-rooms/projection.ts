@@ -1,8 +1,19 @@
-import type { IssueEvent, ProjectEvent } from '../../domain';
-import { ISSUE_EVENT_TYPES, issueKey, LABEL_EVENT_TYPES, PROJECT_EVENT_TYPES } from '../../domain';
+import type { CommentEvent, IssueEvent, ProjectEvent } from '../../domain';
+import {
+  ISSUE_EVENT_TYPES,
+  isCommentEvent,
+  isWatchEvent,
+  issueKey,
+  LABEL_EVENT_TYPES,
+  nextWatching,
+  PROJECT_EVENT_TYPES,
+  watchUpdates,
+} from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import type { ActivityEntry } from '../activity/messages';
-import { issueActivity, projectActivity, roomMessage } from '../activity/messages';
+import { commentActivity, issueActivity, projectActivity, roomMessage } from '../activity/messages';
+import { type CommentRecord, evolveComment } from '../comments/record';
+import { loadComments, loadWatchers, saveComments, saveWatchers } from '../comments/store';
 import { saveActivity } from '../activity/store';
 import { usersMentioned } from '../issues/changes';
 import type { IssueRecord } from '../issues/record';
@@ -67,14 +78,44 @@ const loadBatch = async (ctx: ProjectionContext, events: readonly RecordedEvent[
     ...[...issues.values()].map((r) => r.state.assigneeId),
     ...issueEvents.flatMap(({ event }) => usersMentioned(event)),
   ];
-  const usernames = await usernamesOf(ctx.trx, mentioned, ctx.table('users'));
+  const comments = await loadComments(
+    ctx.trx,
+    ctx.table('issue_comments'),
+    unique(issueEvents.flatMap(({ event }) => (isCommentEvent(event) ? [event.data.commentId] : []))),
+  );
+  const usernames = await usernamesOf(
+    ctx.trx,
+    [...mentioned, ...[...comments.values()].map((c) => c.authorId)],
+    ctx.table('users'),
+  );
   // Labels as they are before the batch: the batch's label events are folded in order with its issue events.
   const labels = await loadLabels(ctx.trx, ctx.table('labels'), [
     ...[...issues.values()].flatMap((r) => r.state.labelIds),
     ...issueEvents.flatMap(({ event }) => labelsMentioned(event)),
     ...ofTypes(events, LABEL_EVENT_TYPES).map(({ event }) => event.data.labelId),
   ]);
-  return { projects, issues, usernames, labels };
+  const watchers = await loadWatchers(
+    ctx.trx,
+    ctx.table('issue_watchers'),
+    unique(issueEvents.flatMap(({ event }) => (watchUpdates(event).length > 0 ? [event.data.issueId] : []))),
+  );
+  return { projects, issues, usernames, labels, comments, watchers };
+};
+
+/** Folds one event's watch updates into the batch's watch maps; returns the pairs it changed. */
+const foldWatchers = (
+  watchers: Map<string, Map<string, boolean>>,
+  event: IssueEvent,
+  changed: Map<string, unknown>,
+) => {
+  const watch = watchers.get(event.data.issueId) ?? new Map<string, boolean>();
+  watchers.set(event.data.issueId, watch);
+  for (const [userId, how] of watchUpdates(event)) {
+    const next = nextWatching(watch.get(userId), how);
+    if (watch.get(userId) === next) continue;
+    watch.set(userId, next);
+    changed.set(`${event.data.issueId}/${userId}`, { issueId: event.data.issueId, userId });
+  }
 };
 
 /**
@@ -98,17 +139,30 @@ const numbered = (record: IssueRecord, projects: Map<string, ProjectRecord>): Is
  * It keeps the organizations' labels too (`labels`), folding their events in log order with the issue events, so
  * a message names each label as it was right after its event, however the log is cut into batches.
  *
- * A batch costs a constant number of statements: four reads (projects, issues with tombstones, usernames, labels)
- * and at most seven writes. Usernames come from `users`, which must be applied before this projection.
+ * It keeps comments (`issue_comments`, for `comment.*` messages) and who watches each issue (`issue_watchers`, by the
+ * domain's rule in `watching.ts`) too; watch events reach no room (watching is personal).
+ *
+ * A batch costs a constant number of statements: six reads (projects, issues with tombstones, comments, usernames,
+ * labels, watchers) and at most nine writes. Usernames come from `users`, which must be applied before this projection.
  */
 export const projectRoomsProjection: Projection = {
   name: 'project_rooms',
-  tables: ['projects', 'issues', 'issue_tombstones', 'project_activity', 'labels'],
+  tables: [
+    'projects',
+    'issues',
+    'issue_tombstones',
+    'project_activity',
+    'labels',
+    'issue_comments',
+    'issue_watchers',
+  ],
   eventTypes: EVENT_TYPES,
   async apply(events, ctx) {
     const relevant = events.filter((e) => (EVENT_TYPES as readonly string[]).includes(e.type));
     if (relevant.length === 0) return;
-    const { projects, issues, usernames, labels } = await loadBatch(ctx, relevant);
+    const { projects, issues, usernames, labels, comments, watchers } = await loadBatch(ctx, relevant);
+    const touchedComments = new Set<string>();
+    const changedWatchers = new Map<string, { issueId: string; userId: string }>();
     const touchedProjects = new Set<string>();
     const countedProjects = new Set<string>();
     const touchedIssues = new Set<string>();
@@ -133,7 +187,22 @@ export const projectRoomsProjection: Projection = {
         }
         touchedIssues.add(id);
         if (issueEvent.type === 'IssueRestored') restoredIssues.push(id);
-        entries.push(issueActivity(issueEvent, recorded, after, usernames, labels));
+        foldWatchers(watchers, issueEvent, changedWatchers);
+        if (isCommentEvent(issueEvent)) {
+          const comment = step<CommentRecord, CommentEvent>(
+            comments,
+            issueEvent.data.commentId,
+            issueEvent,
+            recorded,
+            evolveComment,
+          );
+          if (comment === undefined) continue;
+          touchedComments.add(comment.id);
+          entries.push(commentActivity(issueEvent, recorded, comment, usernames));
+        } else if (!isWatchEvent(issueEvent)) {
+          // Watching is personal: no room hears of it.
+          entries.push(issueActivity(issueEvent, recorded, after, usernames, labels));
+        }
       } else {
         const projectEvent = { type: recorded.type, data: recorded.data } as ProjectEvent;
         const id = projectEvent.data.projectId;
@@ -160,6 +229,19 @@ export const projectRoomsProjection: Projection = {
       ctx.trx,
       ctx.table('labels'),
       [...touchedLabels].map((id) => labels.get(id)!),
+    );
+    await saveComments(
+      ctx.trx,
+      ctx.table('issue_comments'),
+      [...touchedComments].map((id) => comments.get(id)!),
+    );
+    await saveWatchers(
+      ctx.trx,
+      ctx.table('issue_watchers'),
+      [...changedWatchers.values()].map((c) => ({
+        ...c,
+        watching: watchers.get(c.issueId)!.get(c.userId)!,
+      })),
     );
     await saveActivity(ctx.trx, ctx.table('project_activity'), entries);
     if (!ctx.rebuilding) for (const entry of entries) ctx.emit(roomMessage(entry));

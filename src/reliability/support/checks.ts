@@ -17,6 +17,7 @@ import type { Knex } from 'knex';
 import type { Pool } from 'pg';
 import type { EventStore, Position, RecordedEvent } from '../../eventstore/port';
 import { START } from '../../eventstore/port';
+import { type IssueEvent, nextWatching, watchUpdates } from '../../domain';
 import { memberRemovalsReaction } from '../../jobs/member-removals/reaction';
 import { notificationsReaction } from '../../jobs/notifications/reaction';
 import { reactionCheckpoint } from '../../jobs/reactor/reaction';
@@ -110,10 +111,12 @@ const shapeProblem = (record: CommandRecord, events: LoggedEvent[]): string | nu
   const idempotent = `idempotency:${record.actor.id}:${record.id}`;
   switch (record.kind) {
     case 'create-issue':
+    case 'comment':
     case 'add-member':
     case 'remove-member': {
       const type = {
         'create-issue': 'IssueCreated',
+        comment: 'CommentAdded',
         'add-member': 'MemberAdded',
         'remove-member': 'MemberRemoved',
       }[record.kind];
@@ -234,6 +237,7 @@ type Data = Record<string, string | null | undefined>;
 export const dueNotifications = (log: readonly RecordedEvent[], origin: Position): Set<string> => {
   const members = new Map<string, Set<string>>();
   const issues = new Map<string, { organization: string; creator: string; assignee: string | null }>();
+  const watch = new Map<string, Map<string, boolean>>();
   const due = new Set<string>();
   const membership = (organization: string) => {
     const set = members.get(organization) ?? new Set<string>();
@@ -246,6 +250,13 @@ export const dueNotifications = (log: readonly RecordedEvent[], origin: Position
     const told: [string, Array<string | null | undefined>][] = [];
     const issueId = data.issueId ?? '';
     const issue = issues.get(issueId);
+    const watchOf = watch.get(issueId) ?? new Map<string, boolean>();
+    watch.set(issueId, watchOf);
+    if (issueId)
+      for (const [userId, how] of watchUpdates({ type: event.type, data: event.data } as IssueEvent))
+        watchOf.set(userId, nextWatching(watchOf.get(userId), how));
+    const watchers = [...watchOf].filter(([, on]) => on).map(([userId]) => userId);
+    const ids = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
     switch (event.type) {
       case 'OrganizationCreated':
         membership(organization).add(data.ownerId!);
@@ -262,19 +273,19 @@ export const dueNotifications = (log: readonly RecordedEvent[], origin: Position
         break;
       case 'IssueRestored':
         issues.set(issueId, { organization, creator: data.createdBy!, assignee: data.assigneeId ?? null });
-        told.push(['issue.restored', [data.createdBy, data.assigneeId]]);
+        told.push(['issue.restored', watchers]);
         break;
       case 'IssueTitleChanged':
-        if (issue) told.push(['issue.title_changed', [issue.assignee]]);
+        if (issue) told.push(['issue.title_changed', watchers]);
         break;
       case 'IssuePriorityChanged':
-        if (issue) told.push(['issue.priority_changed', [issue.assignee]]);
+        if (issue) told.push(['issue.priority_changed', watchers]);
         break;
       case 'IssueDueDateChanged':
-        if (issue) told.push(['issue.due_date_changed', [issue.assignee]]);
+        if (issue) told.push(['issue.due_date_changed', watchers]);
         break;
       case 'IssueStatusChanged':
-        if (issue) told.push(['issue.status_changed', [issue.creator, issue.assignee]]);
+        if (issue) told.push(['issue.status_changed', watchers]);
         break;
       case 'IssueAssigned':
         if (issue) {
@@ -289,8 +300,23 @@ export const dueNotifications = (log: readonly RecordedEvent[], origin: Position
         }
         break;
       case 'IssueDeleted':
-        if (issue) told.push(['issue.deleted', [issue.creator, issue.assignee]]);
+        if (issue) told.push(['issue.deleted', watchers]);
         break;
+      case 'CommentAdded': {
+        const mentioned = ids((event.data as { mentionedIds?: unknown }).mentionedIds);
+        if (issue)
+          told.push(
+            ['comment.mentioned', mentioned],
+            ['comment.created', watchers.filter((w) => !mentioned.includes(w))],
+          );
+        break;
+      }
+      case 'CommentEdited': {
+        const { mentionedIds, previousMentionedIds } = event.data as Record<string, unknown>;
+        const before = ids(previousMentionedIds);
+        if (issue) told.push(['comment.mentioned', ids(mentionedIds).filter((id) => !before.includes(id))]);
+        break;
+      }
       default:
         break;
     }

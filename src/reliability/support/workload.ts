@@ -1,5 +1,6 @@
 /**
- * Writers for the reliability suites: HTTP clients that create and update issues and add and remove members,
+ * Writers for the reliability suites: HTTP clients that create, update and comment on issues (mentioning users who
+ * may or may not be members just then) and add and remove members,
  * each logical request retried until it gets a final answer, as a careful client would:
  *
  * - every request carries `X-Request-Id: <its id>` (the events' correlation id, the same on every attempt) and
@@ -16,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { type Answer, type Outcome, PASSWORD, type Person, request } from './http';
 import { attemptsLine } from './report';
 
-export type CommandKind = 'create-issue' | 'update-issue' | 'add-member' | 'remove-member';
+export type CommandKind = 'create-issue' | 'update-issue' | 'comment' | 'add-member' | 'remove-member';
 
 /** One logical request and what happened to it. */
 export interface CommandRecord {
@@ -285,9 +286,12 @@ export class Workload {
     const issues: OwnIssue[] = [];
     while (this.running) {
       try {
-        if (issues.length === 0 || Math.random() < 0.35) {
+        const roll = Math.random();
+        if (issues.length === 0 || roll < 0.35) {
           const created = await this.createIssue(actor);
           if (created) issues.push(created);
+        } else if (roll < 0.5) {
+          await this.comment(actor, pick(issues));
         } else {
           await this.updateIssue(actor, pick(issues));
         }
@@ -323,6 +327,24 @@ export class Workload {
       return null;
     }
     return { id, etag: answer.headers.get('etag'), position: answer.headers.get('x-position') };
+  }
+
+  /** A comment mentioning someone of the rotating users (a member or not, just then). */
+  private async comment(actor: Person, issue: OwnIssue): Promise<void> {
+    const mentioned = pick(this.options.world.rotating);
+    const record = this.record('comment', actor, 'POST', `/api/v1/issues/${issue.id}/comments/`, {
+      body: `Comment ${randomUUID().slice(0, 8)} for @${mentioned.username}`,
+    });
+    const answer = await this.send(record);
+    record.applied = answer.status === 201 || answer.status === 202;
+    if (!record.applied)
+      this.complaints.push(
+        `comment ${record.id} refused with ${answer.status}: ${answer.text.slice(0, 200)}`,
+      );
+    issue.position = answer.headers.get('x-position') ?? issue.position;
+    // The comment moved the issue's revision (the answer's ETag is the issue stream's, as after any command on it).
+    if (answer.status === 201) issue.etag = answer.headers.get('etag');
+    else if (answer.status === 202) issue.etag = null;
   }
 
   /** The issue as the read models have it (waiting for `position`): its ETag and title. */

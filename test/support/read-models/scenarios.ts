@@ -22,7 +22,11 @@ export type Op =
   | { kind: 'createLabel'; actor: number; org: number; name: string }
   | { kind: 'renameLabel'; actor: number; label: number; name: string }
   | { kind: 'deleteLabel'; actor: number; label: number }
-  | { kind: 'labelIssue'; actor: number; issue: number; labels: number[] };
+  | { kind: 'labelIssue'; actor: number; issue: number; labels: number[] }
+  | { kind: 'comment'; actor: number; issue: number; body: string }
+  | { kind: 'editComment'; actor: number; comment: number; body: string }
+  | { kind: 'deleteComment'; actor: number; comment: number }
+  | { kind: 'watch'; actor: number; issue: number; watching: boolean };
 
 interface IssueFields {
   title: string;
@@ -106,6 +110,13 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     issue: pick,
     labels: fc.array(pick, { maxLength: 3 }),
   }),
+  {
+    arbitrary: fc.record({ kind: fc.constant('comment' as const), actor: pick, issue: pick, body: word }),
+    weight: 2,
+  },
+  fc.record({ kind: fc.constant('editComment' as const), actor: pick, comment: pick, body: word }),
+  fc.record({ kind: fc.constant('deleteComment' as const), actor: pick, comment: pick }),
+  fc.record({ kind: fc.constant('watch' as const), actor: pick, issue: pick, watching: fc.boolean() }),
 );
 
 /** Every scenario starts with two organizations with members and two projects, then goes random. */
@@ -132,6 +143,7 @@ interface Made {
   projects: { id: string; owner: string }[];
   issues: { id: string; owner: string }[];
   labels: { id: string; organizationId: string; owner: string }[];
+  comments: { id: string; issueId: string; owner: string }[];
 }
 
 // Half of the picks act as the creator of the target, so that most commands are allowed.
@@ -230,6 +242,28 @@ const runOp = async (world: World, made: Made, op: Op): Promise<boolean> => {
       }
       return true;
     }
+    case 'comment': {
+      const issue = at(issues, op.issue);
+      if (!issue) return false;
+      const by = actor(made, op.actor, issue.owner);
+      made.comments.push({ id: await world.addComment(by, issue.id, op.body), issueId: issue.id, owner: by });
+      return true;
+    }
+    case 'editComment':
+    case 'deleteComment': {
+      const comment = at(made.comments, op.comment);
+      if (!comment) return false;
+      const by = actor(made, op.actor, comment.owner);
+      if (op.kind === 'editComment') await world.editComment(by, comment.issueId, comment.id, op.body);
+      else await world.deleteComment(by, comment.issueId, comment.id);
+      return true;
+    }
+    case 'watch': {
+      const issue = at(issues, op.issue);
+      if (!issue) return false;
+      await world.watch(at(users, op.actor)!, issue.id, op.watching);
+      return true;
+    }
     case 'labelIssue': {
       const issue = at(issues, op.issue);
       if (!issue) return false;
@@ -242,7 +276,7 @@ const runOp = async (world: World, made: Made, op: Op): Promise<boolean> => {
 
 /** Runs the ops against the domain through the World; returns how many were accepted. */
 export const runOps = async (world: World, users: readonly string[], ops: readonly Op[]): Promise<number> => {
-  const made: Made = { users, orgs: [], projects: [], issues: [], labels: [] };
+  const made: Made = { users, orgs: [], projects: [], issues: [], labels: [], comments: [] };
   let accepted = 0;
   for (const op of ops) {
     try {

@@ -126,6 +126,26 @@ export class World {
     return this.recorded(this.commands.deleteLabel({ actorId }, { organizationId, labelId }));
   }
 
+  async addComment(actorId: string, issueId: string, body: string): Promise<string> {
+    return (await this.recorded(this.commands.addComment({ actorId }, { issueId, body }))).commentId;
+  }
+
+  editComment(actorId: string, issueId: string, commentId: string, body: string) {
+    return this.recorded(this.commands.editComment({ actorId }, { issueId, commentId, body }));
+  }
+
+  deleteComment(actorId: string, issueId: string, commentId: string) {
+    return this.recorded(this.commands.deleteComment({ actorId }, { issueId, commentId }));
+  }
+
+  watch(actorId: string, issueId: string, watching: boolean) {
+    return this.recorded(
+      watching
+        ? this.commands.watchIssue({ actorId }, { issueId })
+        : this.commands.unwatchIssue({ actorId }, { issueId }),
+    );
+  }
+
   /** Takes a deleted label off an issue, as the label-removals process does. */
   releaseLabel(actorId: string, issueId: string, labelId: string) {
     return this.recorded(this.commands.releaseLabel({ actorId }, { issueId, labelId }));
