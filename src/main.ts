@@ -40,6 +40,9 @@ import { createInProcessBus } from './realtime/bus/in-process-bus';
 import { RedisBus } from './realtime/bus/redis-bus';
 import { createRealtimeServer } from './realtime/server';
 import { buildSystem, type System } from './system';
+import { filesystemStorage } from './storage/filesystem';
+import type { AttachmentStorage } from './storage/port';
+import { s3Storage } from './storage/s3';
 
 const listen = (server: Server, host: string, port: number): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -200,6 +203,14 @@ const operationsOf = (
   };
 };
 
+/** Attachment bytes: in the S3-compatible bucket when `S3_BUCKET` is set, else under the data folder. */
+const attachmentStorage = (config: Config): AttachmentStorage => {
+  const { s3, dir } = config.attachments;
+  return s3 === undefined
+    ? filesystemStorage(dir)
+    : s3Storage({ ...s3, credentials: s3.credentials && { ...s3.credentials } });
+};
+
 /** Connects what every role needs (migrating the database first) and builds the system on it. */
 const prepare = async (config: Config, logger: Logger, shutdown: Shutdown): Promise<Runtime> => {
   const url = await databaseUrl(config, logger, shutdown);
@@ -246,6 +257,11 @@ const prepare = async (config: Config, logger: Logger, shutdown: Shutdown): Prom
     notificationRetentionDays: config.notificationRetentionDays,
     jobAdmin: scheduler?.admin,
     storedEvents: storedEventsReader(config, shutdown),
+    attachments: {
+      storage: attachmentStorage(config),
+      maxBytes: config.attachments.maxBytes,
+      retentionMs: config.attachments.retentionSeconds * 1000,
+    },
   });
   shutdown.register('read-your-writes waiter and event store', () => system.close(), {
     phase: 'close-pools',

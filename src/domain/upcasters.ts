@@ -41,6 +41,8 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<DomainEventType, number>> =
   IssueUnassigned: 1,
   IssueDeleted: 1,
   IssueRestored: 2,
+  AttachmentAdded: 1,
+  AttachmentRemoved: 1,
   UserRegistered: 1,
   AdminActionRecorded: 1,
 };

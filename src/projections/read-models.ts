@@ -1,5 +1,6 @@
 import type { MigrationList } from '../platform/migrator';
 import { activityMigration } from './activity/migration';
+import { attachmentsMigration } from './attachments/migration';
 import { eventLogMigration } from './event-log/migration';
 import { eventLogProjection } from './event-log/projection';
 import { issuesMigration } from './issues/migration';
@@ -38,4 +39,5 @@ export const readModelMigrations: MigrationList = [
   ['0207_read_model_tombstone_projects', tombstoneProjectsMigration],
   ['0208_read_model_event_log', eventLogMigration],
   ['0209_read_model_keys_and_labels', keysAndLabelsMigration],
+  ['0210_read_model_attachments', attachmentsMigration],
 ];

@@ -3,6 +3,7 @@ import type { Decider } from '../shared/decider';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../shared/errors';
 import { ifGiven, orDefault, validated } from '../shared/validation';
 import type { CreateIssue, DeleteIssue, IssueCommand, IssuePatch, RestoreIssue } from './commands';
+import { addAttachment, removeAttachment } from './attachments';
 import type { IssueEvent } from './events';
 import {
   assigneeCheck,
@@ -143,7 +144,7 @@ const restore = (command: RestoreIssue, state: Issue): IssueEvent[] => {
   if (!state.deleted) return [];
   // The issue travels whole with its restoration: everything the state holds but whether it exists, and but the
   // labels deleted while it was (when the handler says which labels exist).
-  const { exists: _exists, deleted: _deleted, ...issue } = state;
+  const { exists: _exists, deleted: _deleted, attachments: _attachments, ...issue } = state;
   const known = command.context.labelIds;
   const labelIds =
     known === undefined ? issue.labelIds : labelSet(issue.labelIds.filter((id) => known.has(id)));
@@ -179,6 +180,10 @@ export const decide = (command: IssueCommand, state: Issue): IssueEvent[] => {
       return remove(command, state);
     case 'RestoreIssue':
       return restore(command, state);
+    case 'AddAttachment':
+      return addAttachment(command, state);
+    case 'RemoveAttachment':
+      return removeAttachment(command, state);
     default: {
       const unknown: never = command;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);

@@ -57,6 +57,32 @@ export type IssueDeleted = Event<'IssueDeleted', IssueRef>;
  */
 export type IssueRestored = Event<'IssueRestored', IssueRef & IssueFields>;
 
+/**
+ * A file attached to the issue: its metadata only (the bytes live in the attachment storage, under `storageKey`,
+ * which is content-addressed: `sha256/<hex>`). `contentType` is what it is served as: the type detected from its
+ * bytes, else the client's declared type when that is safe, else `application/octet-stream`; `detectedType` and
+ * `declaredType` record what was detected and what the client said (null: none).
+ */
+export type AttachmentAdded = Event<
+  'AttachmentAdded',
+  IssueRef & {
+    attachmentId: string;
+    filename: string;
+    contentType: string;
+    detectedType: string | null;
+    declaredType: string | null;
+    size: number;
+    sha256: string;
+    storageKey: string;
+    uploadedBy: string;
+  }
+>;
+/** The attachment taken off the issue; its bytes go after the retention period, unless another attachment shares them. */
+export type AttachmentRemoved = Event<
+  'AttachmentRemoved',
+  IssueRef & { attachmentId: string; filename: string; storageKey: string }
+>;
+
 export type IssueEvent =
   | IssueCreated
   | IssueTitleChanged
@@ -68,7 +94,9 @@ export type IssueEvent =
   | IssueAssigned
   | IssueUnassigned
   | IssueDeleted
-  | IssueRestored;
+  | IssueRestored
+  | AttachmentAdded
+  | AttachmentRemoved;
 
 export const ISSUE_EVENT_TYPES = [
   'IssueCreated',
@@ -82,4 +110,6 @@ export const ISSUE_EVENT_TYPES = [
   'IssueUnassigned',
   'IssueDeleted',
   'IssueRestored',
+  'AttachmentAdded',
+  'AttachmentRemoved',
 ] as const satisfies readonly IssueEvent['type'][];

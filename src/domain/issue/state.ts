@@ -1,7 +1,19 @@
 import type { IssueEvent, IssueFields, IssueRef } from './events';
 
+/** What the decider needs to know of a live attachment: who may remove it. */
+export interface AttachmentState {
+  uploadedBy: string;
+  filename: string;
+  storageKey: string;
+}
+
 export interface Issue extends IssueRef, IssueFields {
   exists: boolean;
+  /**
+   * Its live attachments by id. Not one of the issue's fields: no event but the attachment events carries them, and a
+   * deletion and restoration of the issue keeps them.
+   */
+  attachments: Readonly<Record<string, AttachmentState>>;
   /** A deleted issue stays in its stream but answers every command as if it did not exist. */
   deleted: boolean;
 }
@@ -20,11 +32,13 @@ export const initialState = (): Issue => ({
   assigneeId: null,
   createdBy: '',
   labelIds: [],
+  attachments: {},
 });
 
 /** The issue as an event that carries all of it (its creation, its restoration) describes it. */
-const recorded = (data: IssueRef & IssueFields): Issue => ({
+const recorded = (data: IssueRef & IssueFields, attachments: Issue['attachments'] = {}): Issue => ({
   exists: true,
+  attachments,
   deleted: false,
   issueId: data.issueId,
   projectId: data.projectId,
@@ -62,7 +76,18 @@ export const evolve = (state: Issue, event: IssueEvent): Issue => {
     case 'IssueDeleted':
       return { ...state, deleted: true };
     case 'IssueRestored':
-      return recorded(event.data);
+      return recorded(event.data, state.attachments);
+    case 'AttachmentAdded': {
+      const { attachmentId, uploadedBy, filename, storageKey } = event.data;
+      return {
+        ...state,
+        attachments: { ...state.attachments, [attachmentId]: { uploadedBy, filename, storageKey } },
+      };
+    }
+    case 'AttachmentRemoved': {
+      const { [event.data.attachmentId]: _removed, ...attachments } = state.attachments;
+      return { ...state, attachments };
+    }
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

@@ -1,6 +1,7 @@
 import type { IssueEvent, ProjectEvent } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import type { RoomMessage } from '../projection';
+import { type AttachmentRecord, attachmentView } from '../attachments/record';
 import { issueChanges } from '../issues/changes';
 import type { IssueRecord } from '../issues/record';
 import { type LabelLookup, issueView } from '../issues/view';
@@ -60,6 +61,26 @@ export const issueActivity = (
     changes: issueChanges(event, usernames, { labels }),
     issue,
   });
+};
+
+/** `attachment.added` or `attachment.removed`, with the attachment as it was added. */
+export const attachmentActivity = (
+  event: Extract<IssueEvent, { type: 'AttachmentAdded' | 'AttachmentRemoved' }>,
+  recorded: RecordedEvent,
+  attachment: AttachmentRecord,
+): ActivityEntry => {
+  const { issueId, projectId, organizationId } = event.data;
+  return {
+    projectId,
+    organizationId,
+    recorded,
+    message: {
+      ...envelope(event.type === 'AttachmentAdded' ? 'attachment.added' : 'attachment.removed', recorded),
+      issue_id: issueId,
+      project_id: projectId,
+      attachment: attachmentView(attachment),
+    },
+  };
 };
 
 /** `project.updated` for a change or an archiving; a creation has no room to tell yet. */

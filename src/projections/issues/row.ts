@@ -1,4 +1,5 @@
 import type { IssuePriority, IssueStatus } from '../../domain';
+import type { AttachmentView } from '../attachments/record';
 import type { LabelRef } from '../labels/record';
 import { isoTime } from '../shared/sql';
 import type { IssueView } from './view';
@@ -20,6 +21,7 @@ export interface IssueRow {
   updated_at: Date;
   revision: number;
   labels: LabelRef[];
+  attachments: AttachmentView[];
 }
 
 /**
@@ -34,7 +36,14 @@ export const issueSelect = (alias: string): string =>
    ${alias}.created_by, ${alias}.created_at, ${alias}.updated_at, ${alias}.revision,
    (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.id, 'name', l.name, 'color', l.color)
                               ORDER BY lower(l.name) COLLATE "C", l.id), '[]'::jsonb)
-    FROM labels AS l WHERE l.id = ANY(${alias}.label_ids) AND NOT l.deleted) AS labels`;
+    FROM labels AS l WHERE l.id = ANY(${alias}.label_ids) AND NOT l.deleted) AS labels,
+   (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'filename', a.filename,
+                                                 'content_type', a.content_type, 'size', a.size,
+                                                 'sha256', a.sha256, 'uploaded_by', a.uploaded_by,
+                                                 'uploaded_at', to_char(a.uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                                 'url', '/api/v1/attachments/' || a.id || '/content/')
+                              ORDER BY a.uploaded_at, a.id), '[]'::jsonb)
+    FROM attachments AS a WHERE a.issue_id = ${alias}.id AND a.removed_at IS NULL) AS attachments`;
 
 export const issueFromRow = (row: IssueRow): IssueView => ({
   id: row.id,
@@ -50,4 +59,5 @@ export const issueFromRow = (row: IssueRow): IssueView => ({
   created_at: isoTime(row.created_at),
   updated_at: isoTime(row.updated_at),
   labels: row.labels,
+  attachments: row.attachments,
 });

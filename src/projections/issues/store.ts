@@ -43,6 +43,8 @@ const fromRow = (row: IssueRow): IssueRecord => ({
     assigneeId: row.assignee_id,
     createdBy: row.created_by,
     labelIds: row.label_ids,
+    // The read model keeps attachments in their own table; the issue record needs only its fields.
+    attachments: {},
   },
   createdAt: isoTime(row.created_at),
   updatedAt: isoTime(row.updated_at),

@@ -1,4 +1,5 @@
 import type { IssuePriority, IssueStatus } from '../../domain';
+import type { AttachmentView } from '../attachments/record';
 import type { LabelRecord, LabelRef } from '../labels/record';
 import { shownLabels } from '../labels/record';
 import { userRef } from '../users/usernames';
@@ -29,10 +30,12 @@ export interface IssueView {
   updated_at: string;
   /** By name (case-insensitive), then id; deleted labels are left out at once. */
   labels: LabelRef[];
+  /** Live attachments, oldest first. */
+  attachments: AttachmentView[];
 }
 
 export const issueView = (
-  { state, createdAt, updatedAt, key }: IssueRecord,
+  { state, createdAt, updatedAt, key, attachments }: IssueRecord,
   usernames: ReadonlyMap<string, string>,
   labels: LabelLookup = new Map(),
 ): IssueView => ({
@@ -49,4 +52,5 @@ export const issueView = (
   created_at: createdAt,
   updated_at: updatedAt,
   labels: shownLabels(state.labelIds, labels),
+  attachments: attachments ?? [],
 });

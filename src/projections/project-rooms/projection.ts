@@ -2,7 +2,10 @@ import type { IssueEvent, ProjectEvent } from '../../domain';
 import { ISSUE_EVENT_TYPES, issueKey, LABEL_EVENT_TYPES, PROJECT_EVENT_TYPES } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import type { ActivityEntry } from '../activity/messages';
-import { issueActivity, projectActivity, roomMessage } from '../activity/messages';
+import { attachmentActivity, issueActivity, projectActivity, roomMessage } from '../activity/messages';
+import { type AttachmentRecord, addedAttachment, attachmentView } from '../attachments/record';
+import { liveAttachmentsOf, saveAttachments } from '../attachments/store';
+import { isoTime } from '../shared/sql';
 import { saveActivity } from '../activity/store';
 import { usersMentioned } from '../issues/changes';
 import type { IssueRecord } from '../issues/record';
@@ -74,7 +77,42 @@ const loadBatch = async (ctx: ProjectionContext, events: readonly RecordedEvent[
     ...issueEvents.flatMap(({ event }) => labelsMentioned(event)),
     ...ofTypes(events, LABEL_EVENT_TYPES).map(({ event }) => event.data.labelId),
   ]);
-  return { projects, issues, usernames, labels };
+  // The live attachments of the batch's issues: each message shows its issue with them, and a removal shows the
+  // attachment as it was added (a deleted issue keeps its attachments: its restoration shows them).
+  const attachments = await liveAttachmentsOf(ctx.trx, ctx.table('attachments'), issueIds);
+  for (const [id, record] of issues) {
+    const views = [...attachments.values()]
+      .filter((a) => a.issueId === id)
+      .sort((a, b) =>
+        a.uploadedAt === b.uploadedAt ? (a.id < b.id ? -1 : 1) : a.uploadedAt < b.uploadedAt ? -1 : 1,
+      )
+      .map(attachmentView);
+    issues.set(id, { ...record, attachments: views });
+  }
+  return { projects, issues, usernames, labels, attachments };
+};
+
+/** The attachment after its event; undefined for the removal of one never seen. */
+const evolveAttachment = (
+  attachments: Map<string, AttachmentRecord>,
+  event: IssueEvent,
+  recorded: RecordedEvent,
+): AttachmentRecord | undefined => {
+  if (event.type === 'AttachmentAdded') {
+    const added = addedAttachment(event, recorded);
+    attachments.set(added.id, added);
+    return added;
+  }
+  if (event.type !== 'AttachmentRemoved') return undefined;
+  const current = attachments.get(event.data.attachmentId);
+  if (current === undefined) return undefined;
+  const removed = {
+    ...current,
+    removedAt: isoTime(recorded.metadata.occurredAt),
+    revision: recorded.revision,
+  };
+  attachments.set(removed.id, removed);
+  return removed;
 };
 
 /**
@@ -103,12 +141,13 @@ const numbered = (record: IssueRecord, projects: Map<string, ProjectRecord>): Is
  */
 export const projectRoomsProjection: Projection = {
   name: 'project_rooms',
-  tables: ['projects', 'issues', 'issue_tombstones', 'project_activity', 'labels'],
+  tables: ['projects', 'issues', 'issue_tombstones', 'project_activity', 'labels', 'attachments'],
   eventTypes: EVENT_TYPES,
   async apply(events, ctx) {
     const relevant = events.filter((e) => (EVENT_TYPES as readonly string[]).includes(e.type));
     if (relevant.length === 0) return;
-    const { projects, issues, usernames, labels } = await loadBatch(ctx, relevant);
+    const { projects, issues, usernames, labels, attachments } = await loadBatch(ctx, relevant);
+    const touchedAttachments = new Set<string>();
     const touchedProjects = new Set<string>();
     const countedProjects = new Set<string>();
     const touchedIssues = new Set<string>();
@@ -133,6 +172,13 @@ export const projectRoomsProjection: Projection = {
         }
         touchedIssues.add(id);
         if (issueEvent.type === 'IssueRestored') restoredIssues.push(id);
+        if (issueEvent.type === 'AttachmentAdded' || issueEvent.type === 'AttachmentRemoved') {
+          const attachment = evolveAttachment(attachments, issueEvent, recorded);
+          if (attachment === undefined) continue;
+          touchedAttachments.add(attachment.id);
+          entries.push(attachmentActivity(issueEvent, recorded, attachment));
+          continue;
+        }
         entries.push(issueActivity(issueEvent, recorded, after, usernames, labels));
       } else {
         const projectEvent = { type: recorded.type, data: recorded.data } as ProjectEvent;
@@ -160,6 +206,11 @@ export const projectRoomsProjection: Projection = {
       ctx.trx,
       ctx.table('labels'),
       [...touchedLabels].map((id) => labels.get(id)!),
+    );
+    await saveAttachments(
+      ctx.trx,
+      ctx.table('attachments'),
+      [...touchedAttachments].map((id) => attachments.get(id)!),
     );
     await saveActivity(ctx.trx, ctx.table('project_activity'), entries);
     if (!ctx.rebuilding) for (const entry of entries) ctx.emit(roomMessage(entry));
