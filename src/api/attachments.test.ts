@@ -281,6 +281,18 @@ describe('attachments over HTTP', () => {
           .send('hello'),
         415,
       );
+      // A malformed part after the file: the form is refused, and the file staged before it is not kept.
+      const before = filesInStorage();
+      const malformed = await api.http
+        .post(`/api/v1/issues/${issue.id}/attachments/`)
+        .set(acme.member.auth)
+        .set('Content-Type', 'multipart/form-data; boundary=XX')
+        .send(
+          '--XX\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nfirst\r\n' +
+            '--XX\r\nContent-Disposition: form-data; name="x"; filename="\u00e4\u0016"\r\n\r\nsecond\r\n--XX--\r\n',
+        );
+      expectProblem(malformed, 400, ['file']);
+      await eventually(async () => expect(filesInStorage()).toEqual(before));
       expect(await eventsOf(issue.id)).toEqual(['IssueCreated']);
     });
 

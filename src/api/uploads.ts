@@ -83,7 +83,8 @@ export const contentTypeOf = async (
   head: Buffer,
   declared: string | null,
 ): Promise<{ contentType: string; detectedType: string | null }> => {
-  const detectedType = (await fromBuffer(head))?.mime ?? null;
+  // file-type 16 throws on some truncated signatures (a PNG header cut short): not recognised, then.
+  const detectedType = (await fromBuffer(head).catch(() => undefined))?.mime ?? null;
   if (detectedType !== null) return { contentType: detectedType, detectedType };
   if (declared !== null && SAFE_DECLARED.has(declared) && !head.includes(0))
     return { contentType: declared, detectedType };
@@ -154,6 +155,8 @@ export const receiveFile = (
 
     parser.on('file', (name, stream, info) => {
       if (name !== 'file' || staging !== null) {
+        // Read and dropped; a form cut off inside it fails this stream, which the form's own error reports.
+        stream.on('error', () => undefined);
         stream.resume();
         return;
       }
@@ -183,8 +186,10 @@ export const receiveFile = (
       staging.then(() => undefined, fail);
     });
     parser.on('error', (error: Error) => {
-      if (staging === null) fail(fileError(400, `the form cannot be read: ${error.message}`, 'is required'));
-      // With a file under way, its staging fails too (busboy destroys the file's stream) and says why.
+      fail(fileError(400, `the form cannot be read: ${error.message}`, 'must be a part of a readable form'));
+      // busboy emits some errors (a malformed part header) without ending the form: end it, so that a file under way
+      // fails (its staged bytes removed) and a file already staged is discarded by `succeed`.
+      if (!parser.destroyed) parser.destroy();
     });
     parser.on('close', () => {
       if (staging === null) fail(fileError(400, 'the form has no file field', 'is required'));

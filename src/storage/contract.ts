@@ -3,7 +3,7 @@
  * It is test code (it calls jest), kept beside the port like the event store's contract.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { AttachmentStorage } from './port';
 
 const bytesOf = async (stream: Readable | null): Promise<Buffer> => {
@@ -98,6 +98,18 @@ export const storageContract = (
 
     it('a stream that fails midway leaves nothing behind, staged or not', async () => {
       await expect(storage.stage(failing(Buffer.alloc(64 * 1024, 1)))).rejects.toThrow();
+      expect(await listed(storage)).toEqual([]);
+      expect(await storage.sweepStaged(new Date(Date.now() + 60_000))).toBe(0);
+    });
+
+    it('a stream that fails before it is read, or at once, leaves nothing behind either', async () => {
+      const dead = new PassThrough();
+      dead.destroy(new Error('gone'));
+      await expect(storage.stage(dead)).rejects.toThrow();
+      const dying = new PassThrough();
+      const staging = storage.stage(dying);
+      dying.destroy(new Error('cut off'));
+      await expect(staging).rejects.toThrow();
       expect(await listed(storage)).toEqual([]);
       expect(await storage.sweepStaged(new Date(Date.now() + 60_000))).toBe(0);
     });

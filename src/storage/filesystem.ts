@@ -29,7 +29,17 @@ export const filesystemStorage = (root: string): AttachmentStorage => {
   const stagingFolder = path.join(root, CONTENT_FOLDER);
 
   const stage = async (content: Readable): Promise<StagedContent> => {
+    // The source may fail before the file is open (a request cut off at once): that failure is the answer.
+    let failure: unknown = null;
+    const early = (error: unknown) => {
+      failure ??= error;
+    };
+    content.once('error', early);
     await mkdir(stagingFolder, { recursive: true });
+    content.off('error', early);
+    if (failure !== null || content.destroyed) {
+      throw failure ?? new Error('the content stream closed before it was read');
+    }
     const staged = path.join(stagingFolder, `.staged-${randomUUID()}.part`);
     try {
       await pipeline(content, createWriteStream(staged, { flags: 'wx', flush: true }));

@@ -73,6 +73,10 @@ export const s3Storage = (settings: S3StorageSettings, client?: S3Client): Attac
   }
 
   const stage = async (content: Readable): Promise<StagedContent> => {
+    // A failing source must fail the upload (lib-storage reads it as an async iterable), even before it is read.
+    const failed = new Promise<never>((_, reject) => content.once('error', reject));
+    failed.catch(() => undefined);
+    if (content.destroyed) throw content.errored ?? new Error('the content stream closed before it was read');
     const staged = `${prefix}${STAGED_FOLDER}${randomUUID()}`;
     const upload = new Upload({
       client: s3,
@@ -81,8 +85,6 @@ export const s3Storage = (settings: S3StorageSettings, client?: S3Client): Attac
       queueSize: 1,
       leavePartsOnError: false,
     });
-    // A failing source stream must fail the upload (lib-storage reads it as an async iterable).
-    const failed = new Promise<never>((_, reject) => content.once('error', reject));
     try {
       await Promise.race([upload.done(), failed]);
     } catch (error) {

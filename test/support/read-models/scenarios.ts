@@ -22,7 +22,9 @@ export type Op =
   | { kind: 'createLabel'; actor: number; org: number; name: string }
   | { kind: 'renameLabel'; actor: number; label: number; name: string }
   | { kind: 'deleteLabel'; actor: number; label: number }
-  | { kind: 'labelIssue'; actor: number; issue: number; labels: number[] };
+  | { kind: 'labelIssue'; actor: number; issue: number; labels: number[] }
+  | { kind: 'attach'; actor: number; issue: number; content: string }
+  | { kind: 'detach'; actor: number; attachment: number };
 
 interface IssueFields {
   title: string;
@@ -106,6 +108,9 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     issue: pick,
     labels: fc.array(pick, { maxLength: 3 }),
   }),
+  // Few contents, so that attachments share their bytes (content-addressed keys).
+  fc.record({ kind: fc.constant('attach' as const), actor: pick, issue: pick, content: word }),
+  fc.record({ kind: fc.constant('detach' as const), actor: pick, attachment: pick }),
 );
 
 /** Every scenario starts with two organizations with members and two projects, then goes random. */
@@ -132,6 +137,7 @@ interface Made {
   projects: { id: string; owner: string }[];
   issues: { id: string; owner: string }[];
   labels: { id: string; organizationId: string; owner: string }[];
+  attachments: { id: string; issueId: string; owner: string }[];
 }
 
 // Half of the picks act as the creator of the target, so that most commands are allowed.
@@ -230,6 +236,24 @@ const runOp = async (world: World, made: Made, op: Op): Promise<boolean> => {
       }
       return true;
     }
+    case 'attach': {
+      const issue = at(issues, op.issue);
+      if (!issue) return false;
+      const by = actor(made, op.actor, issue.owner);
+      const id = await world.addAttachment(by, issue.id, `${op.content}.txt`, op.content);
+      made.attachments.push({ id, issueId: issue.id, owner: by });
+      return true;
+    }
+    case 'detach': {
+      const attachment = at(made.attachments, op.attachment);
+      if (!attachment) return false;
+      await world.removeAttachment(
+        actor(made, op.actor, attachment.owner),
+        attachment.issueId,
+        attachment.id,
+      );
+      return true;
+    }
     case 'labelIssue': {
       const issue = at(issues, op.issue);
       if (!issue) return false;
@@ -242,7 +266,7 @@ const runOp = async (world: World, made: Made, op: Op): Promise<boolean> => {
 
 /** Runs the ops against the domain through the World; returns how many were accepted. */
 export const runOps = async (world: World, users: readonly string[], ops: readonly Op[]): Promise<number> => {
-  const made: Made = { users, orgs: [], projects: [], issues: [], labels: [] };
+  const made: Made = { users, orgs: [], projects: [], issues: [], labels: [], attachments: [] };
   let accepted = 0;
   for (const op of ops) {
     try {
