@@ -69,6 +69,7 @@ describe('issues over HTTP', () => {
         updated_at: expect.any(String),
         key: expect.stringMatching(/^TRACKER-\d+$/),
         labels: [],
+        attachments: [],
       });
       expect(res.body.updated_at).toBe(res.body.created_at);
       expect(res.headers.location).toBe(`/api/v1/issues/${res.body.id}/`);

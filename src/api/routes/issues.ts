@@ -22,6 +22,7 @@ import {
 } from '../../projections/issues/queries';
 import { isUuid } from '../../shared/uuid';
 import { HttpError } from '../problem';
+import { attachmentSchema } from './attachments';
 import { labelSchema } from './labels';
 import { listRoute } from './reads';
 import { idParams, minPosition, orNotFound, pageQuery, type ResourceDeps, runCommand } from './shared';
@@ -50,11 +51,14 @@ export const issueSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     labels: z.array(labelSchema).openapi({ description: 'By name; set with label_ids' }),
+    attachments: z
+      .array(attachmentSchema)
+      .openapi({ description: 'Live attachments, oldest first; added with POST /issues/{id}/attachments/' }),
   })
   .openapi('Issue');
 
 /** What an issue answer carries that no request writes: sent back by a client round-tripping it, and ignored. */
-const ISSUE_READ_ONLY = ['id', 'key', 'created_by', 'created_at', 'updated_at', 'labels'];
+const ISSUE_READ_ONLY = ['id', 'key', 'created_by', 'created_at', 'updated_at', 'labels', 'attachments'];
 
 const writableFields = {
   title: z

@@ -59,6 +59,7 @@ describe('project rooms projection (projects, issues, feed, realtime messages)',
       created_at: fromGet?.issue.created_at,
       updated_at: fromGet?.issue.created_at,
       labels: [],
+      attachments: [],
     });
     expect(await getIssue(bed.knex, issueId, given.outsider)).toBeNull();
   });
