@@ -31,7 +31,8 @@ class TooLargeError extends Error {}
 /** Hashes and counts what passes; fails once more than `maxBytes` went through; keeps the first bytes. */
 class Meter extends Transform {
   readonly hash = createHash('sha256');
-  size = 0;
+  /** Bytes so far (not `size`: @aws-sdk/lib-storage reads a body's `size` as its total length). */
+  bytes = 0;
   private headChunks: Buffer[] = [];
   private headSize = 0;
 
@@ -44,8 +45,8 @@ class Meter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.maxBytes) {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
       callback(new TooLargeError(`the file is larger than ${this.maxBytes} bytes`));
       return;
     }
@@ -161,7 +162,12 @@ export const receiveFile = (
         return;
       }
       const meter = new Meter(maxBytes);
-      stream.on('error', (error) => meter.destroy(error));
+      // The form's own stream fails when the request is cut off (or the form is malformed midway).
+      let cutOff = false;
+      stream.on('error', (error) => {
+        cutOff = true;
+        meter.destroy(error);
+      });
       stream.pipe(meter);
       const declaredType = mediaTypeOf(info.mimeType);
       staging = storage.stage(meter).then(
@@ -170,7 +176,7 @@ export const receiveFile = (
           return {
             staged,
             filename: cleanFilename(info.filename),
-            size: meter.size,
+            size: meter.bytes,
             sha256: meter.hash.digest('hex'),
             declaredType,
             ...type,
@@ -178,9 +184,11 @@ export const receiveFile = (
         },
         (error: unknown) => {
           stream.resume();
-          throw error instanceof TooLargeError
-            ? fileError(413, error.message, `must be at most ${maxBytes} bytes`)
-            : fileError(400, 'the upload was cut off before its end', 'was not received whole');
+          if (error instanceof TooLargeError)
+            throw fileError(413, error.message, `must be at most ${maxBytes} bytes`);
+          if (cutOff) throw fileError(400, 'the upload was cut off before its end', 'was not received whole');
+          // The storage failed: a server error, not the client's.
+          throw error;
         },
       );
       staging.then(() => undefined, fail);

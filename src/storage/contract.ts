@@ -53,6 +53,13 @@ export const storageContract = (
       expect((await bytesOf(await storage.get(keyOf(content)))).equals(content)).toBe(true);
     });
 
+    it('stores a stream of many small chunks larger than one S3 part (5 MiB)', async () => {
+      const chunks = Array.from({ length: 100 }, (_, i) => Buffer.alloc(64 * 1024, i));
+      const content = Buffer.concat(chunks);
+      await storage.put(keyOf(content), Readable.from(chunks));
+      expect((await bytesOf(await storage.get(keyOf(content)))).equals(content)).toBe(true);
+    });
+
     it('gives back a byte range, both ends included', async () => {
       const content = Buffer.from('0123456789abcdef');
       await storage.put(keyOf(content), Readable.from([content]));
