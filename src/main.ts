@@ -180,7 +180,7 @@ const storedEventsReader = (config: Config, shutdown: Shutdown): EventStore | un
 /** `/readyz` and `/metrics`: every dependency by name and state, the reasons in the log. */
 const operationsOf = (
   runtime: Pick<Runtime, 'config' | 'logger' | 'shutdown' | 'metrics' | 'bus' | 'scheduler'>,
-  checks: { pool: Pool; store: EventStore },
+  checks: { pool: Pool; store: EventStore; attachments: AttachmentStorage },
 ): Operations => {
   const { config, logger, shutdown, metrics, bus, scheduler } = runtime;
   const readiness = createReadiness(
@@ -189,6 +189,8 @@ const operationsOf = (
       eventstore: () => checks.store.ping(),
       ...(bus instanceof RedisBus ? { redis: () => bus.ready(900) } : {}),
       ...(scheduler ? { jobs: () => scheduler.ping() } : {}),
+      // The projector role keeps no attachment bytes.
+      ...(config.role === 'projector' ? {} : { attachments: () => checks.attachments.check() }),
       shutdown: async () => {
         if (shutdown.isShuttingDown()) throw new Error('shutting down');
       },
@@ -229,9 +231,10 @@ const prepare = async (config: Config, logger: Logger, shutdown: Shutdown): Prom
   const bus = createBus(config, logger);
   shutdown.register('bus', () => bus.close(), { phase: 'close-pools' });
   const scheduler = createJobScheduler(config, url, { logger, shutdown, metrics });
+  const attachments = attachmentStorage(config);
   const operations = operationsOf(
     { config, logger, shutdown, metrics, bus, scheduler },
-    { pool: postgres.pool, store: raw },
+    { pool: postgres.pool, store: raw, attachments },
   );
   const system = buildSystem({
     knex: postgres.knex,
@@ -258,7 +261,7 @@ const prepare = async (config: Config, logger: Logger, shutdown: Shutdown): Prom
     jobAdmin: scheduler?.admin,
     storedEvents: storedEventsReader(config, shutdown),
     attachments: {
-      storage: attachmentStorage(config),
+      storage: attachments,
       maxBytes: config.attachments.maxBytes,
       retentionMs: config.attachments.retentionSeconds * 1000,
     },

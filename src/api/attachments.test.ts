@@ -449,6 +449,14 @@ describe('attachments over HTTP', () => {
         2,
       );
 
+      const audit = await api.http
+        .get(`/api/v1/organizations/${acme.id}/audit/?type=AttachmentRemoved`)
+        .set(acme.owner.auth)
+        .expect(200);
+      expect(audit.body.results.map((e: { type: string }) => e.type)).toEqual([
+        'AttachmentRemoved',
+        'AttachmentRemoved',
+      ]);
       const history = await api.http
         .get(`/api/v1/issues/${issue.id}/history/`)
         .set(acme.member.auth)
