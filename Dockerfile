@@ -31,12 +31,13 @@ ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
 # Code and dependencies stay root-owned and read-only to the app; only DATA_DIR is writable (where the app
-# keeps a generated JWT secret when JWT_SECRET is unset outside production). There is no embedded PostgreSQL
+# keeps a generated JWT secret when JWT_SECRET is unset outside production, and attachments' bytes in
+# DATA_DIR/attachments, which a new named volume mounted there copies, owner included). There is no embedded PostgreSQL
 # in this image: set DATABASE_URL.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-RUN mkdir -p /data && chown node:node /data
+RUN mkdir -p /data/attachments && chown node:node /data /data/attachments
 USER node
 EXPOSE 8000
 # Every role serves /healthz on PORT. node:20-slim has no curl; node's fetch does it.

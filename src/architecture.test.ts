@@ -16,8 +16,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   commands: ['domain', 'eventstore', 'accounts', 'shared'],
   projections: ['domain', 'eventstore', 'shared', 'platform'],
   realtime: ['projections', 'eventstore', 'shared', 'jobs'],
-  api: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared', 'jobs'],
-  jobs: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared', 'platform'],
+  api: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared', 'jobs', 'storage'],
+  jobs: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared', 'platform', 'storage'],
+  // Attachment bytes: the storage port and its adapters (filesystem, S3), used by the API and the cleanup job.
+  storage: ['shared'],
   platform: ['shared'],
   // The admin command line: a composition root of its own (config, database, log, commands), without the API.
   cli: ['commands', 'projections', 'domain', 'eventstore', 'accounts', 'shared', 'platform'],

@@ -40,6 +40,9 @@ import { createInProcessBus } from './realtime/bus/in-process-bus';
 import { RedisBus } from './realtime/bus/redis-bus';
 import { createRealtimeServer } from './realtime/server';
 import { buildSystem, type System } from './system';
+import { filesystemStorage } from './storage/filesystem';
+import type { AttachmentStorage } from './storage/port';
+import { s3Storage } from './storage/s3';
 
 const listen = (server: Server, host: string, port: number): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -177,7 +180,7 @@ const storedEventsReader = (config: Config, shutdown: Shutdown): EventStore | un
 /** `/readyz` and `/metrics`: every dependency by name and state, the reasons in the log. */
 const operationsOf = (
   runtime: Pick<Runtime, 'config' | 'logger' | 'shutdown' | 'metrics' | 'bus' | 'scheduler'>,
-  checks: { pool: Pool; store: EventStore },
+  checks: { pool: Pool; store: EventStore; attachments: AttachmentStorage },
 ): Operations => {
   const { config, logger, shutdown, metrics, bus, scheduler } = runtime;
   const readiness = createReadiness(
@@ -186,6 +189,8 @@ const operationsOf = (
       eventstore: () => checks.store.ping(),
       ...(bus instanceof RedisBus ? { redis: () => bus.ready(900) } : {}),
       ...(scheduler ? { jobs: () => scheduler.ping() } : {}),
+      // The projector role keeps no attachment bytes.
+      ...(config.role === 'projector' ? {} : { attachments: () => checks.attachments.check() }),
       shutdown: async () => {
         if (shutdown.isShuttingDown()) throw new Error('shutting down');
       },
@@ -198,6 +203,14 @@ const operationsOf = (
     metricsToken: config.metricsToken,
     observe: metrics.observeHttp,
   };
+};
+
+/** Attachment bytes: in the S3-compatible bucket when `S3_BUCKET` is set, else under the data folder. */
+const attachmentStorage = (config: Config): AttachmentStorage => {
+  const { s3, dir } = config.attachments;
+  return s3 === undefined
+    ? filesystemStorage(dir)
+    : s3Storage({ ...s3, credentials: s3.credentials && { ...s3.credentials } });
 };
 
 /** Connects what every role needs (migrating the database first) and builds the system on it. */
@@ -218,9 +231,10 @@ const prepare = async (config: Config, logger: Logger, shutdown: Shutdown): Prom
   const bus = createBus(config, logger);
   shutdown.register('bus', () => bus.close(), { phase: 'close-pools' });
   const scheduler = createJobScheduler(config, url, { logger, shutdown, metrics });
+  const attachments = attachmentStorage(config);
   const operations = operationsOf(
     { config, logger, shutdown, metrics, bus, scheduler },
-    { pool: postgres.pool, store: raw },
+    { pool: postgres.pool, store: raw, attachments },
   );
   const system = buildSystem({
     knex: postgres.knex,
@@ -246,6 +260,11 @@ const prepare = async (config: Config, logger: Logger, shutdown: Shutdown): Prom
     notificationRetentionDays: config.notificationRetentionDays,
     jobAdmin: scheduler?.admin,
     storedEvents: storedEventsReader(config, shutdown),
+    attachments: {
+      storage: attachments,
+      maxBytes: config.attachments.maxBytes,
+      retentionMs: config.attachments.retentionSeconds * 1000,
+    },
   });
   shutdown.register('read-your-writes waiter and event store', () => system.close(), {
     phase: 'close-pools',

@@ -3,6 +3,8 @@
  * read-your-writes waiter and the HTTP app. `main.ts` calls it with the parsed config; tests call it with a
  * fresh database. Nothing here reads the environment.
  */
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import type { Pool } from 'pg';
@@ -18,6 +20,7 @@ import {
   type RateLimitStores,
 } from './api/rate-limits';
 import { adminRoutes, NO_JOBS } from './api/routes/admin';
+import { attachmentRoutes } from './api/routes/attachments';
 import { adminEventRoutes } from './api/routes/admin-events';
 import { auditRoutes } from './api/routes/audit';
 import { adminProjectionRoutes } from './api/routes/admin-projections';
@@ -38,6 +41,7 @@ import { UPCASTERS } from './domain/upcasters';
 import type { EventStore, StreamReader } from './eventstore/port';
 import { PgEventStore } from './eventstore/postgres/pg-event-store';
 import { noUpcast, upcasterChain } from './eventstore/upcasting';
+import { attachmentCleanupJob } from './jobs/attachment-cleanup';
 import { cleanupJob } from './jobs/cleanup';
 import type { Clock, JobAdmin, JobDefinition } from './jobs/job';
 import { createJobsPart, type EmailSettings, type JobsPart } from './jobs/jobs-part';
@@ -55,6 +59,8 @@ import {
   createBackgroundRebuilds,
 } from './projections/runner/rebuild/background-rebuilds';
 import { describeProjections } from './projections/runner/rebuild/rebuild-status';
+import { filesystemStorage } from './storage/filesystem';
+import type { AttachmentStorage } from './storage/port';
 
 export interface SystemSettings {
   knex: Knex;
@@ -106,7 +112,29 @@ export interface SystemSettings {
   notificationRetentionDays?: number;
   /** Events per batch of a rebuild asked for through the admin API (default 5 000). */
   rebuildBatchSize?: number;
+  /** Attachments: where their bytes live (default: a folder in the system's temporary folder) and their bounds. */
+  attachments?: AttachmentSystemSettings;
 }
+
+export interface AttachmentSystemSettings {
+  storage: AttachmentStorage;
+  /** The largest file accepted (default 25 MiB). */
+  maxBytes?: number;
+  /** How long a removed attachment's bytes are kept (default 7 days). */
+  retentionMs?: number;
+  /** How old unreferenced bytes must be before the cleanup job deletes them (default one hour). */
+  orphanGraceMs?: number;
+}
+
+const attachmentSettingsOf = (settings: SystemSettings) => {
+  const given = settings.attachments;
+  return {
+    storage: given?.storage ?? filesystemStorage(path.join(tmpdir(), 'team-tracker-attachments')),
+    maxBytes: given?.maxBytes ?? DEFAULTS.attachmentMaxBytes,
+    retentionMs: given?.retentionMs ?? DEFAULTS.attachmentRetentionSeconds * 1000,
+    orphanGraceMs: given?.orphanGraceMs,
+  };
+};
 
 export interface System {
   store: EventStore;
@@ -121,7 +149,10 @@ export interface System {
   reactor: Reactor;
   /** Rebuilds of read models asked for through the admin API, run in the background of this process. */
   rebuilds: BackgroundRebuilds;
-  /** What the scheduler runs: `member-removals`, `overdue-reminders`, `cleanup`, and `email-digests` when email is set. */
+  /**
+   * What the scheduler runs: `member-removals`, `overdue-reminders`, `cleanup`, `attachment-cleanup`, and
+   * `email-digests` when email is set.
+   */
   jobs: JobDefinition[];
   app: Express;
   /** Stops the projector, the reactor and the waiters and closes the event store (not the pools, which the caller owns). */
@@ -170,6 +201,7 @@ const httpApp = (
   waiter: PositionWaiter,
   jobsPart: JobsPart,
   runners: { projector: Projector; rebuilds: BackgroundRebuilds },
+  attachments: ReturnType<typeof attachmentSettingsOf>,
 ): Express => {
   const readYourWritesTimeoutMs = settings.readYourWritesTimeoutMs ?? DEFAULTS.readYourWritesTimeoutMs;
   const responses: CommandResponseDeps = {
@@ -197,6 +229,7 @@ const httpApp = (
       ...issueRoutes(resources),
       ...labelRoutes(resources),
       ...commentRoutes(resources),
+      ...attachmentRoutes({ ...resources, attachments }),
       // Notifications are the reactions' tables: `?min_position=` waits for the reactor, not the read models.
       ...notificationRoutes({ ...resources, responses: { ...responses, waiter: jobsPart.reactions } }),
       ...adminRoutes({ credentials: write.credentials, jobs: settings.jobAdmin ?? NO_JOBS }),
@@ -274,6 +307,7 @@ export const buildSystem = (settings: SystemSettings): System => {
     batchSize: settings.rebuildBatchSize,
   });
   const { credentials, commands, sessions, tokens } = write;
+  const attachments = attachmentSettingsOf(settings);
   return {
     store,
     commands,
@@ -292,8 +326,9 @@ export const buildSystem = (settings: SystemSettings): System => {
         purgeExpiredRateLimits: (before) => purgeExpiredRateLimits(settings.knex, before),
         notificationRetentionDays: settings.notificationRetentionDays ?? DEFAULTS.notificationRetentionDays,
       }),
+      attachmentCleanupJob({ knex: settings.knex, ...attachments }),
     ],
-    app: httpApp(settings, store, write, waiter, jobsPart, { projector, rebuilds }),
+    app: httpApp(settings, store, write, waiter, jobsPart, { projector, rebuilds }, attachments),
     async close() {
       await Promise.all([projector.stop(), jobsPart.reactor.stop(), rebuilds.close()]);
       await jobsPart.close();

@@ -15,6 +15,7 @@ import { requestId, requestIdMiddleware } from './request-id';
 import { describeRoutes } from './route-docs';
 import { methodNotAllowed, mountRoutes, type RouteSpec } from './routing';
 import { redactUrl } from '../shared/redact-url';
+import { absoluteAttachmentUrls } from './routes/attachments';
 
 export interface Operations {
   /** `/readyz`: every dependency reachable, or 503 naming the ones that are not. */
@@ -47,17 +48,23 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 /** Probed every few seconds by orchestrators: logged at debug level only. */
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
-/** Bodies must be JSON: anything else that carries a body is refused with 415 before it is read. */
-const requireJson: RequestHandler = (req, res, next) => {
-  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-  if (hasBody && !req.is(JSON_TYPES)) {
-    sendProblem(res, 415, 'the body must be application/json', {
-      errors: [{ path: 'Content-Type', message: 'must be application/json' }],
-    });
-    return;
-  }
-  next();
-};
+/**
+ * Bodies must be JSON: anything else that carries a body is refused with 415 before it is read. A route that reads
+ * a `multipart/form-data` body itself (uploads) gets its body unread, and answers 415 for anything else itself.
+ */
+const requireJson =
+  (multipartPaths: readonly RegExp[]): RequestHandler =>
+  (req, res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && multipartPaths.some((p) => p.test(req.path))) return next();
+    if (hasBody && !req.is(JSON_TYPES)) {
+      sendProblem(res, 415, 'the body must be application/json', {
+        errors: [{ path: 'Content-Type', message: 'must be application/json' }],
+      });
+      return;
+    }
+    next();
+  };
 
 /** Compares `Authorization: Bearer …` with the token in constant time; no token configured lets everyone in. */
 const bearerIs = (token: string | undefined) => {
@@ -191,6 +198,12 @@ const mountApi = (app: Express, deps: AppDeps): void => {
     ...authRoutes({ ...deps, limiters: authLimiters(deps.rateLimits, deps.rateLimitStores) }),
     ...deps.routes(authenticate),
   ];
+  const multipartPaths = specs
+    .filter((s) => s.multipart !== undefined)
+    .map((s) => new RegExp(`^${s.path.replace(/\{\w+\}/g, '[^/]+').replace(/\/$/, '')}/?$`));
+  app.use(requireJson(multipartPaths));
+  app.use(express.json({ limit: '1mb', type: JSON_TYPES }));
+  app.use(absoluteAttachmentUrls);
   const router = Router({ strict: false });
   mountRoutes(router, specs, authenticate, deps.idempotency);
   app.use(router);
@@ -221,8 +234,6 @@ export const createApp = (deps: AppDeps): Express => {
   app.use(corsFor(deps.corsOrigins));
   mountOperations(app, deps.operations);
 
-  app.use(requireJson);
-  app.use(express.json({ limit: '1mb', type: JSON_TYPES }));
   mountApi(app, deps);
 
   app.use((req, res) => {

@@ -43,6 +43,8 @@ const jobAdmin: JobAdmin = {
 interface Prepared {
   path: string;
   body?: unknown;
+  /** A multipart/form-data body with this file in the field `file`, instead of JSON. */
+  file?: { content: Buffer; filename: string };
 }
 
 interface Endpoint {
@@ -169,6 +171,15 @@ describe('authorization matrix over every endpoint', () => {
     return commentOn(scope, scope === 'own' && me && !outside(actor) ? me : undefined);
   };
   const commented = useFixture(async () => ({ own: await commentOn('own') }));
+  /** A fresh attachment on the scope's issue, uploaded by the reporter (own) or the foreign owner. */
+  const attachmentIn = async (scope: Scope): Promise<string> => {
+    const res = await api.http
+      .post(`/api/v1/issues/${issueOf(scope)}/attachments/`)
+      .set((scope === 'own' ? (reporter as TestUser) : world.foreignOwner).auth)
+      .attach('file', Buffer.from(`file ${Math.random()}`), { filename: 'a.txt', contentType: 'text/plain' });
+    expectStatus(res, 201);
+    return res.body.id as string;
+  };
   /** Each actor's own notification, and other users' (which no caller may see). */
   const mine = new Map<Actor, string>();
   const others: string[] = [];
@@ -723,6 +734,48 @@ describe('authorization matrix over every endpoint', () => {
         path: `/api/v1/issues/${issueOf(scope)}/history/`,
       }),
     },
+    ...(['attachments', 'upload'] as const).map(
+      (name): Endpoint => ({
+        method: 'post',
+        route: `/api/v1/issues/{id}/${name}/`,
+        scoped: true,
+        allowed: ['owner', 'manager', 'member'],
+        success: 201,
+        prepare: async (_, scope) => ({
+          path: `/api/v1/issues/${issueOf(scope)}/${name}/`,
+          file: { content: Buffer.from('matrix'), filename: 'matrix.txt' },
+        }),
+      }),
+    ),
+    {
+      method: 'get',
+      route: '/api/v1/issues/{id}/attachments/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => {
+        await attachmentIn(scope);
+        return { path: `/api/v1/issues/${issueOf(scope)}/attachments/?limit=100` };
+      },
+      check: (res) => expect(res.body.results.length).toBeGreaterThan(0),
+    },
+    {
+      method: 'get',
+      route: '/api/v1/attachments/{id}/content/',
+      scoped: true,
+      allowed: ['owner', 'manager', 'member'],
+      success: 200,
+      prepare: async (_, scope) => ({ path: `/api/v1/attachments/${await attachmentIn(scope)}/content/` }),
+    },
+    {
+      method: 'delete',
+      route: '/api/v1/attachments/{id}/',
+      // Uploaded by the reporter: an owner or a manager may remove it, another member may not.
+      scoped: true,
+      allowed: ['owner', 'manager'],
+      success: 204,
+      prepare: async (_, scope) => ({ path: `/api/v1/attachments/${await attachmentIn(scope)}/` }),
+    },
     {
       method: 'get',
       route: '/api/v1/admin/jobs/',
@@ -830,12 +883,16 @@ describe('authorization matrix over every endpoint', () => {
 
   it.each(cases)('$name', async ({ endpoint, actor, scope }) => {
     const status = expected(endpoint, actor, scope);
-    const { path, body } = await endpoint.prepare(actor, scope);
+    const { path, body, file } = await endpoint.prepare(actor, scope);
     const before = await eventCount();
     const caller = user(actor);
     let request = api.http[endpoint.method](path);
     if (caller && !endpoint.public) request = request.set(caller.auth);
-    const res = await (body === undefined ? request : request.send(body as object));
+    const res = await (file
+      ? request.attach('file', file.content, { filename: file.filename, contentType: 'text/plain' })
+      : body === undefined
+        ? request
+        : request.send(body as object));
     if (status >= 400) {
       expectProblem(res, status);
       if (status === 401) expect(res.headers['www-authenticate']).toMatch(/^Bearer/);

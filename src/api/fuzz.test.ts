@@ -214,6 +214,17 @@ describe('fuzzing every route: no input gives a 5xx', () => {
       .send({ body: `Fuzzed, @${fuzzed.member.username}` });
     return { id: res.body.id as string };
   });
+  /** An attachment of the issue, for the attachment routes. */
+  const attachment = useFixture(async () => {
+    const res = await api.http
+      .post(`/api/v1/issues/${issue.id}/attachments/`)
+      .set(fuzzed.owner.auth)
+      .attach('file', Buffer.from('fuzzed attachment'), {
+        filename: 'fuzzed.txt',
+        contentType: 'text/plain',
+      });
+    return { id: res.body.id as string };
+  });
   // The owner is an admin too, so that the admin routes get past their gate.
   useFixture(async () => {
     await api.system.credentials.setAdmin(fuzzed.owner.id, true);
@@ -300,6 +311,8 @@ describe('fuzzing every route: no input gives a 5xx', () => {
     '/api/v1/issues/{id}/comments/': ['body'],
     '/api/v1/comments/{id}/': ['body'],
     '/api/v1/issues/{id}/watch/': [],
+    '/api/v1/issues/{id}/attachments/': ['file'],
+    '/api/v1/issues/{id}/upload/': ['file'],
     '/api/v1/admin/jobs/{name}/run/': [],
     '/api/v1/admin/projections/{name}/rebuild/': [],
     '/api/v1/me/': ['email_notifications'],
@@ -349,7 +362,9 @@ describe('fuzzing every route: no input gives a 5xx', () => {
                 ? label.id
                 : route.path.startsWith('/api/v1/comments')
                   ? comment.id
-                  : issue.id),
+                  : route.path.startsWith('/api/v1/attachments')
+                    ? attachment.id
+                    : issue.id),
       )
       .replace('{user_id}', fuzzed.member.id)
       .replace('{stream}', id ?? `organization-${fuzzed.id}`);
@@ -492,6 +507,68 @@ describe('fuzzing every route: no input gives a 5xx', () => {
             body: { raw: body, type },
           });
         }),
+        { ...settings, numRuns: RUNS * 2 },
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'answers any multipart form, cut off or whole, on the upload routes without a 5xx',
+    async () => {
+      const uploads = bodyRoutes.filter((r) => BODY_KEYS[r.path]!.includes('file'));
+      const part = fc.record({
+        name: fc.oneof(fc.constantFrom('file', 'other', ''), fc.string({ maxLength: 10 })),
+        filename: fc.option(fc.oneof(text, fc.constantFrom('../../etc/passwd', 'C:\\x\\a.txt', 'a"b.txt')), {
+          nil: undefined,
+        }),
+        type: fc.option(
+          fc.oneof(fc.constantFrom('text/plain', 'text/html', 'image/png', ';;', ''), headerText),
+          {
+            nil: undefined,
+          },
+        ),
+        content: fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          fc.constant('\x89PNG\r\n\x1a\n'),
+          fc.constant('--b'),
+        ),
+      });
+      const form = fc.record({
+        boundary: fc.constantFrom('b', 'x'.repeat(70), '----fuzz'),
+        declared: fc.constantFrom('same', 'other', 'none'),
+        parts: fc.array(part, { maxLength: 3 }),
+        cut: fc.option(fc.nat(400), { nil: undefined }),
+      });
+      const clean = (s: string) => s.replace(/[\r\n"]/g, '_');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...uploads),
+          form,
+          async (route, { boundary, declared, parts, cut }) => {
+            let raw = parts
+              .map(
+                (p) =>
+                  `--${boundary}\r\nContent-Disposition: form-data; name="${clean(p.name)}"${
+                    p.filename === undefined ? '' : `; filename="${clean(p.filename)}"`
+                  }\r\n${p.type === undefined ? '' : `Content-Type: ${clean(p.type)}\r\n`}\r\n${p.content}\r\n`,
+              )
+              .join('');
+            raw += `--${boundary}--\r\n`;
+            if (cut !== undefined) raw = raw.slice(0, cut);
+            const type =
+              declared === 'none'
+                ? 'multipart/form-data'
+                : `multipart/form-data; boundary=${declared === 'same' ? boundary : 'elsewhere'}`;
+            await expectNo5xx({
+              method: 'post',
+              path: pathOf(route),
+              route: route.path,
+              headers: auth(),
+              body: { raw: Buffer.from(raw, 'latin1').toString('latin1'), type },
+            });
+          },
+        ),
         { ...settings, numRuns: RUNS * 2 },
       );
     },
@@ -736,11 +813,17 @@ describe('fuzzing every route: no input gives a 5xx', () => {
       );
       await fc.assert(
         fc.asyncProperty(
-          fc.constantFrom('issue', 'project', 'member', 'comment', 'watch'),
+          fc.constantFrom('issue', 'project', 'member', 'comment', 'watch', 'attachment'),
           headers,
           async (kind, extra) => {
             let path: string;
-            if (kind === 'comment') {
+            if (kind === 'attachment') {
+              const res = await api.http
+                .post(`/api/v1/issues/${issue.id}/attachments/`)
+                .set(fuzzed.owner.auth)
+                .attach('file', Buffer.from(`doomed ${Math.random()}`), 'doomed.txt');
+              path = `/api/v1/attachments/${res.body.id}/`;
+            } else if (kind === 'comment') {
               const res = await api.http
                 .post(`/api/v1/issues/${issue.id}/comments/`)
                 .set(fuzzed.owner.auth)

@@ -72,6 +72,7 @@ describe('issues over HTTP', () => {
         comment_count: 0,
         // Its creator watches it; a manager reading it does not.
         watching: true,
+        attachments: [],
       });
       expect(res.body.updated_at).toBe(res.body.created_at);
       expect(res.headers.location).toBe(`/api/v1/issues/${res.body.id}/`);

@@ -217,6 +217,29 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(schemas.CreateProjectRequest!.properties.name!.maxLength).toBe(255);
   });
 
+  it('describes uploads as multipart/form-data with a binary file, so Swagger UI can send one', () => {
+    const schemas = document.components?.schemas as Record<string, unknown>;
+    for (const path of ['/api/v1/issues/{id}/attachments/', '/api/v1/issues/{id}/upload/']) {
+      const body = document.paths[path]!.post!.requestBody as {
+        required: boolean;
+        content: Record<string, { schema: { $ref?: string } }>;
+      };
+      expect(Object.keys(body.content)).toEqual(['multipart/form-data']);
+      expect(body.required).toBe(true);
+      const ref = body.content['multipart/form-data']!.schema.$ref!.split('/').pop()!;
+      expect(schemas[ref]).toMatchObject({
+        type: 'object',
+        properties: { file: { type: 'string', format: 'binary' } },
+        required: ['file'],
+      });
+      expect(Object.keys(document.paths[path]!.post!.responses)).toEqual(
+        expect.arrayContaining(['201', '413', '415']),
+      );
+    }
+    const content = document.paths['/api/v1/attachments/{id}/content/']!.get!.responses;
+    expect(Object.keys(content)).toEqual(expect.arrayContaining(['200', '206', '304', '404', '416']));
+  });
+
   it('resolves every $ref to a component', () => {
     const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/(\w+)\/([^"]+)"/g)];
     expect(refs.length).toBeGreaterThan(0);

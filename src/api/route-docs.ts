@@ -72,7 +72,9 @@ const responsesOf = (spec: RouteSpec): Record<string, ResponseDoc> => {
   for (const [status, response] of Object.entries(spec.responses)) {
     responses[status] = {
       description: response.description,
-      ...(response.schema ? { content: { 'application/json': { schema: response.schema } } } : {}),
+      ...(response.schema
+        ? { content: { [response.contentType ?? 'application/json']: { schema: response.schema } } }
+        : {}),
       ...(status.startsWith('2') && spec.auth ? { headers: successHeaders(spec) } : {}),
     };
   }
@@ -84,6 +86,7 @@ const responsesOf = (spec: RouteSpec): Record<string, ResponseDoc> => {
     responses['413'] ??= problem('Body over 1 MiB');
     responses['415'] ??= problem('Body not JSON');
   }
+  if (spec.multipart) responses['415'] ??= problem('Body not multipart/form-data');
   if (isCommand(spec)) {
     responses['202'] ??= {
       description:
@@ -121,6 +124,9 @@ export const describeRoutes = (registry: OpenAPIRegistry, specs: readonly RouteS
                 required: !spec.body.safeParse({}).success,
               },
             }
+          : {}),
+        ...(spec.multipart
+          ? { body: { content: { 'multipart/form-data': { schema: spec.multipart } }, required: true } }
           : {}),
       },
       responses: responsesOf(spec),

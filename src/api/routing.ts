@@ -31,8 +31,14 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * A `multipart/form-data` body, read by the handler itself as a stream (never parsed here): its fields, for the
+   * OpenAPI document only.
+   */
+  multipart?: z.ZodObject;
   headers?: z.ZodObject;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** `contentType`: an answer that is not JSON (a file: `application/octet-stream`). */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   /** Extra middleware run before the handler (after authentication). */
   before?: RequestHandler[];
   /** POST only: whether `Idempotency-Key` applies (default true). */

@@ -66,6 +66,8 @@ export const createCommands = (deps: CommandDeps) => {
     unassignIssue: given(issues.unassignIssue, runner),
     deleteIssue: given(issues.deleteIssue, runner),
     restoreIssue: given(issues.restoreIssue, runner),
+    addAttachment: given(issues.addAttachment, runner),
+    removeAttachment: given(issues.removeAttachment, runner),
     releaseAssignment: given(issues.releaseAssignment, runner),
     releaseLabel: given(issues.releaseLabel, runner),
     addComment: given(comments.addComment, commentDeps),

@@ -1,5 +1,7 @@
 import type {
+  AddAttachment,
   AssignIssue,
+  RemoveAttachment,
   CreateIssue,
   DeleteIssue,
   IssueCommand,
@@ -110,6 +112,23 @@ export const restoreIssue = (
   context: CommandContext,
   data: RestoreIssue['data'],
 ): Promise<Result> => onIssue(runner, context, { type: 'RestoreIssue', data });
+
+/** Attaches a file already stored under its content's key: the event records its metadata, never its bytes. */
+export const addAttachment = async (
+  runner: AggregateRunner,
+  context: CommandContext,
+  input: Creating<AddAttachment['data'], 'attachmentId'>,
+): Promise<Result & { attachmentId: string }> => {
+  const data = { ...input, attachmentId: input.attachmentId ?? newAggregateId(context.commandId) };
+  const result = await onIssue(runner, context, { type: 'AddAttachment', data });
+  return { ...result, attachmentId: data.attachmentId };
+};
+
+export const removeAttachment = (
+  runner: AggregateRunner,
+  context: CommandContext,
+  data: RemoveAttachment['data'],
+): Promise<Result> => onIssue(runner, context, { type: 'RemoveAttachment', data });
 
 /**
  * Releases an issue held by a user who left the organization. It runs on the organization's authority (the

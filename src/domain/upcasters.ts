@@ -46,6 +46,8 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<DomainEventType, number>> =
   CommentDeleted: 1,
   IssueWatched: 1,
   IssueUnwatched: 1,
+  AttachmentAdded: 1,
+  AttachmentRemoved: 1,
   UserRegistered: 1,
   AdminActionRecorded: 1,
 };

@@ -251,8 +251,14 @@ describe('docker-compose.yml (production)', () => {
         `${environment.EVENTSTORE_TRUSTED_ROOT_CERTIFICATES_PATH}/ca.crt`,
       );
       expect(script).toContain(translate(caFile, app, certs));
-      expect(mountsOf(app)).toHaveLength(1);
+      expect(mountsOf(app).filter((m) => m.source.startsWith('eventstore'))).toHaveLength(1);
     });
+  });
+
+  it.each(APP_ROLES)('gives %s the attachments volume, writable, where ATTACHMENT_DIR points', (role) => {
+    const app = service(role);
+    const dir = environmentOf(app).ATTACHMENT_DIR ?? '';
+    expect(mountHolding(app, dir)).toEqual({ source: 'attachments', target: dir, readOnly: false });
   });
 
   describe('the proxy in front of the api replicas', () => {

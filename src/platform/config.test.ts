@@ -155,6 +155,65 @@ describe('config', () => {
     for (const [env, message] of refused) expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('reads the attachment settings: a folder under DATA_DIR by default, S3 when a bucket is named', () => {
+    expect(loadConfig({ DATA_DIR: '/srv/tt/' }).attachments).toEqual({
+      maxBytes: 25 * 1024 * 1024,
+      retentionSeconds: 7 * 86_400,
+      dir: '/srv/tt/attachments',
+      s3: undefined,
+    });
+    for (const [text, seconds] of [
+      ['90', 90],
+      ['90s', 90],
+      ['15m', 900],
+      ['12h', 43_200],
+      ['2d', 172_800],
+    ] as const) {
+      expect(loadConfig({ ATTACHMENT_RETENTION: text }).attachments.retentionSeconds).toBe(seconds);
+    }
+    const s3 = loadConfig({
+      ATTACHMENT_MAX_BYTES: '1048576',
+      ATTACHMENT_DIR: '/mnt/files',
+      S3_BUCKET: 'tt-files',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_ACCESS_KEY_ID: 'key',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      S3_PREFIX: 'team-tracker/',
+    }).attachments;
+    expect(s3).toEqual({
+      maxBytes: 1_048_576,
+      retentionSeconds: 7 * 86_400,
+      dir: '/mnt/files',
+      s3: {
+        bucket: 'tt-files',
+        endpoint: 'http://minio:9000',
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+        forcePathStyle: true,
+        prefix: 'team-tracker/',
+      },
+    });
+    expect(loadConfig({ S3_BUCKET: 'b', S3_FORCE_PATH_STYLE: 'false' }).attachments.s3?.forcePathStyle).toBe(
+      false,
+    );
+    expect(loadConfig({ S3_BUCKET: 'b' }).attachments.s3).toMatchObject({
+      credentials: undefined,
+      forcePathStyle: false,
+    });
+  });
+
+  it('refuses bad attachment settings, naming them', () => {
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ ATTACHMENT_RETENTION: 'a week' }, /ATTACHMENT_RETENTION/],
+      [{ ATTACHMENT_MAX_BYTES: '0' }, /ATTACHMENT_MAX_BYTES/],
+      [{ S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'key' }, /S3_ACCESS_KEY_ID.*S3_SECRET_ACCESS_KEY/],
+      [{ S3_ENDPOINT: 'http://minio:9000' }, /S3_BUCKET/],
+      [{ S3_BUCKET: 'b', S3_ENDPOINT: 'minio:9000' }, /S3_ENDPOINT/],
+      [{ S3_BUCKET: 'b', S3_FORCE_PATH_STYLE: 'yes' }, /S3_FORCE_PATH_STYLE/],
+    ];
+    for (const [env, message] of refused) expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('lists its variables', () => {
     expect(CONFIG_VARIABLES).toEqual(
       expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'EVENTSTORE_CONNECTION_STRING']),

@@ -31,6 +31,10 @@ export const DEFAULTS = Object.freeze({
   /** Read notifications older than this are deleted by the cleanup job. */
   notificationRetentionDays: 30,
   emailFrom: 'Team Tracker <no-reply@localhost>',
+  /** The largest attachment accepted: 25 MiB. */
+  attachmentMaxBytes: 25 * 1024 * 1024,
+  /** How long a removed attachment's bytes are kept before the cleanup job deletes them: 7 days. */
+  attachmentRetentionSeconds: 7 * 86_400,
   rateLimits: Object.freeze({ loginPerAccount: 10, loginPerAddress: 50, registerPerAddress: 10 }),
 });
 
@@ -80,6 +84,33 @@ const emailFrom = (fallback: string) =>
       .refine((v) => /^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/.test(v), {
         message: 'must be an email address, optionally with a name: "Team Tracker <no-reply@example.com>"',
       }),
+  );
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration in seconds, written `90`, `90s`, `15m`, `12h` or `7d`. */
+const duration = (fallbackSeconds: number) =>
+  unsetIfEmpty(
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,9}[smhd]?$/, {
+        message: 'must be a duration: seconds, or a number with s, m, h or d (e.g. 7d)',
+      })
+      .optional()
+      .transform((v) => {
+        if (v === undefined) return fallbackSeconds;
+        const unit = /[smhd]$/.test(v) ? v.slice(-1) : 's';
+        return Number.parseInt(v, 10) * (DURATION_UNITS[unit] ?? 1);
+      }),
+  );
+
+const flag = (fallback: boolean | undefined) =>
+  unsetIfEmpty(
+    z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .optional()
+      .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1')),
   );
 
 /** `TRUST_PROXY`: unset/`false` (no proxy), `true` (any), a hop count, or addresses and subnets (express syntax). */
@@ -154,6 +185,23 @@ const schema = z.object({
     z.string().min(8, { message: 'must be 8 to 1024 characters' }).max(1024).optional(),
   ),
   ADMIN_EMAIL: optionalText(254),
+  ATTACHMENT_MAX_BYTES: integer(DEFAULTS.attachmentMaxBytes, 1, 5 * 1024 ** 3),
+  ATTACHMENT_RETENTION: duration(DEFAULTS.attachmentRetentionSeconds),
+  ATTACHMENT_DIR: optionalText(4096),
+  S3_BUCKET: optionalText(255),
+  S3_ENDPOINT: optionalUrl(['http', 'https']),
+  S3_REGION: text('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalText(1024),
+  S3_SECRET_ACCESS_KEY: unsetIfEmpty(z.string().max(1024).optional()),
+  S3_FORCE_PATH_STYLE: flag(undefined),
+  S3_PREFIX: unsetIfEmpty(
+    z
+      .string()
+      .trim()
+      .max(512)
+      .regex(/^[A-Za-z0-9!_.*'()/-]*$/, { message: "must be a key prefix of letters, digits and !_.*'()/-" })
+      .default(''),
+  ),
 });
 
 export type Config = Readonly<{
@@ -203,6 +251,25 @@ export type Config = Readonly<{
   emailBatchWindowSeconds: number;
   overdueReminderCron: string;
   notificationRetentionDays: number;
+  attachments: Readonly<{
+    /** The largest file accepted (bytes). */
+    maxBytes: number;
+    /** How long a removed attachment's bytes are kept (seconds). */
+    retentionSeconds: number;
+    /** The filesystem storage's folder (`ATTACHMENT_DIR`, else `<DATA_DIR>/attachments`), when S3 is not set. */
+    dir: string;
+    /** Set (`S3_BUCKET`): attachments live in that S3-compatible bucket. */
+    s3:
+      | Readonly<{
+          bucket: string;
+          endpoint: string | undefined;
+          region: string;
+          credentials: Readonly<{ accessKeyId: string; secretAccessKey: string }> | undefined;
+          forcePathStyle: boolean;
+          prefix: string;
+        }>
+      | undefined;
+  }>;
   /** Set at first start: that user is made (or promoted to) an admin once. */
   admin: Readonly<{ username: string; password: string; email: string | undefined }> | undefined;
 }>;
@@ -233,6 +300,15 @@ const jwtSecretProblem = (e: z.infer<typeof schema>): string | null => {
   return null;
 };
 
+/** S3 credentials come together, and the other S3 settings only with a bucket. */
+const s3Problem = (e: z.infer<typeof schema>): string | null => {
+  if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined))
+    return '  S3_ACCESS_KEY_ID: and S3_SECRET_ACCESS_KEY are set together, or neither (the SDK then finds its own)';
+  if (e.S3_BUCKET === undefined && (e.S3_ENDPOINT !== undefined || e.S3_ACCESS_KEY_ID !== undefined))
+    return '  S3_BUCKET: must be set with S3_ENDPOINT or S3 credentials (unset: attachments stay on the filesystem)';
+  return null;
+};
+
 /** `ADMIN_USERNAME` and `ADMIN_PASSWORD` come together; `ADMIN_EMAIL` only with them. */
 const adminProblem = (e: z.infer<typeof schema>): string | null => {
   if (e.ADMIN_USERNAME !== undefined && e.ADMIN_PASSWORD === undefined)
@@ -260,6 +336,8 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   if (secretProblem) throw new ConfigError(`invalid configuration:\n  JWT_SECRET: ${secretProblem}`);
   const admin = adminProblem(e);
   if (admin) throw new ConfigError(`invalid configuration:\n${admin}`);
+  const s3 = s3Problem(e);
+  if (s3) throw new ConfigError(`invalid configuration:\n${s3}`);
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     role: e.ROLE,
@@ -296,6 +374,29 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     emailBatchWindowSeconds: e.EMAIL_BATCH_WINDOW_SECONDS,
     overdueReminderCron: e.OVERDUE_REMINDER_CRON,
     notificationRetentionDays: e.NOTIFICATION_RETENTION_DAYS,
+    attachments: Object.freeze({
+      maxBytes: e.ATTACHMENT_MAX_BYTES,
+      retentionSeconds: e.ATTACHMENT_RETENTION,
+      dir: e.ATTACHMENT_DIR ?? `${e.DATA_DIR.replace(/\/+$/, '')}/attachments`,
+      s3:
+        e.S3_BUCKET === undefined
+          ? undefined
+          : Object.freeze({
+              bucket: e.S3_BUCKET,
+              endpoint: e.S3_ENDPOINT,
+              region: e.S3_REGION,
+              credentials:
+                e.S3_ACCESS_KEY_ID !== undefined && e.S3_SECRET_ACCESS_KEY !== undefined
+                  ? Object.freeze({
+                      accessKeyId: e.S3_ACCESS_KEY_ID,
+                      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+                    })
+                  : undefined,
+              // An endpoint of one's own (MinIO, …) most often wants the bucket in the path.
+              forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+              prefix: e.S3_PREFIX,
+            }),
+    }),
     admin:
       e.ADMIN_USERNAME !== undefined && e.ADMIN_PASSWORD !== undefined
         ? Object.freeze({ username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD, email: e.ADMIN_EMAIL })

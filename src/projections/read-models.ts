@@ -1,6 +1,7 @@
 import type { MigrationList } from '../platform/migrator';
 import { activityMigration } from './activity/migration';
 import { commentsWatchersMigration } from './comments/migration';
+import { attachmentsMigration } from './attachments/migration';
 import { eventLogMigration } from './event-log/migration';
 import { eventLogProjection } from './event-log/projection';
 import { issuesMigration } from './issues/migration';
@@ -40,4 +41,5 @@ export const readModelMigrations: MigrationList = [
   ['0208_read_model_event_log', eventLogMigration],
   ['0209_read_model_keys_and_labels', keysAndLabelsMigration],
   ['0210_read_model_comments_watchers', commentsWatchersMigration],
+  ['0211_read_model_attachments', attachmentsMigration],
 ];

@@ -2,12 +2,16 @@
  * The whole system on a fresh database, driven over HTTP with supertest; the projector and the reactor run
  * in-process (jobs run when a test runs them: `runJob`).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Pool } from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createInProcessBus, type InProcessBus } from '../../src/realtime/bus/in-process-bus';
+import { filesystemStorage } from '../../src/storage/filesystem';
 import { buildSystem, type System, type SystemSettings } from '../../src/system';
 import { createMigratedDatabase, type TestDatabase } from './database';
 
@@ -38,6 +42,10 @@ export const createTestApi = async (overrides: Partial<SystemSettings> = {}): Pr
   const db = await createMigratedDatabase('tt_api');
   const { database, knex, pool } = db;
   const bus = createInProcessBus();
+  // Attachment bytes in a folder of this TestApi's own, removed with it, unless the suite gives a storage.
+  const attachmentDir = overrides.attachments
+    ? null
+    : mkdtempSync(path.join(tmpdir(), 'tt-api-attachments-'));
   const system = buildSystem({
     knex,
     pool,
@@ -47,6 +55,7 @@ export const createTestApi = async (overrides: Partial<SystemSettings> = {}): Pr
     passwordHashCost: 10,
     commandRetries: 50,
     rateLimits: { loginPerAccount: 1000, loginPerAddress: 1000, registerPerAddress: 100_000 },
+    ...(attachmentDir ? { attachments: { storage: filesystemStorage(attachmentDir) } } : {}),
     ...overrides,
   });
   system.projector.start();
@@ -83,6 +92,7 @@ export const createTestApi = async (overrides: Partial<SystemSettings> = {}): Pr
     async teardown() {
       await system.close();
       await db.close();
+      if (attachmentDir) rmSync(attachmentDir, { recursive: true, force: true });
     },
   };
 };

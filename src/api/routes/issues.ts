@@ -22,6 +22,7 @@ import {
 } from '../../projections/issues/queries';
 import { isUuid } from '../../shared/uuid';
 import { HttpError } from '../problem';
+import { attachmentSchema } from './attachments';
 import { labelSchema } from './labels';
 import { listRoute } from './reads';
 import { idParams, minPosition, orNotFound, pageQuery, type ResourceDeps, runCommand } from './shared';
@@ -54,6 +55,9 @@ export const issueSchema = z
     watching: z
       .boolean()
       .openapi({ description: 'Whether the caller watches it (see POST /issues/{id}/watch/)' }),
+    attachments: z
+      .array(attachmentSchema)
+      .openapi({ description: 'Live attachments, oldest first; added with POST /issues/{id}/attachments/' }),
   })
   .openapi('Issue');
 
@@ -67,6 +71,7 @@ const ISSUE_READ_ONLY = [
   'labels',
   'comment_count',
   'watching',
+  'attachments',
 ];
 
 const writableFields = {

@@ -43,6 +43,21 @@ export type AssignIssue = IssueCommandOf<'AssignIssue', { assigneeId: string }>;
 export type UnassignIssue = IssueCommandOf<'UnassignIssue', Record<never, never>>;
 export type DeleteIssue = IssueCommandOf<'DeleteIssue', Record<never, never>>;
 export type RestoreIssue = IssueCommandOf<'RestoreIssue', Record<never, never>>;
+/** A file already stored (by its content, `storageKey`) attached to the issue: the command carries its metadata. */
+export type AddAttachment = IssueCommandOf<
+  'AddAttachment',
+  {
+    attachmentId: string;
+    filename: string;
+    contentType: string;
+    detectedType: string | null;
+    declaredType: string | null;
+    size: number;
+    sha256: string;
+    storageKey: string;
+  }
+>;
+export type RemoveAttachment = IssueCommandOf<'RemoveAttachment', { attachmentId: string }>;
 
 /** The fields a PATCH may change; absent means "leave as is", `assigneeId: null` unassigns. */
 export interface IssuePatch {
@@ -89,4 +104,6 @@ export type IssueCommand =
   | EditComment
   | DeleteComment
   | WatchIssue
-  | UnwatchIssue;
+  | UnwatchIssue
+  | AddAttachment
+  | RemoveAttachment;

@@ -14,6 +14,7 @@ import type {
   UnwatchIssue,
   WatchIssue,
 } from './commands';
+import { addAttachment, removeAttachment } from './attachments';
 import type { IssueEvent } from './events';
 import {
   assigneeCheck,
@@ -155,7 +156,14 @@ const restore = (command: RestoreIssue, state: Issue): IssueEvent[] => {
   if (!state.deleted) return [];
   // The issue travels whole with its restoration: everything the state holds but whether it exists, and but the
   // labels deleted while it was (when the handler says which labels exist).
-  const { exists: _exists, deleted: _deleted, comments: _comments, watch: _watch, ...issue } = state;
+  const {
+    exists: _exists,
+    deleted: _deleted,
+    attachments: _attachments,
+    comments: _comments,
+    watch: _watch,
+    ...issue
+  } = state;
   const known = command.context.labelIds;
   const labelIds =
     known === undefined ? issue.labelIds : labelSet(issue.labelIds.filter((id) => known.has(id)));
@@ -280,6 +288,10 @@ export const decide = (command: IssueCommand, state: Issue): IssueEvent[] => {
     case 'WatchIssue':
     case 'UnwatchIssue':
       return watch(command, state);
+    case 'AddAttachment':
+      return addAttachment(command, state);
+    case 'RemoveAttachment':
+      return removeAttachment(command, state);
     default: {
       const unknown: never = command;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);

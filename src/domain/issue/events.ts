@@ -82,6 +82,31 @@ export type CommentDeleted = Event<'CommentDeleted', IssueRef & { commentId: str
 export type IssueWatched = Event<'IssueWatched', IssueRef & { userId: string }>;
 /** A user asked not to hear about the issue: it wins over watching automatically until they watch again. */
 export type IssueUnwatched = Event<'IssueUnwatched', IssueRef & { userId: string }>;
+/**
+ * A file attached to the issue: its metadata only (the bytes live in the attachment storage, under `storageKey`,
+ * which is content-addressed: `sha256/<hex>`). `contentType` is what it is served as: the type detected from its
+ * bytes, else the client's declared type when that is safe, else `application/octet-stream`; `detectedType` and
+ * `declaredType` record what was detected and what the client said (null: none).
+ */
+export type AttachmentAdded = Event<
+  'AttachmentAdded',
+  IssueRef & {
+    attachmentId: string;
+    filename: string;
+    contentType: string;
+    detectedType: string | null;
+    declaredType: string | null;
+    size: number;
+    sha256: string;
+    storageKey: string;
+    uploadedBy: string;
+  }
+>;
+/** The attachment taken off the issue; its bytes go after the retention period, unless another attachment shares them. */
+export type AttachmentRemoved = Event<
+  'AttachmentRemoved',
+  IssueRef & { attachmentId: string; filename: string; storageKey: string }
+>;
 
 export type IssueEvent =
   | IssueCreated
@@ -99,7 +124,9 @@ export type IssueEvent =
   | CommentEdited
   | CommentDeleted
   | IssueWatched
-  | IssueUnwatched;
+  | IssueUnwatched
+  | AttachmentAdded
+  | AttachmentRemoved;
 
 export const ISSUE_EVENT_TYPES = [
   'IssueCreated',
@@ -118,6 +145,8 @@ export const ISSUE_EVENT_TYPES = [
   'CommentDeleted',
   'IssueWatched',
   'IssueUnwatched',
+  'AttachmentAdded',
+  'AttachmentRemoved',
 ] as const satisfies readonly IssueEvent['type'][];
 
 /** The comment events: shown in rooms as `comment.*`, in history as `comment` changes. */

@@ -34,6 +34,7 @@ describe('issue evolve', () => {
       assigneeId: OTHER_MEMBER,
       createdBy: MEMBER,
       labelIds: [],
+      attachments: {},
       comments: new Map(),
       // The creator and the assignee watch it automatically.
       watch: new Map([

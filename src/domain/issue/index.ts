@@ -13,3 +13,4 @@ export {
 } from './fields';
 export { evolveWatching, nextWatching, watchersOf, watchUpdates } from './watching';
 export type { WatchUpdate } from './watching';
+export { ATTACHMENT_FILENAME_MAX, attachmentStorageKey, ISSUE_ATTACHMENTS_MAX } from './attachments';

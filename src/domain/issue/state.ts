@@ -8,8 +8,20 @@ export interface IssueComment {
   mentionedIds: readonly string[];
 }
 
+/** What the decider needs to know of a live attachment: who may remove it. */
+export interface AttachmentState {
+  uploadedBy: string;
+  filename: string;
+  storageKey: string;
+}
+
 export interface Issue extends IssueRef, IssueFields {
   exists: boolean;
+  /**
+   * Its live attachments by id. Not one of the issue's fields: no event but the attachment events carries them, and a
+   * deletion and restoration of the issue keeps them.
+   */
+  attachments: Readonly<Record<string, AttachmentState>>;
   /** A deleted issue stays in its stream but answers every command as if it did not exist. */
   deleted: boolean;
   /** Its live comments by id. A read model's record that is not folded from the stream has none. */
@@ -32,16 +44,18 @@ export const initialState = (): Issue => ({
   assigneeId: null,
   createdBy: '',
   labelIds: [],
+  attachments: {},
   comments: new Map(),
   watch: new Map(),
 });
 
 /**
- * The issue as an event that carries all of it (its creation, its restoration) describes it; comments and who
- * watches it survive a deletion and its restore.
+ * The issue as an event that carries all of it (its creation, its restoration) describes it; its attachments, its
+ * comments and who watches it survive a deletion and its restore.
  */
 const recorded = (state: Issue, data: IssueRef & IssueFields): Issue => ({
   exists: true,
+  attachments: state.attachments,
   deleted: false,
   issueId: data.issueId,
   projectId: data.projectId,
@@ -109,6 +123,17 @@ const evolveFields = (state: Issue, event: IssueEvent): Issue => {
     case 'IssueWatched':
     case 'IssueUnwatched':
       return state;
+    case 'AttachmentAdded': {
+      const { attachmentId, uploadedBy, filename, storageKey } = event.data;
+      return {
+        ...state,
+        attachments: { ...state.attachments, [attachmentId]: { uploadedBy, filename, storageKey } },
+      };
+    }
+    case 'AttachmentRemoved': {
+      const { [event.data.attachmentId]: _removed, ...attachments } = state.attachments;
+      return { ...state, attachments };
+    }
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

@@ -159,6 +159,7 @@ describe('without SMTP settings', () => {
     const issue = await createIssue(api, team.owner, team.projects.P, { assigned_to_id: team.alice.id });
     expect(await notificationsOf(api, team.alice, { position: issue.position })).toHaveLength(1);
     expect(api.system.jobs.map((j) => j.name).sort()).toEqual([
+      'attachment-cleanup',
       'cleanup',
       'label-removals',
       'member-removals',

@@ -2,6 +2,7 @@ import type { CommentEvent, IssueEvent, ProjectEvent } from '../../domain';
 import { type CommentRecord, commentView } from '../comments/record';
 import type { RecordedEvent } from '../../eventstore/port';
 import type { RoomMessage } from '../projection';
+import { type AttachmentRecord, attachmentView } from '../attachments/record';
 import { issueChanges } from '../issues/changes';
 import type { IssueRecord } from '../issues/record';
 import { type LabelLookup, issueView } from '../issues/view';
@@ -87,6 +88,26 @@ export const commentActivity = (
     organizationId,
     recorded,
     message: { ...envelope(COMMENT_MESSAGES[event.type], recorded), issue_id: issueId, comment },
+  };
+};
+
+/** `attachment.added` or `attachment.removed`, with the attachment as it was added. */
+export const attachmentActivity = (
+  event: Extract<IssueEvent, { type: 'AttachmentAdded' | 'AttachmentRemoved' }>,
+  recorded: RecordedEvent,
+  attachment: AttachmentRecord,
+): ActivityEntry => {
+  const { issueId, projectId, organizationId } = event.data;
+  return {
+    projectId,
+    organizationId,
+    recorded,
+    message: {
+      ...envelope(event.type === 'AttachmentAdded' ? 'attachment.added' : 'attachment.removed', recorded),
+      issue_id: issueId,
+      project_id: projectId,
+      attachment: attachmentView(attachment),
+    },
   };
 };
 

@@ -98,6 +98,23 @@ export const issueChanges = (
       return { watcher: [null, userRef(event.data.userId, usernames)] };
     case 'IssueUnwatched':
       return { watcher: [userRef(event.data.userId, usernames), null] };
+    case 'AttachmentAdded': {
+      const { data } = event;
+      return {
+        attachments: [
+          null,
+          {
+            id: data.attachmentId,
+            filename: data.filename,
+            content_type: data.contentType,
+            size: data.size,
+            sha256: data.sha256,
+          },
+        ],
+      };
+    }
+    case 'AttachmentRemoved':
+      return { attachments: [{ id: event.data.attachmentId, filename: event.data.filename }, null] };
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

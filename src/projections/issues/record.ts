@@ -1,5 +1,6 @@
 import type { Issue, IssueEvent } from '../../domain';
 import { issueDecider, isWatchEvent } from '../../domain';
+import { type AttachmentView, attachmentContentPath } from '../attachments/record';
 import type { Applied } from '../shared/events';
 import { isoTime } from '../shared/sql';
 
@@ -22,10 +23,41 @@ export interface IssueRecord {
   key: string | null;
   /** Its live comments. */
   commentCount: number;
+  /**
+   * Its live attachments, oldest first, when the fold knows them: from its events (`as_of`), or from the
+   * attachments table (`project_rooms` loads them before a batch). Undefined shows none.
+   */
+  attachments?: AttachmentView[];
 }
 
 const commentDelta = (event: IssueEvent): number =>
   event.type === 'CommentAdded' ? 1 : event.type === 'CommentDeleted' ? -1 : 0;
+
+/** The attachments after an event: an addition appends, a removal takes one off, anything else keeps them. */
+const attachmentsAfter = (
+  attachments: AttachmentView[] | undefined,
+  event: IssueEvent,
+  at: string,
+): AttachmentView[] | undefined => {
+  if (event.type === 'AttachmentAdded') {
+    const { data } = event;
+    return [
+      ...(attachments ?? []),
+      {
+        id: data.attachmentId,
+        filename: data.filename,
+        content_type: data.contentType,
+        size: data.size,
+        sha256: data.sha256,
+        uploaded_by: data.uploadedBy,
+        uploaded_at: at,
+        url: attachmentContentPath(data.attachmentId),
+      },
+    ];
+  }
+  if (event.type === 'AttachmentRemoved') return attachments?.filter((a) => a.id !== event.data.attachmentId);
+  return attachments;
+};
 
 /** The record after one event; undefined for an event with no creation before it. A deletion sets `state.deleted`. */
 export const evolveIssue = (
@@ -45,5 +77,6 @@ export const evolveIssue = (
     number: record?.number ?? null,
     key: record?.key ?? null,
     commentCount: (record?.commentCount ?? 0) + commentDelta(event),
+    attachments: attachmentsAfter(record?.attachments ?? (record === undefined ? [] : undefined), event, at),
   };
 };

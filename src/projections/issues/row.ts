@@ -1,4 +1,5 @@
 import type { IssuePriority, IssueStatus } from '../../domain';
+import type { AttachmentView } from '../attachments/record';
 import type { LabelRef } from '../labels/record';
 import { isUuid } from '../shared/ids';
 import { isoTime } from '../shared/sql';
@@ -23,6 +24,7 @@ export interface IssueRow {
   labels: LabelRef[];
   comment_count: number;
   watching: boolean;
+  attachments: AttachmentView[];
 }
 
 /**
@@ -42,7 +44,14 @@ export const issueSelect = (alias: string, viewerId: string): string => {
     FROM labels AS l WHERE l.id = ANY(${alias}.label_ids) AND NOT l.deleted) AS labels,
    ${alias}.comment_count,
    EXISTS (SELECT 1 FROM issue_watchers AS w
-           WHERE w.issue_id = ${alias}.id AND w.user_id = '${viewerId}'::uuid AND w.watching) AS watching`;
+           WHERE w.issue_id = ${alias}.id AND w.user_id = '${viewerId}'::uuid AND w.watching) AS watching,
+   (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'filename', a.filename,
+                                                 'content_type', a.content_type, 'size', a.size,
+                                                 'sha256', a.sha256, 'uploaded_by', a.uploaded_by,
+                                                 'uploaded_at', to_char(a.uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                                 'url', '/api/v1/attachments/' || a.id || '/content/')
+                              ORDER BY a.uploaded_at, a.id), '[]'::jsonb)
+    FROM attachments AS a WHERE a.issue_id = ${alias}.id AND a.removed_at IS NULL) AS attachments`;
 };
 
 export const issueFromRow = (row: IssueRow): IssueView => ({
@@ -61,4 +70,5 @@ export const issueFromRow = (row: IssueRow): IssueView => ({
   labels: row.labels,
   comment_count: row.comment_count,
   watching: row.watching,
+  attachments: row.attachments,
 });

@@ -46,6 +46,8 @@ const fromRow = (row: IssueRow): IssueRecord => ({
     labelIds: row.label_ids,
     comments: new Map(),
     watch: new Map(),
+    // The read model keeps attachments in their own table; the issue record needs only its fields.
+    attachments: {},
   },
   createdAt: isoTime(row.created_at),
   updatedAt: isoTime(row.updated_at),

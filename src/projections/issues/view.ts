@@ -1,4 +1,5 @@
 import type { IssuePriority, IssueStatus } from '../../domain';
+import type { AttachmentView } from '../attachments/record';
 import type { LabelRecord, LabelRef } from '../labels/record';
 import { shownLabels } from '../labels/record';
 import { userRef } from '../users/usernames';
@@ -36,10 +37,12 @@ export interface IssueView {
    * reads its own from REST).
    */
   watching: boolean | null;
+  /** Live attachments, oldest first. */
+  attachments: AttachmentView[];
 }
 
 export const issueView = (
-  { state, createdAt, updatedAt, key, commentCount }: IssueRecord,
+  { state, createdAt, updatedAt, key, commentCount, attachments }: IssueRecord,
   usernames: ReadonlyMap<string, string>,
   labels: LabelLookup = new Map(),
   /** The caller, when the record was folded from the whole stream (so its watch map is complete). */
@@ -60,4 +63,5 @@ export const issueView = (
   labels: shownLabels(state.labelIds, labels),
   comment_count: commentCount,
   watching: viewerId === undefined ? null : state.watch.get(viewerId) === true,
+  attachments: attachments ?? [],
 });

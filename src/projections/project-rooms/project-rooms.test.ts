@@ -62,6 +62,7 @@ describe('project rooms projection (projects, issues, feed, realtime messages)',
       labels: [],
       comment_count: 0,
       watching: true,
+      attachments: [],
     });
     expect(await getIssue(bed.knex, issueId, given.outsider)).toBeNull();
   });

@@ -11,9 +11,18 @@ import {
 } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import type { ActivityEntry } from '../activity/messages';
-import { commentActivity, issueActivity, projectActivity, roomMessage } from '../activity/messages';
+import {
+  attachmentActivity,
+  commentActivity,
+  issueActivity,
+  projectActivity,
+  roomMessage,
+} from '../activity/messages';
+import { type AttachmentRecord, addedAttachment, attachmentView } from '../attachments/record';
+import { liveAttachmentsOf, saveAttachments } from '../attachments/store';
 import { type CommentRecord, evolveComment } from '../comments/record';
 import { loadComments, loadWatchers, saveComments, saveWatchers } from '../comments/store';
+import { isoTime } from '../shared/sql';
 import { saveActivity } from '../activity/store';
 import { usersMentioned } from '../issues/changes';
 import type { IssueRecord } from '../issues/record';
@@ -94,12 +103,30 @@ const loadBatch = async (ctx: ProjectionContext, events: readonly RecordedEvent[
     ...issueEvents.flatMap(({ event }) => labelsMentioned(event)),
     ...ofTypes(events, LABEL_EVENT_TYPES).map(({ event }) => event.data.labelId),
   ]);
+  // Issues created in this batch have neither watchers nor attachments stored yet: only the others are read (a
+  // batch of creations reads neither).
   const watchers = await loadWatchers(
     ctx.trx,
     ctx.table('issue_watchers'),
-    unique(issueEvents.flatMap(({ event }) => (watchUpdates(event).length > 0 ? [event.data.issueId] : []))),
+    unique(
+      issueEvents.flatMap(({ event }) =>
+        watchUpdates(event).length > 0 && issues.has(event.data.issueId) ? [event.data.issueId] : [],
+      ),
+    ),
   );
-  return { projects, issues, usernames, labels, comments, watchers };
+  // The live attachments of the batch's issues: each message shows its issue with them, and a removal shows the
+  // attachment as it was added (a deleted issue keeps its attachments: its restoration shows them).
+  const attachments = await liveAttachmentsOf(ctx.trx, ctx.table('attachments'), [...issues.keys()]);
+  for (const [id, record] of issues) {
+    const views = [...attachments.values()]
+      .filter((a) => a.issueId === id)
+      .sort((a, b) =>
+        a.uploadedAt === b.uploadedAt ? (a.id < b.id ? -1 : 1) : a.uploadedAt < b.uploadedAt ? -1 : 1,
+      )
+      .map(attachmentView);
+    issues.set(id, { ...record, attachments: views });
+  }
+  return { projects, issues, usernames, labels, comments, watchers, attachments };
 };
 
 /** Folds one event's watch updates into the batch's watch maps; returns the pairs it changed. */
@@ -116,6 +143,29 @@ const foldWatchers = (
     watch.set(userId, next);
     changed.set(`${event.data.issueId}/${userId}`, { issueId: event.data.issueId, userId });
   }
+};
+
+/** The attachment after its event; undefined for the removal of one never seen. */
+const evolveAttachment = (
+  attachments: Map<string, AttachmentRecord>,
+  event: IssueEvent,
+  recorded: RecordedEvent,
+): AttachmentRecord | undefined => {
+  if (event.type === 'AttachmentAdded') {
+    const added = addedAttachment(event, recorded);
+    attachments.set(added.id, added);
+    return added;
+  }
+  if (event.type !== 'AttachmentRemoved') return undefined;
+  const current = attachments.get(event.data.attachmentId);
+  if (current === undefined) return undefined;
+  const removed = {
+    ...current,
+    removedAt: isoTime(recorded.metadata.occurredAt),
+    revision: recorded.revision,
+  };
+  attachments.set(removed.id, removed);
+  return removed;
 };
 
 /**
@@ -142,8 +192,11 @@ const numbered = (record: IssueRecord, projects: Map<string, ProjectRecord>): Is
  * It keeps comments (`issue_comments`, for `comment.*` messages) and who watches each issue (`issue_watchers`, by the
  * domain's rule in `watching.ts`) too; watch events reach no room (watching is personal).
  *
- * A batch costs a constant number of statements: six reads (projects, issues with tombstones, comments, usernames,
- * labels, watchers) and at most nine writes. Usernames come from `users`, which must be applied before this projection.
+ * It keeps attachments (`attachments`, their metadata; the bytes are in the attachment storage) for the issue views
+ * and the `attachment.*` messages.
+ *
+ * A batch costs a constant number of statements: seven reads (projects, issues with tombstones, comments, usernames,
+ * labels, watchers, attachments; those with nothing to read are skipped) and at most ten writes. Usernames come from `users`, which must be applied before this projection.
  */
 export const projectRoomsProjection: Projection = {
   name: 'project_rooms',
@@ -155,14 +208,19 @@ export const projectRoomsProjection: Projection = {
     'labels',
     'issue_comments',
     'issue_watchers',
+    'attachments',
   ],
   eventTypes: EVENT_TYPES,
   async apply(events, ctx) {
     const relevant = events.filter((e) => (EVENT_TYPES as readonly string[]).includes(e.type));
     if (relevant.length === 0) return;
-    const { projects, issues, usernames, labels, comments, watchers } = await loadBatch(ctx, relevant);
+    const { projects, issues, usernames, labels, comments, watchers, attachments } = await loadBatch(
+      ctx,
+      relevant,
+    );
     const touchedComments = new Set<string>();
     const changedWatchers = new Map<string, { issueId: string; userId: string }>();
+    const touchedAttachments = new Set<string>();
     const touchedProjects = new Set<string>();
     const countedProjects = new Set<string>();
     const touchedIssues = new Set<string>();
@@ -188,7 +246,12 @@ export const projectRoomsProjection: Projection = {
         touchedIssues.add(id);
         if (issueEvent.type === 'IssueRestored') restoredIssues.push(id);
         foldWatchers(watchers, issueEvent, changedWatchers);
-        if (isCommentEvent(issueEvent)) {
+        if (issueEvent.type === 'AttachmentAdded' || issueEvent.type === 'AttachmentRemoved') {
+          const attachment = evolveAttachment(attachments, issueEvent, recorded);
+          if (attachment === undefined) continue;
+          touchedAttachments.add(attachment.id);
+          entries.push(attachmentActivity(issueEvent, recorded, attachment));
+        } else if (isCommentEvent(issueEvent)) {
           const comment = step<CommentRecord, CommentEvent>(
             comments,
             issueEvent.data.commentId,
@@ -242,6 +305,11 @@ export const projectRoomsProjection: Projection = {
         ...c,
         watching: watchers.get(c.issueId)!.get(c.userId)!,
       })),
+    );
+    await saveAttachments(
+      ctx.trx,
+      ctx.table('attachments'),
+      [...touchedAttachments].map((id) => attachments.get(id)!),
     );
     await saveActivity(ctx.trx, ctx.table('project_activity'), entries);
     if (!ctx.rebuilding) for (const entry of entries) ctx.emit(roomMessage(entry));

@@ -26,7 +26,9 @@ export type Op =
   | { kind: 'comment'; actor: number; issue: number; body: string }
   | { kind: 'editComment'; actor: number; comment: number; body: string }
   | { kind: 'deleteComment'; actor: number; comment: number }
-  | { kind: 'watch'; actor: number; issue: number; watching: boolean };
+  | { kind: 'watch'; actor: number; issue: number; watching: boolean }
+  | { kind: 'attach'; actor: number; issue: number; content: string }
+  | { kind: 'detach'; actor: number; attachment: number };
 
 interface IssueFields {
   title: string;
@@ -117,6 +119,9 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('editComment' as const), actor: pick, comment: pick, body: word }),
   fc.record({ kind: fc.constant('deleteComment' as const), actor: pick, comment: pick }),
   fc.record({ kind: fc.constant('watch' as const), actor: pick, issue: pick, watching: fc.boolean() }),
+  // Few contents, so that attachments share their bytes (content-addressed keys).
+  fc.record({ kind: fc.constant('attach' as const), actor: pick, issue: pick, content: word }),
+  fc.record({ kind: fc.constant('detach' as const), actor: pick, attachment: pick }),
 );
 
 /** Every scenario starts with two organizations with members and two projects, then goes random. */
@@ -144,6 +149,7 @@ interface Made {
   issues: { id: string; owner: string }[];
   labels: { id: string; organizationId: string; owner: string }[];
   comments: { id: string; issueId: string; owner: string }[];
+  attachments: { id: string; issueId: string; owner: string }[];
 }
 
 // Half of the picks act as the creator of the target, so that most commands are allowed.
@@ -264,6 +270,24 @@ const runOp = async (world: World, made: Made, op: Op): Promise<boolean> => {
       await world.watch(at(users, op.actor)!, issue.id, op.watching);
       return true;
     }
+    case 'attach': {
+      const issue = at(issues, op.issue);
+      if (!issue) return false;
+      const by = actor(made, op.actor, issue.owner);
+      const id = await world.addAttachment(by, issue.id, `${op.content}.txt`, op.content);
+      made.attachments.push({ id, issueId: issue.id, owner: by });
+      return true;
+    }
+    case 'detach': {
+      const attachment = at(made.attachments, op.attachment);
+      if (!attachment) return false;
+      await world.removeAttachment(
+        actor(made, op.actor, attachment.owner),
+        attachment.issueId,
+        attachment.id,
+      );
+      return true;
+    }
     case 'labelIssue': {
       const issue = at(issues, op.issue);
       if (!issue) return false;
@@ -276,7 +300,15 @@ const runOp = async (world: World, made: Made, op: Op): Promise<boolean> => {
 
 /** Runs the ops against the domain through the World; returns how many were accepted. */
 export const runOps = async (world: World, users: readonly string[], ops: readonly Op[]): Promise<number> => {
-  const made: Made = { users, orgs: [], projects: [], issues: [], labels: [], comments: [] };
+  const made: Made = {
+    users,
+    orgs: [],
+    projects: [],
+    issues: [],
+    labels: [],
+    comments: [],
+    attachments: [],
+  };
   let accepted = 0;
   for (const op of ops) {
     try {

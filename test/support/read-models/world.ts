@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Commands, CommandResult } from '../../../src/commands';
+import { attachmentStorageKey } from '../../../src/domain/issue/attachments';
 import { createCommands } from '../../../src/commands';
 import type { IssuePatch, Role } from '../../../src/domain';
 import type { CreateIssueInput } from '../../../src/commands';
@@ -149,5 +151,30 @@ export class World {
   /** Takes a deleted label off an issue, as the label-removals process does. */
   releaseLabel(actorId: string, issueId: string, labelId: string) {
     return this.recorded(this.commands.releaseLabel({ actorId }, { issueId, labelId }));
+  }
+
+  /** Attaches a file whose content is `content` (its bytes are not stored: read models see metadata only). */
+  async addAttachment(actorId: string, issueId: string, filename: string, content: string): Promise<string> {
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const result = await this.recorded(
+      this.commands.addAttachment(
+        { actorId },
+        {
+          issueId,
+          filename,
+          contentType: 'text/plain',
+          detectedType: null,
+          declaredType: 'text/plain',
+          size: Buffer.byteLength(content),
+          sha256,
+          storageKey: attachmentStorageKey(sha256),
+        },
+      ),
+    );
+    return result.attachmentId;
+  }
+
+  removeAttachment(actorId: string, issueId: string, attachmentId: string) {
+    return this.recorded(this.commands.removeAttachment({ actorId }, { issueId, attachmentId }));
   }
 }
