@@ -3,6 +3,7 @@ import { appendRow } from './append';
 import { createRow } from './create';
 import { growthRow } from './growth';
 import { idleWsRow } from './idle-ws';
+import { keysRow } from './keys';
 import { lagRow } from './lag';
 import { listRow } from './list';
 import { memoryRow } from './memory';
@@ -16,6 +17,7 @@ import { wsPushRow } from './ws-push';
  */
 export const ROWS: readonly Row[] = [
   createRow,
+  keysRow,
   memoryRow,
   appendRow,
   lagRow,
