@@ -343,6 +343,38 @@ describe('the job scheduler (Agenda on PostgreSQL)', () => {
     expect(made.jobNames()).toEqual(['twice']);
   });
 
+  it('closed after losing its LISTEN connection, stops trying to reconnect (nothing holds the process open)', async () => {
+    const store = createJobStore({ kind: 'postgresql', connectionString: db.database.url });
+    const made = createScheduler({
+      store,
+      logger,
+      processEveryMs: 100,
+      retry: FAST_RETRY,
+      lockLifetimeMs: 2000,
+    });
+    made.define([recorded('idle').definition]);
+    await made.start();
+    const channel = store.backend.notificationChannel!;
+    let tries = 0;
+    const connect = channel.connect.bind(channel);
+    // A slow network: each try takes a while, so the scheduler closes while one is under way.
+    channel.connect = async () => {
+      tries++;
+      await sleep(300);
+      return connect();
+    };
+    // The LISTEN session dies: the channel starts reconnecting (every 100 ms at first).
+    await db.knex.raw(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    );
+    await eventually(() => tries > 0);
+    await made.stopAccepting();
+    await made.close();
+    // The try under way fails on the closed pool; nothing tries again.
+    await sleep(1500);
+    expect(tries).toBe(1);
+  });
+
   it('answers "unavailable" quickly when its store does not answer, and is not ready', async () => {
     const unreachable = createScheduler({
       store: createJobStore({ kind: 'postgresql', connectionString: 'postgres://nobody@127.0.0.1:1/none' }),

@@ -105,6 +105,19 @@ const connectingUntilUp = (
   disconnect: () => inner.disconnect(),
 });
 
+/**
+ * Stops Agenda's LISTEN channel for good. After a lost connection it retries on a timer, and each try starts its
+ * count of attempts again (agenda 6): a try still under way when the scheduler closes (its database gone, its pool
+ * ended) would fail and schedule the next every 100 ms for ever, holding the process open. Reconnecting is turned off
+ * first, so such a try schedules nothing, then the channel is disconnected (which clears a pending timer).
+ */
+const silence = async (channel: AgendaBackend['notificationChannel']): Promise<void> => {
+  if (!channel) return;
+  const { config } = channel as { config?: { reconnect?: { enabled: boolean } } };
+  if (config?.reconnect) config.reconnect.enabled = false;
+  await channel.disconnect().catch(() => undefined);
+};
+
 /** Checks a schedule as Agenda will read it, without a store: a job that cannot be scheduled stops the start. */
 const checkSchedule = (agenda: Agenda, definition: JobDefinition): void => {
   if (!definition.schedule) return;
@@ -343,6 +356,7 @@ export const createScheduler = (options: SchedulerOptions): Scheduler => {
       closing.abort();
       accepting = false;
       await stopAccepting();
+      await silence(store.backend.notificationChannel);
       await store.close();
     },
     jobNames: () => [...definitions.keys()],
