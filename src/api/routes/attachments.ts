@@ -58,10 +58,12 @@ export const absoluteAttachmentUrls: RequestHandler = (req, res, next) => {
   const json = res.json.bind(res);
   res.json = ((body: unknown) => {
     const text = JSON.stringify(body);
-    if (text === undefined || !CONTENT_PATH.test(text)) return json(body);
+    if (text === undefined) return json(body);
+    // Serialized once either way (every JSON answer passes here: lists too).
+    if (!res.get('Content-Type')) res.type('application/json');
+    if (!CONTENT_PATH.test(text)) return res.send(text);
     CONTENT_PATH.lastIndex = 0;
     const origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-    if (!res.get('Content-Type')) res.type('application/json');
     return res.send(text.replace(CONTENT_PATH, `"url":"${origin}/api/v1/attachments/`));
   }) as typeof res.json;
   next();
