@@ -349,6 +349,23 @@ describe('attachments over HTTP', () => {
       expect(await eventsOf(issue.id)).toEqual(['IssueCreated']);
     }, 180_000);
 
+    it('answers a form that ends inside a part header, as busboy would leave it open for ever, with 400 naming file', async () => {
+      const issue = await createIssue(api, acme.owner, acme.projects.Web);
+      const before = filesInStorage();
+      for (const name of ['', 'file']) {
+        const raw = `--b\r\nContent-Disposition: form-data; name="${name}"; filename="x.txt"\r\nContent-Type: \r\n\r\n--b\r\n--`;
+        const res = await api.http
+          .post(`/api/v1/issues/${issue.id}/attachments/`)
+          .set(acme.owner.auth)
+          .set('Content-Type', 'multipart/form-data; boundary=b')
+          .timeout(10_000)
+          .send(raw);
+        expectProblem(res, 400, ['file']);
+      }
+      expect(filesInStorage()).toEqual(before);
+      expect(await eventsOf(issue.id)).toEqual(['IssueCreated']);
+    });
+
     it('leaves nothing behind when the upload is cut off midway', async () => {
       const issue = await createIssue(api, acme.owner, acme.projects.Web);
       const before = filesInStorage();

@@ -106,6 +106,27 @@ const fileError = (status: number, detail: string, message: string) =>
     errors: [{ path: 'file', message }],
   });
 
+/**
+ * busboy 1.6 can end a form with a file part open for ever: when a part's header ends with the CRLF that also begins
+ * the next boundary, and the form ends right after that boundary's `--` (`…Content-Type: x\r\n\r\n--b\r\n--`), it
+ * opens the file after seeing the end of the form, never ends it, and so never closes: the request would never be
+ * answered (found by the long fuzz run). Once busboy has had all the bytes (its `_final`), a file part still open on a
+ * complete form is that case: the form is refused as malformed instead.
+ */
+const refuseFileOpenAfterTheEnd = (parser: busboy.Busboy): void => {
+  const internals = parser as unknown as {
+    _final(callback: (error?: Error | null) => void): void;
+    _complete?: boolean;
+    _fileStream?: unknown;
+  };
+  const final = internals._final.bind(parser);
+  internals._final = (callback) => {
+    final(callback);
+    if (internals._complete === true && internals._fileStream)
+      parser.destroy(new Error('Malformed part: a file part begins after the end of the form'));
+  };
+};
+
 /** Reads the request's form; resolves once its `file` is staged. Other fields and files are read and ignored. */
 export const receiveFile = (
   req: Request,
@@ -132,6 +153,7 @@ export const receiveFile = (
       reject(fileError(400, `the form cannot be read: ${(error as Error).message}`, 'is required'));
       return;
     }
+    refuseFileOpenAfterTheEnd(parser);
     let settled = false;
     let staging: Promise<ReceivedFile> | null = null;
     const stop = () => {
