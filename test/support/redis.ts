@@ -17,15 +17,19 @@ const recordNotRun = (title: string) => {
   const testPath = expect.getState().testPath ?? 'unknown file';
   const line = `${path.relative(process.cwd(), testPath)}: ${title}`;
   const runDir = process.env[TEST_ENV.runDir];
+  // Said where it happens, and gathered for the run's end (test-services.ts prints them once, with the remedy).
+  process.stdout.write(`Did not run (${noRedisReason()}): ${line}\n`);
   if (runDir) appendFileSync(path.join(runDir, REDIS_NOT_RUN_FILE), `${line}\n`);
-  else process.stdout.write(`Did not run (${noRedisReason()}): ${line}\n`);
 };
+
+/** The title a skipped test shows in jest's own report: with the reason it did not run. */
+const notRunTitle = (title: string) => `${title} [not run: ${noRedisReason()}]`;
 
 /** `describe` for a suite that needs Redis. */
 export const describeWithRedis = (title: string, fn: () => void): void => {
   if (noRedisReason()) {
     recordNotRun(title);
-    describe.skip(title, fn);
+    describe.skip(notRunTitle(title), fn);
   } else {
     describe(title, fn);
   }
@@ -35,7 +39,7 @@ export const describeWithRedis = (title: string, fn: () => void): void => {
 export const itWithRedis = (title: string, fn: () => Promise<unknown>, timeout?: number): void => {
   if (noRedisReason()) {
     recordNotRun(title);
-    it.skip(title, fn, timeout);
+    it.skip(notRunTitle(title), fn, timeout);
   } else {
     it(title, fn, timeout);
   }
