@@ -22,14 +22,11 @@ const recordNotRun = (title: string) => {
   if (runDir) appendFileSync(path.join(runDir, REDIS_NOT_RUN_FILE), `${line}\n`);
 };
 
-/** The title a skipped test shows in jest's own report: with the reason it did not run. */
-const notRunTitle = (title: string) => `${title} [not run: ${noRedisReason()}]`;
-
 /** `describe` for a suite that needs Redis. */
 export const describeWithRedis = (title: string, fn: () => void): void => {
   if (noRedisReason()) {
     recordNotRun(title);
-    describe.skip(notRunTitle(title), fn);
+    describe.skip(title, fn);
   } else {
     describe(title, fn);
   }
@@ -39,7 +36,7 @@ export const describeWithRedis = (title: string, fn: () => void): void => {
 export const itWithRedis = (title: string, fn: () => Promise<unknown>, timeout?: number): void => {
   if (noRedisReason()) {
     recordNotRun(title);
-    it.skip(notRunTitle(title), fn, timeout);
+    it.skip(title, fn, timeout);
   } else {
     it(title, fn, timeout);
   }

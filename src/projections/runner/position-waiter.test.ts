@@ -60,39 +60,6 @@ describe('read-your-writes position waiter', () => {
     expect(rows[0]?.n).toBe(1);
   });
 
-  it('does not read the checkpoints for a wait past every announced checkpoint until a commit is announced', async () => {
-    const { waiter, api } = await apiWaiter();
-    await startProjector();
-    // Listening, and a checkpoint announced.
-    expect(await waiter.waitFor(await h.append('thing-0', [event('Created')]), 10_000)).toBe(true);
-    let reads = 0;
-    api.knex.on('query', (query: { sql: string }) => {
-      if (query.sql.includes('FROM projection_checkpoints')) reads++;
-    });
-    // The LISTEN is up (coming up, it reads once more), and reads the first wait set off have ended.
-    await until(
-      async () =>
-        (
-          await h.knex.raw<{ rows: unknown[] }>(
-            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'tt_projections-listen' AND query LIKE 'LISTEN%' AND datname = current_database()",
-          )
-        ).rows.length === 1,
-      10_000,
-      'listening',
-    );
-    for (let before = -1; before !== reads; ) {
-      before = reads;
-      await sleep(300);
-    }
-    reads = 0;
-    // Nothing commits meanwhile: no notification comes, and a read could only find what was announced.
-    expect(await waiter.waitFor('ffffffffffffffff-ffffffffffffffff', 300)).toBe(false);
-    expect(reads).toBe(0);
-    // The commit that reaches a wait is announced, and that makes the waiter read.
-    expect(await waiter.waitFor(await h.append('thing-1', [event('Created')]), 10_000)).toBe(true);
-    expect(reads).toBeGreaterThan(0);
-  });
-
   it('gives up with false when the projections do not get there in time', async () => {
     const { waiter } = await apiWaiter();
     const position = await h.append('thing-1', [event('Created')]);
