@@ -76,7 +76,21 @@ export interface LoadedAggregate<S> {
 export type BuildCommand<C extends Command, S> = (
   loaded: LoadedAggregate<S>,
   metadata: CommandMetadata,
+  reads: ContextReads,
 ) => C | Promise<C>;
+
+/**
+ * What one attempt of a command learned from streams it does not append to (`AggregateRunner.current`). A state
+ * the runner already holds is taken without a read, and its revision goes with the append as a condition
+ * (`unchanged`): the append writes only if that stream has not moved, else the command is decided again on a
+ * fresh read. A decision that appends nothing (a refusal, a no-op) is only given on states read afresh.
+ */
+export interface ContextReads {
+  /** Read every context stream to its end, as on the first attempt after one of them moved. */
+  readonly fresh: boolean;
+  /** The streams taken unread, at the revisions the decision saw. */
+  readonly unchanged: Map<string, number>;
+}
 
 /**
  * The log holds only what deciders decided, raised to the current shapes by the store's upcasters as it is read:
@@ -121,12 +135,20 @@ export class AggregateRunner {
    * The current state of a stream a command reads for context (the organization, for roles), not one it appends
    * to. Exact like `load` (it reads to the stream's end), but from a cache of folded states by revision: only the
    * events appended since the last read are read and folded, so the cost does not grow with the stream's history.
+   * Inside a command (given the attempt's `reads`), a cached state is not even read: the append checks it.
    */
   async current<E extends Event, S>(
     decider: Pick<Decider<never, E, S>, 'evolve' | 'initialState'>,
     streamId: string,
+    reads?: ContextReads,
   ): Promise<{ state: S; revision: number }> {
     const cached = this.contexts.get(streamId) as Folded<S> | undefined;
+    if (cached && reads && !reads.fresh) {
+      // The append checks that the stream is still at this revision.
+      reads.unchanged.set(streamId, cached.revision);
+      this.remember(streamId, cached);
+      return cached;
+    }
     const events = await this.store.readStream(streamId, cached ? { fromRevision: cached.revision + 1 } : {});
     if (cached && events[0] !== undefined && events[0].revision !== cached.revision + 1) {
       this.contexts.delete(streamId); // not a continuation of what was cached: read it whole
@@ -185,8 +207,8 @@ export class AggregateRunner {
           decider,
           streamId,
           context,
-          async (loaded, metadata) => {
-            const command = await build(loaded, metadata);
+          async (loaded, metadata, reads) => {
+            const command = await build(loaded, metadata, reads);
             type = command.type;
             return command;
           },
@@ -235,6 +257,7 @@ export class AggregateRunner {
       throw ValidationError.field('actor', 'must be a user id (a UUID)');
     const commandId = context.commandId ?? uuidv7();
     let assumeEmpty = expectNew && context.expectedRevision === undefined;
+    let fresh = false;
     for (let attempt = 0; ; attempt++) {
       const loaded: LoadedAggregate<S> = assumeEmpty
         ? { state: decider.initialState(), revision: -1, events: [] }
@@ -250,22 +273,30 @@ export class AggregateRunner {
         );
       }
       const now = context.now ?? this.now();
+      const reads: ContextReads = { fresh, unchanged: new Map() };
       let events: E[];
       try {
-        const command = await build(loaded, { actorId: context.actorId, now });
+        const command = await build(loaded, { actorId: context.actorId, now }, reads);
         events = decider.decide(command, loaded.state);
       } catch (error) {
-        // A refusal is only final for the stream as it is: a retried command returns what it recorded, even
-        // when it would be refused today (the actor left since, say).
-        if (!(assumeEmpty && error instanceof DomainError)) throw error;
+        // A refusal is only final for the streams as they are: a retried command returns what it recorded, even
+        // when it would be refused today (the actor left since, say), and a role taken unread may have changed.
+        if (!(error instanceof DomainError && (assumeEmpty || reads.unchanged.size > 0))) throw error;
         assumeEmpty = false;
+        fresh ||= reads.unchanged.size > 0;
         attempt--;
         continue;
       }
-      if (events.length === 0) return { streamId, events: [], revision: loaded.revision, position: null };
+      if (events.length === 0) {
+        if (reads.unchanged.size === 0)
+          return { streamId, events: [], revision: loaded.revision, position: null };
+        fresh = true;
+        attempt--;
+        continue;
+      }
 
       try {
-        return await this.append(streamId, events, loaded.revision, {
+        return await this.append(streamId, events, loaded.revision, reads, {
           actorId: context.actorId,
           correlationId: context.correlationId ?? commandId,
           causationId: context.causationId ?? commandId,
@@ -274,6 +305,12 @@ export class AggregateRunner {
         });
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (error.streamId !== streamId) {
+          // A stream the decision took unread has moved: decide again on it read afresh (no race, no backoff).
+          fresh = true;
+          attempt--;
+          continue;
+        }
         if (assumeEmpty) {
           // The stream existed after all: decide again on what it holds (no backoff, this was no race).
           assumeEmpty = false;
@@ -295,6 +332,7 @@ export class AggregateRunner {
     streamId: string,
     events: E[],
     revision: number,
+    reads: ContextReads,
     metadata: Omit<EventMetadata, 'schemaVersion'>,
   ): Promise<CommandResult<E>> {
     const appended = await this.store.appendToStream(
@@ -305,7 +343,10 @@ export class AggregateRunner {
         data: e.data,
         metadata: { ...metadata, schemaVersion: currentSchemaVersion(e.type) },
       })),
-      { expectedRevision: revision < 0 ? 'no_stream' : revision },
+      {
+        expectedRevision: revision < 0 ? 'no_stream' : revision,
+        unchanged: [...reads.unchanged].map(([id, at]) => ({ streamId: id, revision: at })),
+      },
     );
     return { streamId, events, revision: appended.nextRevision, position: appended.position };
   }

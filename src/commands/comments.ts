@@ -12,7 +12,14 @@ import { type IssueEvent, issueStream } from '../domain/issue/events';
 import { mentionedUsernames } from '../domain/issue/fields';
 import { organizationDecider } from '../domain/organization/decider';
 import { organizationStream } from '../domain/organization/events';
-import type { AggregateRunner, CommandContext, CommandResult, Creating, Requested } from './aggregate-runner';
+import type {
+  AggregateRunner,
+  CommandContext,
+  CommandResult,
+  ContextReads,
+  Creating,
+  Requested,
+} from './aggregate-runner';
 import { newAggregateId } from './ids';
 
 type Result = CommandResult<IssueEvent>;
@@ -33,11 +40,12 @@ const peopleOf = async (
   organizationId: string | null,
   actorId: string,
   body: unknown,
+  reads: ContextReads,
 ) => {
   const organization =
     organizationId === null
       ? null
-      : (await deps.runner.current(organizationDecider, organizationStream(organizationId))).state;
+      : (await deps.runner.current(organizationDecider, organizationStream(organizationId), reads)).state;
   const roleOf = (userId: string) => organization?.members.get(userId) ?? null;
   const names = typeof body === 'string' && roleOf(actorId) !== null ? mentionedUsernames(body) : [];
   const found = await Promise.all(names.map((name) => deps.credentials.findByUsername(name)));
@@ -53,13 +61,24 @@ const onIssue = (
   context: CommandContext,
   request: CommentRequest,
 ): Promise<Result> =>
-  deps.runner.run(issueDecider, issueStream(request.data.issueId), context, async ({ state }, metadata) => {
-    const body = 'body' in request.data ? request.data.body : undefined;
-    const people = await peopleOf(deps, state.exists ? state.organizationId : null, metadata.actorId, body);
-    const data =
-      'body' in request.data ? { ...request.data, mentionedIds: people.mentionedIds } : request.data;
-    return { ...request, data, context: people.context, metadata } as IssueCommand;
-  });
+  deps.runner.run(
+    issueDecider,
+    issueStream(request.data.issueId),
+    context,
+    async ({ state }, metadata, reads) => {
+      const body = 'body' in request.data ? request.data.body : undefined;
+      const people = await peopleOf(
+        deps,
+        state.exists ? state.organizationId : null,
+        metadata.actorId,
+        body,
+        reads,
+      );
+      const data =
+        'body' in request.data ? { ...request.data, mentionedIds: people.mentionedIds } : request.data;
+      return { ...request, data, context: people.context, metadata } as IssueCommand;
+    },
+  );
 
 type CommentInput = Omit<AddComment['data'], 'mentionedIds'>;
 

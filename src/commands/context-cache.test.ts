@@ -4,9 +4,13 @@
  */
 import { organizationDecider } from '../domain/organization/decider';
 import { organizationStream } from '../domain/organization/events';
-import type { ReadStreamOptions } from '../eventstore/port';
+import { DomainError } from '../domain/shared/errors';
+import { issueStream } from '../domain/issue/events';
+import type { AppendOptions, EventData, ReadStreamOptions } from '../eventstore/port';
 import { createTestSystem, type TestSystem } from '../../test/support/system';
 import { AggregateRunner } from './aggregate-runner';
+import { uuidv7 } from './ids';
+import { createIssue, updateIssue } from './issues';
 
 describe("the runner's cache of context streams", () => {
   let system: TestSystem;
@@ -17,7 +21,11 @@ describe("the runner's cache of context streams", () => {
   });
   afterAll(() => system.teardown());
 
-  /** A runner over the same store whose stream reads are recorded. */
+  const appends: Array<{ streamId: string; options: AppendOptions | undefined }> = [];
+  /** Runs before each append the runner makes (another process's change, say). */
+  let beforeAppend: (() => Promise<unknown>) | null = null;
+
+  /** A runner over the same store whose stream reads and appends are recorded. */
   const observedRunner = (contextCacheSize?: number) =>
     new AggregateRunner(
       {
@@ -27,6 +35,13 @@ describe("the runner's cache of context streams", () => {
           const events = await system.store.readStream(streamId, options);
           reads.push({ streamId, options, returned: events.length });
           return events;
+        },
+        appendToStream: async (streamId: string, events: readonly EventData[], options?: AppendOptions) => {
+          const before = beforeAppend;
+          beforeAppend = null;
+          await before?.();
+          appends.push({ streamId, options });
+          return system.store.appendToStream(streamId, events, options);
         },
       } as typeof system.store,
       { contextCacheSize },
@@ -98,5 +113,108 @@ describe("the runner's cache of context streams", () => {
     expect((await runner.current(organizationDecider, missing)).revision).toBe(-1);
     expect((await runner.current(organizationDecider, missing)).state.exists).toBe(false);
     expect(reads.map((r) => r.options)).toEqual([{}, {}]);
+  });
+
+  describe('inside a command, a cached context is not read: the append checks it', () => {
+    const organizationWithProject = async () => {
+      const owner = await register('boss');
+      const member = await register('dev');
+      const { organizationId } = await system.commands.createOrganization(
+        { actorId: owner },
+        { name: 'Checked' },
+      );
+      await system.commands.addMember({ actorId: owner }, { organizationId, userId: member, role: 'member' });
+      const { projectId } = await system.commands.createProject(
+        { actorId: owner },
+        { organizationId, name: 'Web' },
+      );
+      return { owner, member, organizationId, projectId };
+    };
+
+    it('creates and changes issues without reading the organization or the project again', async () => {
+      const { member, organizationId, projectId } = await organizationWithProject();
+      const runner = observedRunner();
+      await createIssue(runner, { actorId: member }, { projectId, title: 'first' });
+      reads.length = 0;
+      appends.length = 0;
+      const { issueId } = await createIssue(runner, { actorId: member }, { projectId, title: 'second' });
+      expect(reads).toEqual([]);
+      expect(appends[0]!.options?.unchanged).toEqual([
+        { streamId: `project-${projectId}`, revision: 0 },
+        // Created, the member added, the project's key reserved.
+        { streamId: organizationStream(organizationId), revision: 2 },
+      ]);
+      reads.length = 0;
+      await updateIssue(runner, { actorId: member }, { issueId, title: 'changed' });
+      expect(reads.map((r) => r.streamId)).toEqual([issueStream(issueId)]);
+    });
+
+    it('refuses a member removed by another process since, appending nothing', async () => {
+      const { owner, member, organizationId, projectId } = await organizationWithProject();
+      const runner = observedRunner();
+      await createIssue(runner, { actorId: member }, { projectId, title: 'while a member' });
+      await system.commands.removeMember({ actorId: owner }, { organizationId, userId: member });
+      const issueId = uuidv7();
+      const refused = await createIssue(
+        runner,
+        { actorId: member },
+        { projectId, title: 'after', issueId },
+      ).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(DomainError);
+      expect(await system.store.readStream(issueStream(issueId))).toEqual([]);
+    });
+
+    it('does not refuse a member added by another process since', async () => {
+      const { owner, organizationId, projectId } = await organizationWithProject();
+      const runner = observedRunner();
+      await createIssue(runner, { actorId: owner }, { projectId, title: 'by the owner' });
+      const newcomer = await register('new');
+      await system.commands.addMember(
+        { actorId: owner },
+        { organizationId, userId: newcomer, role: 'member' },
+      );
+      const { issueId } = await createIssue(
+        runner,
+        { actorId: newcomer },
+        { projectId, title: 'by the newcomer' },
+      );
+      expect((await system.store.readStream(issueStream(issueId))).map((e) => e.type)).toEqual([
+        'IssueCreated',
+      ]);
+    });
+
+    it('decides again when the organization moves between the decision and the append', async () => {
+      const { owner, member, organizationId, projectId } = await organizationWithProject();
+      const runner = observedRunner();
+      await createIssue(runner, { actorId: member }, { projectId, title: 'while a member' });
+      appends.length = 0;
+      beforeAppend = () =>
+        system.commands.removeMember({ actorId: owner }, { organizationId, userId: member });
+      const issueId = uuidv7();
+      const refused = await createIssue(
+        runner,
+        { actorId: member },
+        { projectId, title: 'raced', issueId },
+      ).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(DomainError);
+      // One append, refused by its condition; the decision on the organization read afresh appends nothing.
+      expect(appends).toHaveLength(1);
+      expect(await system.store.readStream(issueStream(issueId))).toEqual([]);
+
+      // And a change that does not concern the actor only costs a second decision.
+      const other = await register('other');
+      beforeAppend = async () =>
+        void (await system.commands.addMember(
+          { actorId: owner },
+          { organizationId, userId: other, role: 'member' },
+        ));
+      appends.length = 0;
+      const created = await createIssue(runner, { actorId: owner }, { projectId, title: 'raced again' });
+      expect(appends).toHaveLength(2);
+      expect(appends[1]!.options?.unchanged).toEqual([]);
+      expect((await system.store.readStream(issueStream(created.issueId))).map((e) => e.type)).toEqual([
+        'IssueCreated',
+      ]);
+    });
   });
 });

@@ -37,11 +37,12 @@ export const createIssue = async (
     issueDecider,
     issueStream(issueId),
     context,
-    async (_, metadata): Promise<CreateIssue> => {
-      const { state: project } = await runner.current(projectDecider, projectStream(input.projectId));
+    async (_, metadata, reads): Promise<CreateIssue> => {
+      const { state: project } = await runner.current(projectDecider, projectStream(input.projectId), reads);
       const organizationId = project.exists ? project.organizationId : null;
       const people = await membershipContext(runner, organizationId, metadata.actorId, input.assigneeId, {
         labels: input.labelIds !== undefined,
+        reads,
       });
       return {
         type: 'CreateIssue',
@@ -70,17 +71,22 @@ const onIssue = (
   context: CommandContext,
   request: Requested<IssueCommand>,
 ): Promise<Result> =>
-  runner.run(issueDecider, issueStream(request.data.issueId), context, async ({ state }, metadata) => ({
-    ...request,
-    context: await membershipContext(
-      runner,
-      state.exists ? state.organizationId : null,
-      metadata.actorId,
-      assigneeOf(request),
-      { labels: needsLabels(request) },
-    ),
-    metadata,
-  }));
+  runner.run(
+    issueDecider,
+    issueStream(request.data.issueId),
+    context,
+    async ({ state }, metadata, reads) => ({
+      ...request,
+      context: await membershipContext(
+        runner,
+        state.exists ? state.organizationId : null,
+        metadata.actorId,
+        assigneeOf(request),
+        { labels: needsLabels(request), reads },
+      ),
+      metadata,
+    }),
+  );
 
 /** A PATCH: one event per changed field, none when nothing changed. */
 export const updateIssue = (

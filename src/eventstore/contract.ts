@@ -272,10 +272,61 @@ const appendedEvents = (s: Suite): void => {
   });
 };
 
+/** Conditions on the other streams a decision read (`unchanged`): all still where they were, or nothing is written. */
+const unchangedStreams = (s: Suite): void => {
+  it('appends while every stream named unchanged is at its revision, a missing one at -1', async () => {
+    const organization = s.stream('org');
+    await s.store.appendToStream(organization, [event('A'), event('B')], { expectedRevision: 'no_stream' });
+    const id = s.stream('issue');
+    const result = await s.store.appendToStream(id, [event('C')], {
+      expectedRevision: 'no_stream',
+      unchanged: [
+        { streamId: organization, revision: 1 },
+        { streamId: s.stream('missing'), revision: -1 },
+      ],
+    });
+    expect(result.nextRevision).toBe(0);
+    expect((await s.store.readStream(id)).map((e) => e.type)).toEqual(['C']);
+  });
+
+  it('writes nothing when a stream named unchanged moved, and names that stream', async () => {
+    const organization = s.stream('org');
+    await s.store.appendToStream(organization, [event('A')], { expectedRevision: 'no_stream' });
+    const id = s.stream('issue');
+    await s.store.appendToStream(id, [event('B')], { expectedRevision: 'no_stream' });
+    await s.store.appendToStream(organization, [event('MemberRemoved')], { expectedRevision: 0 });
+    for (const expectedRevision of [0, 'any', 'stream_exists'] as const) {
+      const error = await s.store
+        .appendToStream(id, [event('C')], {
+          expectedRevision,
+          unchanged: [{ streamId: organization, revision: 0 }],
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(error).toMatchObject({ streamId: organization, expected: 0, actual: 1 });
+    }
+    const missing = await s.store
+      .appendToStream(s.stream('new'), [event('C')], {
+        expectedRevision: 'no_stream',
+        unchanged: [{ streamId: s.stream('gone'), revision: 3 }],
+      })
+      .catch((e: unknown) => e);
+    expect(missing).toMatchObject({ expected: 3, actual: null });
+    await expect(
+      s.store.appendToStream(id, [], {
+        expectedRevision: 0,
+        unchanged: [{ streamId: organization, revision: 0 }],
+      }),
+    ).rejects.toMatchObject({ streamId: organization });
+    expect((await s.store.readStream(id)).map((e) => e.type)).toEqual(['B']);
+  });
+};
+
 const appending = (s: Suite): void => {
   describe('appending', () => {
     appendResults(s);
     expectedRevisions(s);
+    unchangedStreams(s);
     appendedEvents(s);
   });
 };

@@ -133,6 +133,24 @@ export interface AllSubscription extends AsyncIterable<SubscriptionMessage> {
   stop(): Promise<void>;
 }
 
+/** A stream a decision read, at the revision it read: -1 for a stream that did not exist. */
+export interface StreamAt {
+  streamId: string;
+  revision: number;
+}
+
+export interface AppendOptions {
+  /** What the appended stream must be at; defaults to `any`. */
+  expectedRevision?: ExpectedRevision;
+  /**
+   * Other streams the decision was made on (an organization's membership, say), at the revisions it saw: the
+   * append writes only while each is still there, else it writes nothing and throws `WrongExpectedRevisionError`
+   * naming that stream. PostgreSQL checks them in the append's own statement. EventStoreDB has no condition on
+   * other streams: it reads their revisions just before appending, a check as strong as reading them first.
+   */
+  unchanged?: readonly StreamAt[];
+}
+
 export interface EventStore {
   /**
    * Which log this is (`'postgresql'`, `'eventstoredb'`). Positions of one log mean nothing in another, so the
@@ -142,7 +160,7 @@ export interface EventStore {
   appendToStream(
     streamId: string,
     events: readonly EventData[],
-    options?: { expectedRevision?: ExpectedRevision },
+    options?: AppendOptions,
   ): Promise<AppendResult>;
   /** Events of one stream, in revision order; an empty array for a stream that does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

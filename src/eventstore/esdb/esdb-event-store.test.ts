@@ -218,6 +218,48 @@ describe('the EventStoreDB event store with a stubbed client', () => {
     });
   });
 
+  describe('appending on the condition that other streams are unchanged', () => {
+    it('reads each named stream just before the append, and appends when all are where they were', async () => {
+      const stub = stubClient({
+        readStream: (streamId: string) =>
+          streamId === 'organization-1'
+            ? streamingRead([resolvedEvent(9, { revision: 4n })])
+            : streamingRead([], new StreamNotFoundError(undefined, streamId)),
+        appendToStream: async () => ({ success: true, nextExpectedRevision: 0n, position: POSITION_END }),
+      });
+      await createEsdbEventStore(asClient(stub))
+        .appendToStream('issue-1', [event('A')], {
+          expectedRevision: 'no_stream',
+          unchanged: [
+            { streamId: 'organization-1', revision: 4 },
+            { streamId: 'project-1', revision: -1 },
+          ],
+        })
+        .catch(() => undefined); // the position lookup after it is not what this test is about
+      expect(stub.readStream.mock.calls.slice(0, 2).map((c) => c[0])).toEqual([
+        'organization-1',
+        'project-1',
+      ]);
+      expect(stub.appendToStream).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses without appending when a named stream moved, naming it', async () => {
+      const stub = stubClient({
+        readStream: () => streamingRead([resolvedEvent(9, { revision: 5n })]),
+        appendToStream: async () => ({ success: true, nextExpectedRevision: 0n, position: POSITION_END }),
+      });
+      const error = await createEsdbEventStore(asClient(stub))
+        .appendToStream('issue-1', [event('A')], {
+          expectedRevision: 'no_stream',
+          unchanged: [{ streamId: 'organization-1', revision: 4 }],
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(error).toMatchObject({ streamId: 'organization-1', expected: 4, actual: 5 });
+      expect(stub.appendToStream).not.toHaveBeenCalled();
+    });
+  });
+
   describe('readStream and streamRevision', () => {
     it('passes direction, start revision and count, and upcasts what it reads', async () => {
       const stub = stubClient({

@@ -27,7 +27,7 @@ import {
 } from './esdb-mapping';
 import { appendToStream } from './esdb-append';
 import { type EsdbClient, type EsdbLog, headPosition, readAll, recordBefore } from './esdb-log';
-import { lastRecordOf, readStream, streamRevision } from './esdb-streams';
+import { checkUnchanged, lastRecordOf, readStream, streamRevision } from './esdb-streams';
 import { createEsdbSubscription } from './esdb-subscription';
 
 export type { EsdbClient };
@@ -104,8 +104,10 @@ export const createEsdbEventStore = (client: EsdbClient, options: EsdbEventStore
   const subscriptions = new Set<AllSubscription>();
   return {
     kind: 'eventstoredb',
-    appendToStream: (streamId, events, appendOptions = {}) =>
-      appendToStream(log, streamId, events, appendOptions.expectedRevision ?? 'any'),
+    async appendToStream(streamId, events, appendOptions = {}) {
+      await checkUnchanged(log, appendOptions.unchanged ?? []);
+      return appendToStream(log, streamId, events, appendOptions.expectedRevision ?? 'any');
+    },
     readStream: (streamId, readOptions) => readStream(log, streamId, readOptions),
     streamRevision: (streamId) => streamRevision(log, streamId),
     readAll: (readOptions) => readAll(log, readOptions),

@@ -3,7 +3,13 @@
  * empty, and every event gets its `$all` position (looked up in `$all` where the server gave none).
  */
 import { BACKWARDS, END, FORWARDS, START as ESDB_START } from '@eventstore/db-client';
-import { type ReadStreamOptions, type RecordedEvent, StreamDeletedError } from '../port';
+import {
+  type ReadStreamOptions,
+  type RecordedEvent,
+  StreamDeletedError,
+  type StreamAt,
+  WrongExpectedRevisionError,
+} from '../port';
 import {
   type EsdbResolvedLike,
   assertReadRevision,
@@ -80,4 +86,20 @@ export const readStream = async (
 export const streamRevision = async (log: EsdbLog, streamId: string): Promise<number | null> => {
   const [last] = await lastRecordOf(log, streamId);
   return last?.event ? Number(last.event.revision) : null;
+};
+
+/**
+ * EventStoreDB has no condition on other streams than the one appended to: each stream a decision read is read
+ * again just before the append, and one that moved refuses it, naming that stream.
+ */
+export const checkUnchanged = async (log: EsdbLog, unchanged: readonly StreamAt[]): Promise<void> => {
+  const actual = await Promise.all(unchanged.map(({ streamId }) => streamRevision(log, streamId)));
+  unchanged.forEach(({ streamId, revision }, i) => {
+    if ((actual[i] ?? -1) !== revision)
+      throw new WrongExpectedRevisionError(
+        streamId,
+        revision < 0 ? 'no_stream' : revision,
+        actual[i] ?? null,
+      );
+  });
 };

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ClientConfig, Pool, QueryResultRow } from 'pg';
 import {
   type AllSubscription,
+  type AppendOptions,
   type AppendResult,
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_READ_ALL_COUNT,
@@ -15,6 +16,7 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
+  type StreamAt,
   type SubscriptionMessage,
   START,
   WrongExpectedRevisionError,
@@ -55,24 +57,35 @@ const BASE: Record<'exact' | 'no_stream' | 'stream_exists' | 'any', string> = {
   any: '(SELECT coalesce(max(revision), -1) AS base FROM events WHERE stream_id = $1)',
 };
 
-const appendSql = (base: string, p: number): string => `
+/**
+ * The streams a decision read must still be where it read them: each is one backwards probe of the
+ * (stream_id, revision) index, in the same statement and snapshot as the base revision.
+ */
+const unchangedSql = (p: number): string => `
+    WHERE NOT EXISTS (
+      SELECT 1 FROM unnest($${p}::text[], $${p + 1}::bigint[]) AS c(stream_id, revision)
+      WHERE c.revision <> coalesce((SELECT max(x.revision) FROM events x WHERE x.stream_id = c.stream_id), -1))`;
+
+const appendSql = (base: string, p: number, unchanged: boolean): string => `
   WITH e AS (
     INSERT INTO events (stream_id, revision, event_id, type, data, metadata)
     SELECT $1, b.base + u.ord, u.event_id, u.type, u.data, u.metadata
     FROM ${base} AS b,
          unnest($${p}::uuid[], $${p + 1}::text[], $${p + 2}::jsonb[], $${p + 3}::jsonb[])
-           WITH ORDINALITY AS u(event_id, type, data, metadata, ord)
+           WITH ORDINALITY AS u(event_id, type, data, metadata, ord)${unchanged ? unchangedSql(p + 4) : ''}
     ORDER BY u.ord
     RETURNING seq, tx_id, revision
   )
   SELECT e.seq::text AS seq, e.tx_id::text AS tx_id, e.revision FROM e ORDER BY e.seq DESC LIMIT 1`;
 
-const APPEND_SQL = {
-  exact: appendSql(BASE.exact, 3),
-  no_stream: appendSql(BASE.no_stream, 2),
-  stream_exists: appendSql(BASE.stream_exists, 2),
-  any: appendSql(BASE.any, 2),
-};
+type Expectation = keyof typeof BASE;
+
+const APPEND_SQL = Object.fromEntries(
+  (Object.keys(BASE) as Expectation[]).map((expected) => {
+    const p = expected === 'exact' ? 3 : 2;
+    return [expected, [appendSql(BASE[expected], p, false), appendSql(BASE[expected], p, true)] as const];
+  }),
+) as Record<Expectation, readonly [plain: string, unchanged: string]>;
 
 /** How often `any` and `stream_exists` appends retry after losing a race (the caller named no revision). */
 const RACE_RETRIES = 20;
@@ -132,20 +145,24 @@ export class PgEventStore implements EventStore {
   async appendToStream(
     streamId: string,
     events: readonly EventData[],
-    options: { expectedRevision?: ExpectedRevision } = {},
+    options: AppendOptions = {},
   ): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
-    if (events.length === 0) return this.checkEmptyAppend(streamId, expected);
-    const arrays = [
+    const unchanged = options.unchanged ?? [];
+    if (events.length === 0) return this.checkEmptyAppend(streamId, expected, unchanged);
+    const params: unknown[] = typeof expected === 'number' ? [streamId, expected] : [streamId];
+    params.push(
       events.map((e) => e.eventId ?? randomUUID()),
       events.map((e) => e.type),
       events.map((e) => JSON.stringify(e.data)),
       events.map((e) => JSON.stringify(e.metadata)),
-    ];
-    const [sql, params] =
-      typeof expected === 'number'
-        ? [APPEND_SQL.exact, [streamId, expected, ...arrays]]
-        : [APPEND_SQL[expected], [streamId, ...arrays]];
+    );
+    if (unchanged.length > 0)
+      params.push(
+        unchanged.map((s) => s.streamId),
+        unchanged.map((s) => s.revision),
+      );
+    const sql = APPEND_SQL[typeof expected === 'number' ? 'exact' : expected][unchanged.length > 0 ? 1 : 0];
     for (let attempt = 0; ; attempt++) {
       let row: { seq: string; tx_id: string; revision: string } | undefined;
       try {
@@ -155,7 +172,10 @@ export class PgEventStore implements EventStore {
         // `any` and `stream_exists` read the base in the statement: a writer that got in between is no conflict.
         if ((expected === 'any' || expected === 'stream_exists') && attempt < RACE_RETRIES) continue;
       }
-      if (!row) throw new WrongExpectedRevisionError(streamId, expected, await this.streamRevision(streamId));
+      if (!row) {
+        await this.checkUnchanged(unchanged);
+        throw new WrongExpectedRevisionError(streamId, expected, await this.streamRevision(streamId));
+      }
       this.wakeup.notifyCommitted();
       return { nextRevision: Number(row.revision), position: positionOf(row) };
     }
@@ -319,12 +339,26 @@ export class PgEventStore implements EventStore {
     });
   }
 
-  private async checkEmptyAppend(streamId: string, expected: ExpectedRevision): Promise<AppendResult> {
+  private async checkEmptyAppend(
+    streamId: string,
+    expected: ExpectedRevision,
+    unchanged: readonly StreamAt[],
+  ): Promise<AppendResult> {
+    await this.checkUnchanged(unchanged);
     const actual = await this.streamRevision(streamId);
     if (!meetsExpectation(expected, actual)) throw new WrongExpectedRevisionError(streamId, expected, actual);
     const last =
       actual === null ? [] : await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
     return { nextRevision: actual ?? -1, position: last[0]?.position ?? START };
+  }
+
+  /** Throws for the first of the streams a decision read that has moved since (after a refused append). */
+  private async checkUnchanged(unchanged: readonly StreamAt[]): Promise<void> {
+    for (const { streamId, revision } of unchanged) {
+      const actual = await this.streamRevision(streamId);
+      if ((actual ?? -1) !== revision)
+        throw new WrongExpectedRevisionError(streamId, revision < 0 ? 'no_stream' : revision, actual);
+    }
   }
 
   /**
