@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ident, insertRows, isoTime, recordset, rowsWithIds } from '../shared/sql';
+import { ident, insertRows, isoTime, preparedRaw, recordset, rowsWithIds } from '../shared/sql';
 import type { ProjectRecord } from './record';
 import { PROJECT_COLUMN_TYPES, PROJECT_COLUMNS, type ProjectRow } from './row';
 
@@ -67,7 +67,8 @@ export const saveProjects = async (
 ) => {
   await insertRows(trx, table, PROJECT_COLUMN_TYPES, records.map(toRow), KEEP_NEWER);
   if (numbered.length === 0) return;
-  await trx.raw(
+  await preparedRaw(
+    trx,
     `UPDATE ${ident(table)} AS t SET last_issue_number = r.last_issue_number
      FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, last_issue_number integer)
      WHERE t.id = r.id AND t.last_issue_number < r.last_issue_number`,

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { type Position, START } from '../../eventstore/port';
+import { preparedRaw } from '../shared/sql';
 
 export type ProjectionState = 'live' | 'rebuilding';
 
@@ -92,7 +93,8 @@ export const lockCheckpoints = async (
   trx: Knex.Transaction,
   list: readonly string[],
 ): Promise<Map<string, Position>> => {
-  const { rows } = await trx.raw<{ rows: { name: string; position: string }[] }>(
+  const { rows } = await preparedRaw<{ rows: { name: string; position: string }[] }>(
+    trx,
     `SELECT name, position FROM projection_checkpoints
      WHERE name IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY name FOR UPDATE`,
     [names(list)],
@@ -109,7 +111,8 @@ export const saveCheckpoints = async (
   updates: readonly CheckpointUpdate[],
   notify: { channel: string; position: Position },
 ): Promise<void> => {
-  await trx.raw(
+  await preparedRaw(
+    trx,
     `WITH saved AS (
        INSERT INTO projection_checkpoints AS c (name, position, events_applied)
        SELECT u.name, u.position, u.applied FROM jsonb_to_recordset(?::jsonb) AS u(name text, position text, applied bigint)
@@ -124,7 +127,7 @@ export const saveCheckpoints = async (
 
 /** The checkpoint rows of the given projections (all when `list` is omitted), by name. */
 export const readCheckpoints = async (knex: Knex, list?: readonly string[]): Promise<CheckpointRow[]> => {
-  const { rows } = await knex.raw<{
+  const { rows } = await preparedRaw<{
     rows: {
       name: string;
       position: string;
@@ -134,6 +137,7 @@ export const readCheckpoints = async (knex: Knex, list?: readonly string[]): Pro
       updated_at: Date;
     }[];
   }>(
+    knex,
     `SELECT name, position, store, state, events_applied, updated_at FROM projection_checkpoints
      WHERE ?::jsonb IS NULL OR name IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY name`,
     [list ? names(list) : null, list ? names(list) : null],

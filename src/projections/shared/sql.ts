@@ -1,4 +1,29 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A raw statement that PostgreSQL parses and plans once per connection instead of on every run: a named prepared
+ * statement (after five runs the server keeps a generic plan when it is no worse than the custom ones). For the
+ * statements of every request and every projector batch, whose planning costs more than their execution (the
+ * issue view: 0.8 ms of planning against 0.1 ms of execution). Only for texts drawn from a small fixed set: the
+ * name is a hash of the text, and each connection keeps every statement it prepared. Values travel as
+ * parameters (`?`), never in the text; `??` (identifiers bound at run time) would vary the text and is refused.
+ */
+export const preparedRaw = <R = unknown>(
+  db: Knex,
+  sql: string,
+  bindings: readonly Knex.RawBinding[] = [],
+) => {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    if (sql.includes('??')) throw new Error('a prepared statement cannot bind identifiers (??)');
+    name = `tt_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return db.raw<R>(sql, bindings).options({ name });
+};
 
 /** Quotes a table name from `ctx.table()` (possibly schema-qualified) for interpolation into SQL. */
 export const ident = (name: string): string =>
@@ -38,7 +63,8 @@ export const rowsWithIds = async <Row>(
   ids: readonly string[],
 ): Promise<Row[]> => {
   if (ids.length === 0) return [];
-  const { rows } = await db.raw<{ rows: Row[] }>(
+  const { rows } = await preparedRaw<{ rows: Row[] }>(
+    db,
     `SELECT ${columns} FROM ${ident(table)} WHERE id = ANY(?::uuid[])`,
     [arrayParam(ids)],
   );
@@ -59,7 +85,8 @@ export const insertRows = async (
 ): Promise<void> => {
   if (rows.length === 0) return;
   const names = Object.keys(columns);
-  await trx.raw(
+  await preparedRaw(
+    trx,
     `INSERT INTO ${ident(table)} AS t (${names.join(', ')})
      SELECT ${names.map((name) => `r.${name}`).join(', ')}
      FROM jsonb_to_recordset(?::jsonb) AS r(${names.map((name) => `${name} ${columns[name]}`).join(', ')})

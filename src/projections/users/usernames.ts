@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from '../shared/ids';
-import { arrayParam, ident } from '../shared/sql';
+import { arrayParam, ident, preparedRaw } from '../shared/sql';
 
 /** Usernames never change, so any projection may read them from the users table, whatever its checkpoint. */
 export const usernamesOf = async (
@@ -10,7 +10,8 @@ export const usernamesOf = async (
 ): Promise<Map<string, string>> => {
   const wanted = [...new Set(ids)].filter(isUuid);
   if (wanted.length === 0) return new Map();
-  const { rows } = await db.raw<{ rows: { id: string; username: string }[] }>(
+  const { rows } = await preparedRaw<{ rows: { id: string; username: string }[] }>(
+    db,
     `SELECT id, username FROM ${ident(table)} WHERE id = ANY(?::uuid[])`,
     [arrayParam(wanted)],
   );
