@@ -9,7 +9,7 @@ import type {
   UnassignIssue,
   UpdateIssue,
 } from '../domain/issue/commands';
-import { issueDecider } from '../domain/issue/decider';
+import { type Issue, issueDecider } from '../domain/issue/decider';
 import { type IssueEvent, issueStream } from '../domain/issue/events';
 import { projectDecider } from '../domain/project/decider';
 import { projectStream } from '../domain/project/events';
@@ -137,14 +137,15 @@ export const removeAttachment = (
 ): Promise<Result> => onIssue(runner, context, { type: 'RemoveAttachment', data });
 
 /**
- * Releases an issue held by a user who left the organization. It runs on the organization's authority (the
- * leaver is no longer a member, and may be the one who asked), caused by the removal; an issue that has
- * meanwhile been reassigned or released is left alone.
+ * Changes an issue on its organization's authority, for a process caused by an organization change (a member's
+ * removal, a label's deletion), not for a user: `change` says what to update from the issue as it is now, and
+ * nothing when the change no longer applies (the issue was changed since), which records nothing.
  */
-export const releaseAssignment = (
+const onOrganizationAuthority = (
   runner: AggregateRunner,
   context: CommandContext,
-  { issueId, formerMemberId }: { issueId: string; formerMemberId: string },
+  issueId: string,
+  change: (issue: Issue) => Omit<UpdateIssue['data'], 'issueId'>,
 ): Promise<Result> =>
   runner.run(
     issueDecider,
@@ -152,34 +153,31 @@ export const releaseAssignment = (
     context,
     ({ state }, metadata): UpdateIssue => ({
       type: 'UpdateIssue',
-      data: { issueId, ...(state.assigneeId === formerMemberId ? { assigneeId: null } : {}) },
+      data: { issueId, ...change(state) },
       context: { actorRole: state.exists ? 'owner' : null },
       metadata,
     }),
   );
 
 /**
- * Takes a deleted label off an issue, on the organization's authority, caused by the deletion (the label-removals
- * process); an issue that no longer carries it (taken off since, or never) is left alone.
+ * Releases an issue held by a user who left the organization (the leaver is no longer a member, and may be the
+ * one who asked); an issue that has meanwhile been reassigned or released is left alone.
  */
+export const releaseAssignment = (
+  runner: AggregateRunner,
+  context: CommandContext,
+  { issueId, formerMemberId }: { issueId: string; formerMemberId: string },
+): Promise<Result> =>
+  onOrganizationAuthority(runner, context, issueId, (issue) =>
+    issue.assigneeId === formerMemberId ? { assigneeId: null } : {},
+  );
+
+/** Takes a deleted label off an issue; an issue that no longer carries it (taken off since, or never) is left alone. */
 export const releaseLabel = (
   runner: AggregateRunner,
   context: CommandContext,
   { issueId, labelId }: { issueId: string; labelId: string },
 ): Promise<Result> =>
-  runner.run(
-    issueDecider,
-    issueStream(issueId),
-    context,
-    ({ state }, metadata): UpdateIssue => ({
-      type: 'UpdateIssue',
-      data: {
-        issueId,
-        ...(state.labelIds.includes(labelId)
-          ? { labelIds: state.labelIds.filter((id) => id !== labelId) }
-          : {}),
-      },
-      context: { actorRole: state.exists ? 'owner' : null },
-      metadata,
-    }),
+  onOrganizationAuthority(runner, context, issueId, (issue) =>
+    issue.labelIds.includes(labelId) ? { labelIds: issue.labelIds.filter((id) => id !== labelId) } : {},
   );

@@ -20,8 +20,20 @@ export const principal = (req: Request): Principal => {
  * passport-jwt with the algorithm, issuer and audience pinned: `alg: none`, other algorithms, expired and
  * tampered tokens are refused with 401 and `WWW-Authenticate: Bearer`.
  */
-export const createAuthenticate = (tokens: TokenService): RequestHandler => {
+/** How many verified tokens `createAuthenticate` remembers (the least recently verified go first). */
+const VERIFIED_TOKENS = 10_000;
+
+export const createAuthenticate = (tokens: TokenService, clock: () => number = Date.now): RequestHandler => {
   const passport = new Passport();
+  const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+  // A token verified once is the same string with the same signature next time: only its expiry can change the
+  // answer, so the next request with it skips the signature check (a client sends one token many times).
+  const verified = new Map<string, { id: string; expiresAt: number }>();
+  const remember = (token: string, id: string, exp: unknown) => {
+    if (typeof exp !== 'number') return;
+    verified.set(token, { id, expiresAt: exp * 1000 });
+    if (verified.size > VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
+  };
   passport.use(
     'jwt',
     new JwtStrategy(
@@ -34,34 +46,54 @@ export const createAuthenticate = (tokens: TokenService): RequestHandler => {
         issuer: tokens.issuer,
         audience: tokens.audience,
       },
-      (payload: { sub?: unknown }, done: (error: unknown, user?: Principal | false) => void) => {
+      (
+        payload: { sub?: unknown; exp?: unknown },
+        done: (error: unknown, user?: (Principal & { exp: unknown }) | false) => void,
+      ) => {
         // Only a user id can act: any other subject would reach the commands and the log as an actor.
         done(
           null,
-          typeof payload.sub === 'string' && UUID_PATTERN.test(payload.sub) ? { id: payload.sub } : false,
+          typeof payload.sub === 'string' && UUID_PATTERN.test(payload.sub)
+            ? { id: payload.sub, exp: payload.exp }
+            : false,
         );
       },
     ),
   );
   const initialize = passport.initialize();
   return (req, res, next) => {
-    initialize(req, res, () => {
-      passport.authenticate('jwt', { session: false }, (error: unknown, user: Principal | false) => {
-        if (error || !user) {
-          const header = req.headers.authorization ? 'Bearer error="invalid_token"' : 'Bearer';
-          sendProblem(
-            res,
-            401,
-            req.headers.authorization ? 'the token is invalid or expired' : 'a bearer token is required',
-            {
-              headers: { 'WWW-Authenticate': header },
-            },
-          );
-          return;
-        }
-        req.user = user;
+    const token = bearerToken(req);
+    const known = token ? verified.get(token) : undefined;
+    if (known !== undefined) {
+      if (known.expiresAt > Date.now()) {
+        req.user = { id: known.id };
         next();
-      })(req, res, next);
+        return;
+      }
+      verified.delete(token!);
+    }
+    initialize(req, res, () => {
+      passport.authenticate(
+        'jwt',
+        { session: false },
+        (error: unknown, user: (Principal & { exp: unknown }) | false) => {
+          if (error || !user) {
+            const header = req.headers.authorization ? 'Bearer error="invalid_token"' : 'Bearer';
+            sendProblem(
+              res,
+              401,
+              req.headers.authorization ? 'the token is invalid or expired' : 'a bearer token is required',
+              {
+                headers: { 'WWW-Authenticate': header },
+              },
+            );
+            return;
+          }
+          if (token) remember(token, user.id, user.exp);
+          req.user = { id: user.id };
+          next();
+        },
+      )(req, res, next);
     });
   };
 };

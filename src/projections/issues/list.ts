@@ -3,6 +3,7 @@ import { organizationIdsOf } from '../organizations/roles';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import type { Fragment } from '../shared/keyset';
 import { and, fragment, mergedBranches } from '../shared/keyset';
+import { preparedRaw } from '../shared/sql';
 import type { Page, PageRequest } from '../shared/page';
 import { pageLimit, toPage } from '../shared/page';
 import type { IssueFilters } from './filters';
@@ -31,7 +32,12 @@ const scopes = async (db: Knex, viewerId: string, filters: IssueFilters): Promis
   const mine = await organizationIdsOf(db, viewerId);
   const visible = organization === undefined ? mine : mine.filter((id) => id === organization);
   if (project === undefined) return visible.map((id) => fragment('organization_id = ?::uuid', id));
-  const row = await db('projects').select('organization_id').where({ id: project }).first();
+  const { rows } = await preparedRaw<{ rows: { organization_id: string }[] }>(
+    db,
+    'SELECT organization_id FROM projects WHERE id = ?::uuid',
+    [project],
+  );
+  const row = rows[0];
   return row !== undefined && visible.includes(row.organization_id)
     ? [fragment('project_id = ?::uuid', project)]
     : [];
@@ -77,6 +83,8 @@ export const listIssues = async (
   const built = await issueListQuery(db, viewerId, request);
   if (built === null) return { results: [], nextCursor: null };
   const { query, plan, limit } = built;
+  // Planned on every run: its LIMIT and its filters' values choose the plan (an index scan in the list's order),
+  // which a generic plan of a prepared statement would choose without them.
   const { rows } = await db.raw<{ rows: (IssueRow & { cursor_key: (string | number | null)[] })[] }>(
     query.sql,
     query.bindings,

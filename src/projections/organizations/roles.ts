@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Role } from '../../domain';
 import { isUuid } from '../shared/ids';
 import { lookupById } from '../shared/lookup';
+import { preparedRaw } from '../shared/sql';
 
 /** The user's role in the organization, or null when not a member (or no such organization): for authorization. */
 export const roleOf = lookupById(async (db, organizationId, userId): Promise<Role | null> => {
@@ -15,10 +16,12 @@ export const roleOf = lookupById(async (db, organizationId, userId): Promise<Rol
 /** Ids of every organization the user belongs to. */
 export const organizationIdsOf = async (db: Knex, userId: string): Promise<string[]> => {
   if (!isUuid(userId)) return [];
-  const rows: { organization_id: string }[] = await db('memberships')
-    .select('organization_id')
-    .where({ user_id: userId })
-    .orderBy('organization_id');
+  // Read by every list: prepared (its planning cost three times its run).
+  const { rows } = await preparedRaw<{ rows: { organization_id: string }[] }>(
+    db,
+    'SELECT organization_id FROM memberships WHERE user_id = ?::uuid ORDER BY organization_id',
+    [userId],
+  );
   return rows.map((r) => r.organization_id);
 };
 

@@ -56,17 +56,26 @@ export const arrayParam = (values: Iterable<string>): string =>
   `{${[...values].map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 
 /** The rows of `table` (from `ctx.table()`) whose id is one of `ids`; no query at all when there are none. */
-export const rowsWithIds = async <Row>(
+export const rowsWithIds = <Row>(
   db: Knex,
   table: string,
   columns: string,
   ids: readonly string[],
+): Promise<Row[]> => rowsWhereAny<Row>(db, table, columns, 'id', ids);
+
+/** The rows of `table` whose uuid `column` is one of `values`, by a prepared statement; no query for none. */
+export const rowsWhereAny = async <Row>(
+  db: Knex,
+  table: string,
+  columns: string,
+  column: string,
+  values: readonly string[],
 ): Promise<Row[]> => {
-  if (ids.length === 0) return [];
+  if (values.length === 0) return [];
   const { rows } = await preparedRaw<{ rows: Row[] }>(
     db,
-    `SELECT ${columns} FROM ${ident(table)} WHERE id = ANY(?::uuid[])`,
-    [arrayParam(ids)],
+    `SELECT ${columns} FROM ${ident(table)} WHERE ${ident(column)} = ANY(?::uuid[])`,
+    [arrayParam(values)],
   );
   return rows;
 };
