@@ -4,7 +4,7 @@ import type { DomainEvent } from '../../domain';
 import { issueKey, nextWatching, watchUpdates } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import { applied } from '../../projections/shared/events';
-import { rowsWhereAny } from '../../projections/shared/sql';
+import { rowsWhereAnyOf } from '../../projections/shared/sql';
 import type { Clock } from '../job';
 import type { Reaction } from '../reactor/reaction';
 import { type NotificationDraft, type NotificationKind, notificationMessage } from './model';
@@ -92,13 +92,47 @@ class Folded {
       if ('issueId' in e.data) issueIds.add(e.data.issueId);
       if (e.type === 'IssueCreated' || e.type === 'ProjectCreated') projectIds.add(e.data.projectId);
     }
-    const projects = await rowsWhereAny<{ project_id: string; key: string; last_issue_number: number }>(
-      trx,
-      'notification_projects',
-      'project_id, key, last_issue_number',
-      'project_id',
-      [...projectIds],
-    );
+    // One statement for the four tables.
+    const { projects, issues, members, watchers } = await rowsWhereAnyOf<{
+      projects: { project_id: string; key: string; last_issue_number: number };
+      issues: {
+        issue_id: string;
+        organization_id: string;
+        project_id: string;
+        title: string;
+        created_by: string;
+        assignee_id: string | null;
+        deleted: boolean;
+        key: string | null;
+      };
+      members: { organization_id: string; user_id: string };
+      watchers: { issue_id: string; user_id: string; watching: boolean };
+    }>(trx, {
+      projects: {
+        table: 'notification_projects',
+        columns: 'project_id, key, last_issue_number',
+        column: 'project_id',
+        values: [...projectIds],
+      },
+      issues: {
+        table: 'notification_issues',
+        columns: 'issue_id, organization_id, project_id, title, created_by, assignee_id, deleted, key',
+        column: 'issue_id',
+        values: [...issueIds],
+      },
+      members: {
+        table: 'notification_members',
+        columns: 'organization_id, user_id',
+        column: 'organization_id',
+        values: [...organizationIds],
+      },
+      watchers: {
+        table: 'notification_watchers',
+        columns: 'issue_id, user_id, watching',
+        column: 'issue_id',
+        values: [...issueIds],
+      },
+    });
     for (const r of projects) {
       folded.projects.set(r.project_id, {
         projectId: r.project_id,
@@ -106,22 +140,6 @@ class Folded {
         lastIssueNumber: r.last_issue_number,
       });
     }
-    const issues = await rowsWhereAny<{
-      issue_id: string;
-      organization_id: string;
-      project_id: string;
-      title: string;
-      created_by: string;
-      assignee_id: string | null;
-      deleted: boolean;
-      key: string | null;
-    }>(
-      trx,
-      'notification_issues',
-      'issue_id, organization_id, project_id, title, created_by, assignee_id, deleted, key',
-      'issue_id',
-      [...issueIds],
-    );
     for (const r of issues) {
       folded.issues.set(r.issue_id, {
         issueId: r.issue_id,
@@ -134,22 +152,8 @@ class Folded {
         key: r.key,
       });
     }
-    const members = await rowsWhereAny<{ organization_id: string; user_id: string }>(
-      trx,
-      'notification_members',
-      'organization_id, user_id',
-      'organization_id',
-      [...organizationIds],
-    );
     for (const organizationId of organizationIds) folded.members.set(organizationId, new Set());
     for (const r of members) folded.members.get(r.organization_id)!.add(r.user_id);
-    const watchers = await rowsWhereAny<{ issue_id: string; user_id: string; watching: boolean }>(
-      trx,
-      'notification_watchers',
-      'issue_id, user_id, watching',
-      'issue_id',
-      [...issueIds],
-    );
     for (const issueId of issueIds) folded.watch.set(issueId, new Map());
     for (const r of watchers) folded.watch.get(r.issue_id)!.set(r.user_id, r.watching);
     return folded;

@@ -80,6 +80,42 @@ export const rowsWhereAny = async <Row>(
   return rows;
 };
 
+/** One table's rows for `rowsWhereAnyOf`: those whose uuid `column` is one of `values`. */
+export interface RowsWhereAny {
+  table: string;
+  columns: string;
+  column: string;
+  values: readonly string[];
+}
+
+/**
+ * Several tables' rows in one prepared statement (one round trip instead of one per table), each table's as a JSON
+ * array: for columns JSON keeps as they are (uuid, text, boolean, integer), not timestamps or bigints.
+ */
+export const rowsWhereAnyOf = async <R extends Record<string, object>>(
+  db: Knex,
+  loads: { [K in keyof R]: RowsWhereAny },
+): Promise<{ [K in keyof R]: R[K][] }> => {
+  const keys = Object.keys(loads) as (keyof R & string)[];
+  const wanted = keys.filter((key) => loads[key].values.length > 0);
+  const empty = Object.fromEntries(keys.map((key) => [key, []])) as unknown as { [K in keyof R]: R[K][] };
+  if (wanted.length === 0) return empty;
+  const parts = wanted.map((key, i) => {
+    const { table, columns, column } = loads[key];
+    return `(SELECT coalesce(json_agg(r), '[]') FROM (SELECT ${columns} FROM ${ident(table)}
+       WHERE ${ident(column)} = ANY(?::uuid[])) AS r) AS r${i}`;
+  });
+  const { rows } = await preparedRaw<{ rows: Record<string, unknown[]>[] }>(
+    db,
+    `SELECT ${parts.join(', ')}`,
+    wanted.map((key) => arrayParam(loads[key].values)),
+  );
+  wanted.forEach((key, i) => {
+    (empty as Record<string, unknown[]>)[key] = rows[0]?.[`r${i}`] ?? [];
+  });
+  return empty;
+};
+
 /**
  * One INSERT for a whole batch, the rows travelling as one JSON parameter (`recordset`): `columns` names each
  * column with its SQL type, `onConflict` says what becomes of a row already there (the table is `t` in it).
