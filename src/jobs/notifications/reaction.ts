@@ -4,7 +4,7 @@ import type { DomainEvent } from '../../domain';
 import { issueKey, nextWatching, watchUpdates } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import { applied } from '../../projections/shared/events';
-import { rowsWhereAnyOf } from '../../projections/shared/sql';
+import { insertRows, rowsWhereAnyOf } from '../../projections/shared/sql';
 import type { Clock } from '../job';
 import type { Reaction } from '../reactor/reaction';
 import { type NotificationDraft, type NotificationKind, notificationMessage } from './model';
@@ -208,37 +208,47 @@ class Folded {
   }
 
   async save(trx: Knex.Transaction): Promise<void> {
-    const issues = [...this.changedIssues].map((id) => this.issues.get(id)!);
-    if (issues.length > 0) {
-      await trx('notification_issues')
-        .insert(
-          issues.map((i) => ({
-            issue_id: i.issueId,
-            organization_id: i.organizationId,
-            project_id: i.projectId,
-            title: i.title,
-            created_by: i.createdBy,
-            assignee_id: i.assigneeId,
-            deleted: i.deleted,
-            key: i.key,
-          })),
-        )
-        .onConflict('issue_id')
-        .merge();
-    }
-    const projects = [...this.changedProjects].map((id) => this.projects.get(id)!);
-    if (projects.length > 0) {
-      await trx('notification_projects')
-        .insert(
-          projects.map((p) => ({
-            project_id: p.projectId,
-            key: p.key,
-            last_issue_number: p.lastIssueNumber,
-          })),
-        )
-        .onConflict('project_id')
-        .merge();
-    }
+    // Prepared upserts, one statement per table for the whole batch (the rows as one JSON parameter).
+    await insertRows(
+      trx,
+      'notification_issues',
+      {
+        issue_id: 'uuid',
+        organization_id: 'uuid',
+        project_id: 'uuid',
+        title: 'text',
+        created_by: 'uuid',
+        assignee_id: 'uuid',
+        deleted: 'boolean',
+        key: 'text',
+      },
+      [...this.changedIssues].map((id) => {
+        const i = this.issues.get(id)!;
+        return {
+          issue_id: i.issueId,
+          organization_id: i.organizationId,
+          project_id: i.projectId,
+          title: i.title,
+          created_by: i.createdBy,
+          assignee_id: i.assigneeId,
+          deleted: i.deleted,
+          key: i.key,
+        };
+      }),
+      `ON CONFLICT (issue_id) DO UPDATE SET organization_id = excluded.organization_id,
+         project_id = excluded.project_id, title = excluded.title, created_by = excluded.created_by,
+         assignee_id = excluded.assignee_id, deleted = excluded.deleted, key = excluded.key`,
+    );
+    await insertRows(
+      trx,
+      'notification_projects',
+      { project_id: 'uuid', key: 'text', last_issue_number: 'integer' },
+      [...this.changedProjects].map((id) => {
+        const p = this.projects.get(id)!;
+        return { project_id: p.projectId, key: p.key, last_issue_number: p.lastIssueNumber };
+      }),
+      'ON CONFLICT (project_id) DO UPDATE SET key = excluded.key, last_issue_number = excluded.last_issue_number',
+    );
     const changes = [...this.changedMembers.values()];
     const joined = changes.filter((c) => c.member);
     const left = changes.filter((c) => !c.member);
@@ -257,8 +267,13 @@ class Folded {
       user_id: c.userId,
       watching: this.watch.get(c.issueId)!.get(c.userId)!,
     }));
-    if (watch.length > 0)
-      await trx('notification_watchers').insert(watch).onConflict(['issue_id', 'user_id']).merge();
+    await insertRows(
+      trx,
+      'notification_watchers',
+      { issue_id: 'uuid', user_id: 'uuid', watching: 'boolean' },
+      watch,
+      'ON CONFLICT (issue_id, user_id) DO UPDATE SET watching = excluded.watching',
+    );
   }
 }
 

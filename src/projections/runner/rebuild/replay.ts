@@ -66,6 +66,9 @@ const commitBatch = async (run: RebuildRun, events: readonly RecordedEvent[]): P
   const done = await run.knex.transaction(async (trx) => {
     // Losing the last commits to an OS crash is harmless: data and progress go together.
     await trx.raw('SET LOCAL synchronous_commit = off');
+    // The shadow tables grow from empty: a generic plan of a prepared statement made while one was small (a
+    // sequential scan) would stay while it grows. Each statement is planned for the table as it is.
+    await trx.raw('SET LOCAL plan_cache_mode = force_custom_plan');
     const result = await applyToShadows(run, trx, events, run.eventsApplied);
     await saveRebuildProgress(trx, run.projection.name, result);
     return result;
