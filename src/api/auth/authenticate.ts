@@ -23,7 +23,7 @@ export const principal = (req: Request): Principal => {
 /** How many verified tokens `createAuthenticate` remembers (the least recently verified go first). */
 const VERIFIED_TOKENS = 10_000;
 
-export const createAuthenticate = (tokens: TokenService, clock: () => number = Date.now): RequestHandler => {
+export const createAuthenticate = (tokens: TokenService): RequestHandler => {
   const passport = new Passport();
   const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
   // A token verified once is the same string with the same signature next time: only its expiry can change the
