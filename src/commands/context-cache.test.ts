@@ -149,25 +149,32 @@ describe("the runner's cache of context streams", () => {
       expect(reads.map((r) => r.streamId)).toEqual([issueStream(issueId)]);
     });
 
-    it('refuses a member removed by another process since, appending nothing', async () => {
-      const { owner, member, organizationId, projectId } = await organizationWithProject();
+    /** A runner that has run one create, so it holds the organization and the project. */
+    const warmedRunner = async (actor: 'owner' | 'member') => {
+      const world = await organizationWithProject();
       const runner = observedRunner();
-      await createIssue(runner, { actorId: member }, { projectId, title: 'while a member' });
-      await system.commands.removeMember({ actorId: owner }, { organizationId, userId: member });
+      await createIssue(runner, { actorId: world[actor] }, { projectId: world.projectId, title: 'warm-up' });
+      return { ...world, runner };
+    };
+
+    /** A create that must be refused without anything appended to the new issue's stream. */
+    const expectRefusedCreate = async (runner: AggregateRunner, actorId: string, projectId: string) => {
       const issueId = uuidv7();
-      const refused = await createIssue(
-        runner,
-        { actorId: member },
-        { projectId, title: 'after', issueId },
-      ).catch((e: unknown) => e);
+      const refused = await createIssue(runner, { actorId }, { projectId, title: 'refused', issueId }).catch(
+        (e: unknown) => e,
+      );
       expect(refused).toBeInstanceOf(DomainError);
       expect(await system.store.readStream(issueStream(issueId))).toEqual([]);
+    };
+
+    it('refuses a member removed by another process since, appending nothing', async () => {
+      const { owner, member, organizationId, projectId, runner } = await warmedRunner('member');
+      await system.commands.removeMember({ actorId: owner }, { organizationId, userId: member });
+      await expectRefusedCreate(runner, member, projectId);
     });
 
     it('does not refuse a member added by another process since', async () => {
-      const { owner, organizationId, projectId } = await organizationWithProject();
-      const runner = observedRunner();
-      await createIssue(runner, { actorId: owner }, { projectId, title: 'by the owner' });
+      const { owner, organizationId, projectId, runner } = await warmedRunner('owner');
       const newcomer = await register('new');
       await system.commands.addMember(
         { actorId: owner },
@@ -184,22 +191,13 @@ describe("the runner's cache of context streams", () => {
     });
 
     it('decides again when the organization moves between the decision and the append', async () => {
-      const { owner, member, organizationId, projectId } = await organizationWithProject();
-      const runner = observedRunner();
-      await createIssue(runner, { actorId: member }, { projectId, title: 'while a member' });
+      const { owner, member, organizationId, projectId, runner } = await warmedRunner('member');
       appends.length = 0;
       beforeAppend = () =>
         system.commands.removeMember({ actorId: owner }, { organizationId, userId: member });
-      const issueId = uuidv7();
-      const refused = await createIssue(
-        runner,
-        { actorId: member },
-        { projectId, title: 'raced', issueId },
-      ).catch((e: unknown) => e);
-      expect(refused).toBeInstanceOf(DomainError);
+      await expectRefusedCreate(runner, member, projectId);
       // One append, refused by its condition; the decision on the organization read afresh appends nothing.
       expect(appends).toHaveLength(1);
-      expect(await system.store.readStream(issueStream(issueId))).toEqual([]);
 
       // And a change that does not concern the actor only costs a second decision.
       const other = await register('other');
