@@ -98,11 +98,14 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
     return service.crashes();
   };
   try {
+    const starting = Date.now();
     await service.start();
+    options.log?.(`service up (${options.roles.join(' + ')}): ${Date.now() - starting} ms`);
     const world = await buildWorld(service.apis[0]!, { staff: 2, rotating: 3, projects: 2 });
     // The processes may have answered before the projector was up: start the load from a settled service.
     const ready = await settle(knex, store);
     if (ready.failures.length > 0) throw new Error(ready.failures.join('; '));
+    options.log?.(`world built and settled: ${Date.now() - starting} ms`);
     const workload = new Workload({
       apis: service.apis,
       world,
