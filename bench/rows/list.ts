@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { issueListQuery } from '../../src/projections/issues/list';
+import { explain } from '../../src/projections/shared/explain';
 import type { Context } from '../core/context';
 import { failureNotes, ms, perSecond, times } from '../core/figures';
 import { interleave, medianOf, medianRatio } from '../core/interleave';
@@ -29,11 +30,7 @@ export const isIndexPlanWithoutSort = (plan: string): boolean =>
 export const checkPlan = async (knex: Knex, viewerId: string, query: ListQuery): Promise<PlanCheck> => {
   const built = await issueListQuery(knex, viewerId, query.request);
   if (built === null) return { name: query.name, ok: false, plan: 'nothing in scope for the viewer' };
-  const { rows } = await knex.raw<{ rows: { 'QUERY PLAN': string }[] }>(
-    `EXPLAIN ${built.query.sql}`,
-    built.query.bindings,
-  );
-  const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+  const plan = await explain(knex, built.query);
   return isIndexPlanWithoutSort(plan)
     ? { name: query.name, ok: true }
     : { name: query.name, ok: false, plan: plan.split('\n').slice(0, 8).join('\n') };

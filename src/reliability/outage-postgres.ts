@@ -17,7 +17,8 @@
 import type { Pool } from 'pg';
 import { startTcpProxy } from '../../test/support/tcp-proxy';
 import { DEFAULT_DATABASE_URL } from '../../test/support/test-env';
-import { CHECKER, type Harness, startHarness } from './support/harness';
+import { CHECKER } from './support/harness';
+import { runOutage } from './support/outage';
 import { answersLine, firstSuccessAfter, judge } from './support/phases';
 import type { SuiteReport } from './support/report';
 import type { Role } from './support/service';
@@ -64,10 +65,8 @@ const isSuccessOrUnavailable = (answer: string, retryAfter: boolean) =>
 export const runPostgresOutageSuite = async (options: PostgresOutageOptions): Promise<SuiteReport> => {
   const started = Date.now();
   const log = options.log ?? (() => undefined);
-  const failures: string[] = [];
   const server = new URL(process.env.DATABASE_URL || DEFAULT_DATABASE_URL);
   const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 5432) });
-  let harness: Harness | null = null;
   let terminated = 0;
   let cycles = 0;
   const during = { terminate: {} as Record<string, number>, unreachable: {} as Record<string, number> };
@@ -75,10 +74,8 @@ export const runPostgresOutageSuite = async (options: PostgresOutageOptions): Pr
   const add = (into: Record<string, number>, answers: Record<string, number>) => {
     for (const [answer, n] of Object.entries(answers)) into[answer] = (into[answer] ?? 0) + n;
   };
-  let pids: string[] = [];
-  let checked = { events: 0, notifications: 0, messages: 0 };
-  try {
-    harness = await startHarness({
+  const run = await runOutage(
+    {
       name: 'outage_pg',
       roles: options.roles,
       redisUrl: options.redisUrl,
@@ -91,80 +88,60 @@ export const runPostgresOutageSuite = async (options: PostgresOutageOptions): Pr
       readers: options.readers,
       socketsPerProject: options.socketsPerProject,
       log: options.log,
-    });
-    const { workload, pool, database, service } = harness;
-    pids = service.processes.map((p) => String(p.pid));
-    workload.resume();
-    for (let cycle = 1; cycle <= options.cycles; cycle++) {
-      await pause(1500);
+      proxy,
+      afterMs: 1500,
+    },
+    async ({ workload, pool, database }, failures) => {
+      for (let cycle = 1; cycle <= options.cycles; cycle++) {
+        await pause(1500);
 
-      const terminateFrom = Date.now();
-      while (Date.now() - terminateFrom < options.terminateMs) {
-        terminated += await terminateSessions(pool, database.name);
-        await pause(150 + Math.random() * 300);
-      }
-      const terminateTo = Date.now();
-      const storm = judge(workload.attempts, terminateFrom, terminateTo, (a) =>
-        isSuccessOrUnavailable(a.answer, a.retryAfter),
-      );
-      add(during.terminate, storm.answers);
-      failures.push(...storm.unacceptable.map((u) => `cycle ${cycle}, sessions cut: ${u}`));
-      for (const kind of ['query', 'command'] as const) {
-        const at = await firstSuccessAfter(workload.attempts, kind, terminateTo);
-        if (at === null) failures.push(`cycle ${cycle}: no ${kind} succeeded after the sessions were cut`);
-        else recoveries.push(at - terminateTo);
-      }
+        const terminateFrom = Date.now();
+        while (Date.now() - terminateFrom < options.terminateMs) {
+          terminated += await terminateSessions(pool, database.name);
+          await pause(150 + Math.random() * 300);
+        }
+        const terminateTo = Date.now();
+        const storm = judge(workload.attempts, terminateFrom, terminateTo, (a) =>
+          isSuccessOrUnavailable(a.answer, a.retryAfter),
+        );
+        add(during.terminate, storm.answers);
+        failures.push(...storm.unacceptable.map((u) => `cycle ${cycle}, sessions cut: ${u}`));
+        for (const kind of ['query', 'command'] as const) {
+          const at = await firstSuccessAfter(workload.attempts, kind, terminateTo);
+          if (at === null) failures.push(`cycle ${cycle}: no ${kind} succeeded after the sessions were cut`);
+          else recoveries.push(at - terminateTo);
+        }
 
-      await pause(1000);
-      const cutAt = Date.now();
-      await proxy.cut();
-      await pause(options.unreachableMs);
-      const restoredAt = Date.now();
-      await proxy.restore();
-      // A second after the cut, nothing can reach the database: every answer is a prompt 503 with Retry-After.
-      const down = judge(
-        workload.attempts,
-        cutAt + 1000,
-        restoredAt - 200,
-        (a) => a.answer === '503' && a.retryAfter,
-      );
-      add(during.unreachable, down.answers);
-      if (down.count === 0)
-        failures.push(`cycle ${cycle}: no request was made while the database was unreachable`);
-      failures.push(...down.unacceptable.map((u) => `cycle ${cycle}, database unreachable: ${u}`));
-      for (const kind of ['query', 'command'] as const) {
-        const at = await firstSuccessAfter(workload.attempts, kind, restoredAt);
-        if (at === null) failures.push(`cycle ${cycle}: no ${kind} succeeded after the database came back`);
-        else recoveries.push(at - restoredAt);
+        await pause(1000);
+        const cutAt = Date.now();
+        await proxy.cut();
+        await pause(options.unreachableMs);
+        const restoredAt = Date.now();
+        await proxy.restore();
+        // A second after the cut, nothing can reach the database: every answer is a prompt 503 with Retry-After.
+        const down = judge(
+          workload.attempts,
+          cutAt + 1000,
+          restoredAt - 200,
+          (a) => a.answer === '503' && a.retryAfter,
+        );
+        add(during.unreachable, down.answers);
+        if (down.count === 0)
+          failures.push(`cycle ${cycle}: no request was made while the database was unreachable`);
+        failures.push(...down.unacceptable.map((u) => `cycle ${cycle}, database unreachable: ${u}`));
+        for (const kind of ['query', 'command'] as const) {
+          const at = await firstSuccessAfter(workload.attempts, kind, restoredAt);
+          if (at === null) failures.push(`cycle ${cycle}: no ${kind} succeeded after the database came back`);
+          else recoveries.push(at - restoredAt);
+        }
+        cycles = cycle;
+        log(
+          `postgres outage cycle ${cycle}/${options.cycles}: ${terminated} sessions terminated; while cut: ` +
+            `${answersLine(storm.answers)}; while unreachable: ${answersLine(down.answers)}; ${failures.length} failures`,
+        );
       }
-      cycles = cycle;
-      log(
-        `postgres outage cycle ${cycle}/${options.cycles}: ${terminated} sessions terminated; while cut: ` +
-          `${answersLine(storm.answers)}; while unreachable: ${answersLine(down.answers)}; ${failures.length} failures`,
-      );
-    }
-    await pause(1500);
-    log('pausing the writers');
-    await workload.pause();
-    log('checking');
-    const results = await harness.check();
-    for (const [name, result] of Object.entries(results))
-      failures.push(...result.failures.map((f) => `after the outages (${name}): ${f}`));
-    failures.push(...workload.complaints.splice(0));
-    const now = service.processes.map((p) => String(p.pid));
-    if (now.join() !== pids.join()) failures.push(`processes were restarted: ${pids} became ${now}`);
-    checked = {
-      events: results.readModels.checked,
-      notifications: results.notifications.checked,
-      messages: results.sockets.checked,
-    };
-  } catch (error) {
-    failures.push(`the suite stopped: ${(error as Error).stack ?? String(error)}`);
-  } finally {
-    if (harness) for (const crash of await harness.close()) failures.push(`the service: ${crash}`);
-    await proxy.close();
-  }
-  const figures = harness?.workload.figures();
+    },
+  );
   return {
     suite: 'outage-postgres',
     figures: {
@@ -175,15 +152,10 @@ export const runPostgresOutageSuite = async (options: PostgresOutageOptions): Pr
       'answers while sessions were cut': answersLine(during.terminate),
       'answers while unreachable (from 1 s in)': answersLine(during.unreachable),
       'slowest recovery (ms)': recoveries.length > 0 ? Math.max(...recoveries) : 'n/a',
-      'commands (logical requests)': figures?.commands ?? 0,
-      'commands retried after a 503 or no answer': figures?.retried ?? 0,
-      'reads and logins': harness?.workload.attempts.filter((a) => a.kind !== 'command').length ?? 0,
-      'events folded and compared': checked.events,
-      'notifications checked': checked.notifications,
-      'socket messages checked': checked.messages,
-      failures: failures.length,
+      ...run.figures(),
+      failures: run.failures.length,
     },
-    failures,
+    failures: run.failures,
     seconds: (Date.now() - started) / 1000,
   };
 };

@@ -13,8 +13,8 @@
  *   notifications, applied once, no process died).
  */
 import { startTcpProxy } from '../../test/support/tcp-proxy';
-import { type Harness, startHarness } from './support/harness';
 import { PASSWORD, request } from './support/http';
+import { runOutage } from './support/outage';
 import { answersLine, judge } from './support/phases';
 import type { SuiteReport } from './support/report';
 import type { Role } from './support/service';
@@ -49,15 +49,12 @@ const unaffected = (answer: string) => /^2\d\d$/.test(answer) || answer === '400
 export const runRedisOutageSuite = async (options: RedisOutageOptions): Promise<SuiteReport> => {
   const started = Date.now();
   const log = options.log ?? (() => undefined);
-  const failures: string[] = [];
   const redis = new URL(options.redisUrl);
   const proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
-  let harness: Harness | null = null;
   let cycles = 0;
   const down: Record<string, number> = {};
-  let checked = { events: 0, notifications: 0, messages: 0 };
-  try {
-    harness = await startHarness({
+  const run = await runOutage(
+    {
       name: 'outage_redis',
       roles: options.roles,
       redisUrl: `redis://127.0.0.1:${proxy.port}`,
@@ -65,69 +62,55 @@ export const runRedisOutageSuite = async (options: RedisOutageOptions): Promise<
       readers: options.readers,
       socketsPerProject: options.socketsPerProject,
       log: options.log,
-    });
-    const { workload } = harness;
-    workload.resume();
-    for (let cycle = 1; cycle <= options.cycles; cycle++) {
-      await pause(1500);
-      const cutAt = Date.now();
-      await proxy.cut();
-      await pause(options.downMs / 2);
-      // A client that first connects now, with the bus down, resumes from the feed all the same.
-      if (cycle === 1) harness.addSocket(cycle % harness.world.projects.length);
-      // And someone logs in (the login limits count in Redis).
-      const person = harness.world.staff[0]!;
-      const login = await request(
-        harness.service.apis[cycle % harness.service.apis.length]!,
-        '/api/v1/auth/login/',
-        {
-          method: 'POST',
-          body: { username: person.username, password: PASSWORD },
-          timeoutMs: 20_000,
-        },
-      );
-      if (!login.ok || login.answer.status !== 200)
-        failures.push(
-          `cycle ${cycle}: a login while Redis was down got ${login.ok ? login.answer.status : login.error}`,
+      proxy,
+      afterMs: 2000,
+    },
+    async (harness, failures) => {
+      const { workload } = harness;
+      for (let cycle = 1; cycle <= options.cycles; cycle++) {
+        await pause(1500);
+        const cutAt = Date.now();
+        await proxy.cut();
+        await pause(options.downMs / 2);
+        // A client that first connects now, with the bus down, resumes from the feed all the same.
+        if (cycle === 1) harness.addSocket(cycle % harness.world.projects.length);
+        // And someone logs in (the login limits count in Redis).
+        const person = harness.world.staff[0]!;
+        const login = await request(
+          harness.service.apis[cycle % harness.service.apis.length]!,
+          '/api/v1/auth/login/',
+          {
+            method: 'POST',
+            body: { username: person.username, password: PASSWORD },
+            timeoutMs: 20_000,
+          },
         );
-      await pause(options.downMs / 2);
-      const restoredAt = Date.now();
-      await proxy.restore();
-      const window = judge(workload.attempts, cutAt, restoredAt, (a) => unaffected(a.answer));
-      for (const [answer, n] of Object.entries(window.answers)) down[answer] = (down[answer] ?? 0) + n;
-      if (window.count === 0) failures.push(`cycle ${cycle}: no request was made while Redis was down`);
-      failures.push(...window.unacceptable.map((u) => `cycle ${cycle}, Redis down: ${u}`));
-      for (const kind of ['command', 'query'] as const)
-        if (
-          !workload.attempts.some(
-            (a) => a.kind === kind && a.at >= cutAt && a.at < restoredAt && unaffected(a.answer),
+        if (!login.ok || login.answer.status !== 200)
+          failures.push(
+            `cycle ${cycle}: a login while Redis was down got ${login.ok ? login.answer.status : login.error}`,
+          );
+        await pause(options.downMs / 2);
+        const restoredAt = Date.now();
+        await proxy.restore();
+        const window = judge(workload.attempts, cutAt, restoredAt, (a) => unaffected(a.answer));
+        for (const [answer, n] of Object.entries(window.answers)) down[answer] = (down[answer] ?? 0) + n;
+        if (window.count === 0) failures.push(`cycle ${cycle}: no request was made while Redis was down`);
+        failures.push(...window.unacceptable.map((u) => `cycle ${cycle}, Redis down: ${u}`));
+        for (const kind of ['command', 'query'] as const)
+          if (
+            !workload.attempts.some(
+              (a) => a.kind === kind && a.at >= cutAt && a.at < restoredAt && unaffected(a.answer),
+            )
           )
-        )
-          failures.push(`cycle ${cycle}: no ${kind} succeeded while Redis was down`);
-      cycles = cycle;
-      log(
-        `redis outage cycle ${cycle}/${options.cycles}: while down: ${answersLine(window.answers)}; ` +
-          `${failures.length} failures`,
-      );
-    }
-    await pause(2000);
-    await workload.pause();
-    const results = await harness.check();
-    for (const [name, result] of Object.entries(results))
-      failures.push(...result.failures.map((f) => `after the outages (${name}): ${f}`));
-    failures.push(...workload.complaints.splice(0));
-    checked = {
-      events: results.readModels.checked,
-      notifications: results.notifications.checked,
-      messages: results.sockets.checked,
-    };
-  } catch (error) {
-    failures.push(`the suite stopped: ${(error as Error).stack ?? String(error)}`);
-  } finally {
-    if (harness) for (const crash of await harness.close()) failures.push(`the service: ${crash}`);
-    await proxy.close();
-  }
-  const figures = harness?.workload.figures();
+            failures.push(`cycle ${cycle}: no ${kind} succeeded while Redis was down`);
+        cycles = cycle;
+        log(
+          `redis outage cycle ${cycle}/${options.cycles}: while down: ${answersLine(window.answers)}; ` +
+            `${failures.length} failures`,
+        );
+      }
+    },
+  );
   return {
     suite: 'outage-redis',
     figures: {
@@ -135,15 +118,10 @@ export const runRedisOutageSuite = async (options: RedisOutageOptions): Promise<
       cycles,
       'seconds Redis was down (proxy cut)': (cycles * options.downMs) / 1000,
       'answers while Redis was down': answersLine(down),
-      'commands (logical requests)': figures?.commands ?? 0,
-      'reads and logins': harness?.workload.attempts.filter((a) => a.kind !== 'command').length ?? 0,
-      'events folded and compared': checked.events,
-      'notifications checked': checked.notifications,
-      'socket messages checked': checked.messages,
-      'socket clients': harness?.sockets.length ?? 0,
-      failures: failures.length,
+      ...run.figures(),
+      failures: run.failures.length,
     },
-    failures,
+    failures: run.failures,
     seconds: (Date.now() - started) / 1000,
   };
 };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
 import { issueListQuery } from '../issues/list';
 import { commentPageSql, listComments } from './queries';
+import { explain } from '../shared/explain';
 
 /**
  * The comment list and `watching`/`comment_count` on issue lists, on 40 000 comments over 200 issues (a tenth
@@ -49,21 +50,14 @@ describe('comment list and watching query plans', () => {
     await bed.knex.raw('ANALYZE issues; ANALYZE issue_comments; ANALYZE issue_watchers; ANALYZE memberships');
   });
 
-  const explain = (sql: string, bindings: readonly unknown[]) =>
-    bed.knex.transaction(async (trx) => {
-      await trx.raw('SET LOCAL enable_seqscan = off');
-      const { rows } = await trx.raw<{ rows: { 'QUERY PLAN': string }[] }>(
-        `EXPLAIN ${sql}`,
-        bindings as never,
-      );
-      return rows.map((r) => r['QUERY PLAN']).join('\n');
-    });
+  const plan = (sql: string, bindings: readonly unknown[]) =>
+    explain(bed.knex, { sql, bindings }, { seqscan: false });
 
   it.each([
     ['the first page', false],
     ['a later page', true],
   ])('reads %s of comments by the list index, in its order, without a sort', async (_, after) => {
-    const text = await explain(commentPageSql(after), [
+    const text = await plan(commentPageSql(after), [
       issues[1],
       ...(after ? ['00000000000000020000'] : []),
       51,
@@ -85,7 +79,7 @@ describe('comment list and watching query plans', () => {
 
   it('answers watching on an issue list by the primary key of issue_watchers', async () => {
     const built = await issueListQuery(bed.knex, viewer, { limit: 50 });
-    const text = await explain(built!.query.sql, built!.query.bindings);
+    const text = await plan(built!.query.sql, built!.query.bindings);
     expect(text).toMatch(/Index (Only )?Scan using issue_watchers_pkey/);
     expect(text).not.toMatch(/Seq Scan on issue_watchers/);
   });

@@ -1,5 +1,6 @@
 import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
 import { encodePosition } from '../../eventstore/port';
+import { explain } from '../shared/explain';
 import { type EventQuery, eventLogQuery } from '.';
 
 describe('event index query plans', () => {
@@ -27,14 +28,7 @@ describe('event index query plans', () => {
   const plan = async (query: EventQuery, after: string | null = null): Promise<string> => {
     const built = eventLogQuery(query, after, 51);
     if (built === null) throw new Error('matches nothing');
-    return bed.knex.transaction(async (trx) => {
-      await trx.raw('SET LOCAL enable_seqscan = off');
-      const { rows } = await trx.raw<{ rows: { 'QUERY PLAN': string }[] }>(
-        `EXPLAIN ${built.sql}`,
-        built.bindings,
-      );
-      return rows.map((r) => r['QUERY PLAN']).join('\n');
-    });
+    return explain(bed.knex, built, { seqscan: false });
   };
 
   it.each<[string, () => EventQuery, RegExp]>([

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
 import { issueListQuery, listIssues } from './list';
+import { explain } from '../shared/explain';
 
 /**
  * `?label=` (all given labels must be on the issue) and `?key=` on 30 000 issues in three organizations: the GIN
@@ -60,14 +61,7 @@ describe('issue list query plans for labels and keys', () => {
   const plan = async (request: Parameters<typeof listIssues>[2]) => {
     const built = await issueListQuery(bed.knex, viewer, request);
     if (built === null) throw new Error('nothing in scope');
-    return bed.knex.transaction(async (trx) => {
-      await trx.raw('SET LOCAL enable_seqscan = off');
-      const { rows } = await trx.raw<{ rows: { 'QUERY PLAN': string }[] }>(
-        `EXPLAIN ${built.query.sql}`,
-        built.query.bindings,
-      );
-      return rows.map((r) => r['QUERY PLAN']).join('\n');
-    });
+    return explain(bed.knex, built.query, { seqscan: false });
   };
 
   it('finds a rare label through the GIN index on label_ids', async () => {

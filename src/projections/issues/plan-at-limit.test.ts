@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { listProjects } from '../projects/queries';
 import { useReadModelTestbed } from '../../../test/support/read-models/testbed';
 import { issueListQuery, listIssues } from './list';
+import { explain } from '../shared/explain';
 
 const LIMIT = 1000;
 
@@ -42,11 +43,7 @@ describe('lists of a user at the membership limit', () => {
   it('merges one index scan per organization, with no sort, for the issue list', async () => {
     const built = await issueListQuery(bed.knex, viewer, { limit: 50 });
     expect(built).not.toBeNull();
-    const { rows } = await bed.knex.raw<{ rows: { 'QUERY PLAN': string }[] }>(
-      `EXPLAIN ${built!.query.sql}`,
-      built!.query.bindings,
-    );
-    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    const plan = await explain(bed.knex, built!.query);
     expect(plan).toMatch(/Merge Append/);
     expect(plan.match(/Index Scan[^\n]* using issues_org_created/g)).toHaveLength(LIMIT);
     expect(plan).not.toMatch(/Sort\s{2}/);
