@@ -4,7 +4,7 @@ import type { DomainEvent } from '../../domain';
 import { issueKey, nextWatching, watchUpdates } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import { applied } from '../../projections/shared/events';
-import { insertRows, rowsWhereAnyOf } from '../../projections/shared/sql';
+import { insertRows, rowsWhereAnyOf, WriteBatch } from '../../projections/shared/sql';
 import type { Clock } from '../job';
 import type { Reaction } from '../reactor/reaction';
 import { type NotificationDraft, type NotificationKind, notificationMessage } from './model';
@@ -208,9 +208,10 @@ class Folded {
   }
 
   async save(trx: Knex.Transaction): Promise<void> {
-    // Prepared upserts, one statement per table for the whole batch (the rows as one JSON parameter).
+    // Prepared upserts for the whole batch (the rows as one JSON parameter per table), sent as one statement.
+    const writes = new WriteBatch(trx);
     await insertRows(
-      trx,
+      writes,
       'notification_issues',
       {
         issue_id: 'uuid',
@@ -240,7 +241,7 @@ class Folded {
          assignee_id = excluded.assignee_id, deleted = excluded.deleted, key = excluded.key`,
     );
     await insertRows(
-      trx,
+      writes,
       'notification_projects',
       { project_id: 'uuid', key: 'text', last_issue_number: 'integer' },
       [...this.changedProjects].map((id) => {
@@ -268,12 +269,13 @@ class Folded {
       watching: this.watch.get(c.issueId)!.get(c.userId)!,
     }));
     await insertRows(
-      trx,
+      writes,
       'notification_watchers',
       { issue_id: 'uuid', user_id: 'uuid', watching: 'boolean' },
       watch,
       'ON CONFLICT (issue_id, user_id) DO UPDATE SET watching = excluded.watching',
     );
+    await writes.flush();
   }
 }
 

@@ -1,5 +1,4 @@
-import type { Knex } from 'knex';
-import { insertRows } from '../shared/sql';
+import { insertRows, type Writer } from '../shared/sql';
 import type { ActivityEntry } from './messages';
 
 const ACTIVITY_COLUMN_TYPES = {
@@ -25,5 +24,5 @@ const toRow = ({ projectId, organizationId, recorded, message }: ActivityEntry) 
 });
 
 /** One statement per batch; an entry already stored (same position) is left as it is. */
-export const saveActivity = (trx: Knex.Transaction, table: string, entries: readonly ActivityEntry[]) =>
+export const saveActivity = (trx: Writer, table: string, entries: readonly ActivityEntry[]) =>
   insertRows(trx, table, ACTIVITY_COLUMN_TYPES, entries.map(toRow), 'ON CONFLICT (position) DO NOTHING');

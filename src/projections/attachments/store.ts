@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { arrayParam, ident, insertRows, isoTime } from '../shared/sql';
+import { arrayParam, ident, insertRows, isoTime, type Writer } from '../shared/sql';
 import type { AttachmentRecord } from './record';
 
 export interface AttachmentRow {
@@ -56,7 +56,7 @@ export const liveAttachmentsOf = async (
 };
 
 /** One upsert for the batch's attachments as they are at its end; a row at or past a record's revision stays. */
-export const saveAttachments = (trx: Knex.Transaction, table: string, records: readonly AttachmentRecord[]) =>
+export const saveAttachments = (trx: Writer, table: string, records: readonly AttachmentRecord[]) =>
   insertRows(
     trx,
     table,

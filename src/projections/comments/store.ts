@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
-import { arrayParam, ident, insertRows, isoTime, rowsWithIds } from '../shared/sql';
+import { arrayParam, ident, insertRows, isoTime, type RowsWhereAny, type Writer } from '../shared/sql';
 import type { CommentRecord } from './record';
 
-interface CommentRow {
+/** A comment's row as a batch reads it (its times as `Date`s, or as strings when read through JSON). */
+export interface CommentRow {
   id: string;
   issue_id: string;
   project_id: string;
@@ -11,8 +12,8 @@ interface CommentRow {
   body: string;
   mentioned_ids: string[];
   position: string;
-  created_at: Date;
-  edited_at: Date | null;
+  created_at: Date | string;
+  edited_at: Date | string | null;
   deleted: boolean;
   revision: number;
 }
@@ -32,21 +33,18 @@ const fromRow = (row: CommentRow): CommentRecord => ({
   revision: row.revision,
 });
 
-/** The comments a batch touches, as they are before it. */
-export const loadComments = async (
-  trx: Knex.Transaction,
-  table: string,
-  ids: readonly string[],
-): Promise<Map<string, CommentRecord>> => {
-  const rows = await rowsWithIds<CommentRow>(
-    trx,
-    table,
-    `id, issue_id, project_id, organization_id, author_id, body, mentioned_ids::text[] AS mentioned_ids, position,
-       created_at, edited_at, deleted, revision`,
-    ids,
-  );
-  return new Map(rows.map((row) => [row.id, fromRow(row)] as const));
-};
+/** What a batch reads of the comments it touches: for `rowsWhereAnyOf`, beside the other tables it reads. */
+export const commentsToLoad = (table: string, ids: readonly string[]): RowsWhereAny => ({
+  table,
+  columns: `id, issue_id, project_id, organization_id, author_id, body, mentioned_ids::text[] AS mentioned_ids,
+     position, created_at, edited_at, deleted, revision`,
+  column: 'id',
+  values: ids,
+});
+
+/** The comments a batch touches, as they are before it, from the rows `commentsToLoad` read. */
+export const commentRecords = (rows: readonly CommentRow[]): Map<string, CommentRecord> =>
+  new Map(rows.map((row) => [row.id, fromRow(row)] as const));
 
 const COLUMN_TYPES = {
   id: 'uuid',
@@ -64,7 +62,7 @@ const COLUMN_TYPES = {
 };
 
 /** One upsert for the batch; a row already past the record's revision is left as it is. */
-export const saveComments = (trx: Knex.Transaction, table: string, records: readonly CommentRecord[]) =>
+export const saveComments = (trx: Writer, table: string, records: readonly CommentRecord[]) =>
   insertRows(
     trx,
     table,
@@ -106,7 +104,7 @@ export const loadWatchers = async (
 
 /** The (issue, user) pairs the batch changed, as they are after it: one upsert. */
 export const saveWatchers = (
-  trx: Knex.Transaction,
+  trx: Writer,
   table: string,
   changed: readonly { issueId: string; userId: string; watching: boolean }[],
 ) =>

@@ -1,7 +1,16 @@
-import type { Knex } from 'knex';
 import type { IssuePriority, IssueStatus } from '../../domain';
 import { issueDecider } from '../../domain';
-import { arrayParam, dateText, ident, insertRows, isoTime, recordset, rowsWithIds } from '../shared/sql';
+import {
+  arrayParam,
+  dateText,
+  direct,
+  ident,
+  insertRows,
+  isoTime,
+  type RowsWhereAny,
+  recordset,
+  type Writer,
+} from '../shared/sql';
 import type { IssueRecord } from './record';
 
 interface Tables {
@@ -9,7 +18,8 @@ interface Tables {
   tombstones: string;
 }
 
-interface IssueRow {
+/** An issue's row as a batch reads it (its times as `Date`s, or as strings when read through JSON). */
+export interface IssueRow {
   id: string;
   project_id: string;
   organization_id: string;
@@ -20,8 +30,8 @@ interface IssueRow {
   due_date: string | null;
   assignee_id: string | null;
   created_by: string;
-  created_at: Date;
-  updated_at: Date;
+  created_at: Date | string;
+  updated_at: Date | string;
   revision: number;
   number: number | null;
   key: string | null;
@@ -57,10 +67,11 @@ const fromRow = (row: IssueRow): IssueRecord => ({
   commentCount: row.comment_count,
 });
 
-interface TombstoneRow {
+/** A deleted issue's tombstone as a batch reads it. */
+export interface TombstoneRow {
   id: string;
   revision: number;
-  created_at: Date | null;
+  created_at: Date | string | null;
   number: number | null;
   key: string | null;
   comment_count: number;
@@ -80,31 +91,39 @@ const tombstone = (row: TombstoneRow): IssueRecord => ({
   commentCount: row.comment_count,
 });
 
-/** The issues a batch touches as they are before it: live rows, and tombstones of deleted ones. */
-export const loadIssues = async (
-  trx: Knex.Transaction,
+/**
+ * What a batch reads of the issues it touches, live rows and tombstones of deleted ones: for `rowsWhereAnyOf`,
+ * beside the other tables it reads.
+ */
+export const issuesToLoad = (
   tables: Tables,
   ids: readonly string[],
-): Promise<Map<string, IssueRecord>> => {
-  const rows = await rowsWithIds<IssueRow>(
-    trx,
-    tables.issues,
-    `id, project_id, organization_id, title, description, status, priority, ${dateText('due_date')} AS due_date,
-       assignee_id, created_by, created_at, updated_at, revision, number, key, label_ids::text[] AS label_ids,
-       comment_count`,
-    ids,
-  );
-  const gone = await rowsWithIds<TombstoneRow>(
-    trx,
-    tables.tombstones,
-    'id, revision, created_at, number, key, comment_count',
-    ids,
-  );
-  return new Map([
+): { issues: RowsWhereAny; tombstones: RowsWhereAny } => ({
+  issues: {
+    table: tables.issues,
+    columns: `id, project_id, organization_id, title, description, status, priority,
+       ${dateText('due_date')} AS due_date, assignee_id, created_by, created_at, updated_at, revision, number, key,
+       label_ids::text[] AS label_ids, comment_count`,
+    column: 'id',
+    values: ids,
+  },
+  tombstones: {
+    table: tables.tombstones,
+    columns: 'id, revision, created_at, number, key, comment_count',
+    column: 'id',
+    values: ids,
+  },
+});
+
+/** The issues a batch touches as they are before it, from the rows `issuesToLoad` read. */
+export const issueRecords = (
+  rows: readonly IssueRow[],
+  gone: readonly TombstoneRow[],
+): Map<string, IssueRecord> =>
+  new Map([
     ...gone.map((row) => [row.id, tombstone(row)] as const),
     ...rows.map((row) => [row.id, fromRow(row)] as const),
   ]);
-};
 
 const ISSUE_COLUMN_TYPES = {
   id: 'uuid',
@@ -151,7 +170,7 @@ const toRow = ({ state, createdAt, updatedAt, revision, number, key, commentCoun
  * batch restored issues (their tombstones go).
  */
 export const saveIssues = async (
-  trx: Knex.Transaction,
+  writer: Writer,
   tables: Tables,
   records: readonly IssueRecord[],
   restored: readonly string[] = [],
@@ -159,7 +178,7 @@ export const saveIssues = async (
   const live = records.filter((r) => !r.state.deleted);
   const deleted = records.filter((r) => r.state.deleted);
   await insertRows(
-    trx,
+    writer,
     tables.issues,
     ISSUE_COLUMN_TYPES,
     live.map(toRow),
@@ -171,6 +190,7 @@ export const saveIssues = async (
        WHERE t.revision < excluded.revision`,
   );
   if (deleted.length > 0) {
+    const trx = await direct(writer);
     await trx.raw(
       `WITH gone AS (
          SELECT * FROM jsonb_to_recordset(?::jsonb)
@@ -204,6 +224,7 @@ export const saveIssues = async (
   }
   const back = restored.filter((id) => live.some((r) => r.state.issueId === id));
   if (back.length > 0) {
+    const trx = await direct(writer);
     await trx.raw(`DELETE FROM ${ident(tables.tombstones)} WHERE id = ANY(?::uuid[])`, [arrayParam(back)]);
   }
 };

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertRows, isoTime, rowsWithIds } from '../shared/sql';
+import { insertRows, isoTime, rowsWithIds, type Writer } from '../shared/sql';
 import type { LabelRecord } from './record';
 
 interface LabelRow {
@@ -37,7 +37,7 @@ export const loadLabels = async (
 };
 
 /** One upsert for the batch's labels, as they are at its end; a row at or past a record's revision stays. */
-export const saveLabels = (trx: Knex.Transaction, table: string, labels: readonly LabelRecord[]) =>
+export const saveLabels = (trx: Writer, table: string, labels: readonly LabelRecord[]) =>
   insertRows(
     trx,
     table,

@@ -21,19 +21,26 @@ import {
 import { type AttachmentRecord, addedAttachment, attachmentView } from '../attachments/record';
 import { liveAttachmentsOf, saveAttachments } from '../attachments/store';
 import { type CommentRecord, evolveComment } from '../comments/record';
-import { loadComments, loadWatchers, saveComments, saveWatchers } from '../comments/store';
-import { isoTime } from '../shared/sql';
+import {
+  type CommentRow,
+  commentRecords,
+  commentsToLoad,
+  loadWatchers,
+  saveComments,
+  saveWatchers,
+} from '../comments/store';
+import { isoTime, rowsWhereAnyOf, WriteBatch } from '../shared/sql';
 import { saveActivity } from '../activity/store';
 import { usersMentioned } from '../issues/changes';
 import type { IssueRecord } from '../issues/record';
 import { evolveIssue } from '../issues/record';
-import { loadIssues, saveIssues } from '../issues/store';
+import { type IssueRow, issueRecords, issuesToLoad, saveIssues, type TombstoneRow } from '../issues/store';
 import { evolveLabel, type LabelEvent, type LabelRecord } from '../labels/record';
 import { loadLabels, saveLabels } from '../labels/store';
 import type { Projection, ProjectionContext } from '../projection';
 import type { ProjectRecord } from '../projects/record';
 import { evolveProject } from '../projects/record';
-import { loadProjects, saveProjects } from '../projects/store';
+import { type LoadedProjectRow, projectRecords, projectsToLoad, saveProjects } from '../projects/store';
 import { ofTypes, unique } from '../shared/events';
 import { usernamesOf } from '../users/usernames';
 
@@ -77,21 +84,27 @@ const loadBatch = async (ctx: ProjectionContext, events: readonly RecordedEvent[
     ...issueEvents.flatMap(({ event }) => (event.type === 'IssueCreated' ? [event.data.projectId] : [])),
   ]);
   const issueIds = unique(issueEvents.map(({ event }) => event.data.issueId));
-  const projects = await loadProjects(ctx.trx, ctx.table('projects'), projectIds);
-  const issues = await loadIssues(
-    ctx.trx,
-    { issues: ctx.table('issues'), tombstones: ctx.table('issue_tombstones') },
-    issueIds,
-  );
+  // The batch's projects, issues and comments as they are before it, in one statement.
+  const loaded = await rowsWhereAnyOf<{
+    projects: LoadedProjectRow;
+    issues: IssueRow;
+    tombstones: TombstoneRow;
+    comments: CommentRow;
+  }>(ctx.trx, {
+    projects: projectsToLoad(ctx.table('projects'), projectIds),
+    ...issuesToLoad({ issues: ctx.table('issues'), tombstones: ctx.table('issue_tombstones') }, issueIds),
+    comments: commentsToLoad(
+      ctx.table('issue_comments'),
+      unique(issueEvents.flatMap(({ event }) => (isCommentEvent(event) ? [event.data.commentId] : []))),
+    ),
+  });
+  const projects = projectRecords(loaded.projects);
+  const issues = issueRecords(loaded.issues, loaded.tombstones);
+  const comments = commentRecords(loaded.comments);
   const mentioned = [
     ...[...issues.values()].map((r) => r.state.assigneeId),
     ...issueEvents.flatMap(({ event }) => usersMentioned(event)),
   ];
-  const comments = await loadComments(
-    ctx.trx,
-    ctx.table('issue_comments'),
-    unique(issueEvents.flatMap(({ event }) => (isCommentEvent(event) ? [event.data.commentId] : []))),
-  );
   const usernames = await usernamesOf(
     ctx.trx,
     [...mentioned, ...[...comments.values()].map((c) => c.authorId)],
@@ -276,30 +289,32 @@ export const projectRoomsProjection: Projection = {
         if (entry !== null) entries.push(entry);
       }
     }
+    // The batch's writes go as one statement (a table of their own each).
+    const writes = new WriteBatch(ctx.trx);
     await saveProjects(
-      ctx.trx,
+      writes,
       ctx.table('projects'),
       [...touchedProjects].map((id) => projects.get(id)!),
       [...countedProjects].flatMap((id) => projects.get(id) ?? []),
     );
     await saveIssues(
-      ctx.trx,
+      writes,
       { issues: ctx.table('issues'), tombstones: ctx.table('issue_tombstones') },
       [...touchedIssues].map((id) => issues.get(id)!),
       restoredIssues,
     );
     await saveLabels(
-      ctx.trx,
+      writes,
       ctx.table('labels'),
       [...touchedLabels].map((id) => labels.get(id)!),
     );
     await saveComments(
-      ctx.trx,
+      writes,
       ctx.table('issue_comments'),
       [...touchedComments].map((id) => comments.get(id)!),
     );
     await saveWatchers(
-      ctx.trx,
+      writes,
       ctx.table('issue_watchers'),
       [...changedWatchers.values()].map((c) => ({
         ...c,
@@ -307,11 +322,12 @@ export const projectRoomsProjection: Projection = {
       })),
     );
     await saveAttachments(
-      ctx.trx,
+      writes,
       ctx.table('attachments'),
       [...touchedAttachments].map((id) => attachments.get(id)!),
     );
-    await saveActivity(ctx.trx, ctx.table('project_activity'), entries);
+    await saveActivity(writes, ctx.table('project_activity'), entries);
+    await writes.flush();
     if (!ctx.rebuilding) for (const entry of entries) ctx.emit(roomMessage(entry));
   },
 };

@@ -1,21 +1,26 @@
-import type { Knex } from 'knex';
-import { ident, insertRows, isoTime, preparedRaw, recordset, rowsWithIds } from '../shared/sql';
+import { ident, insertRows, isoTime, type RowsWhereAny, recordset, type Writer, write } from '../shared/sql';
 import type { ProjectRecord } from './record';
 import { PROJECT_COLUMN_TYPES, PROJECT_COLUMNS, type ProjectRow } from './row';
 
-/** The projects a batch touches, as they are before it. */
-export const loadProjects = async (
-  trx: Knex.Transaction,
-  table: string,
-  ids: readonly string[],
-): Promise<Map<string, ProjectRecord>> => {
-  const rows = await rowsWithIds<ProjectRow & { revision: number; last_issue_number: number | null }>(
-    trx,
-    table,
-    `${PROJECT_COLUMNS}, revision, last_issue_number`,
-    ids,
-  );
-  return new Map(
+/** A project's row as a batch reads it (its times as `Date`s, or as strings when read through JSON). */
+export type LoadedProjectRow = Omit<ProjectRow, 'created_at' | 'updated_at'> & {
+  created_at: Date | string;
+  updated_at: Date | string;
+  revision: number;
+  last_issue_number: number | null;
+};
+
+/** What a batch reads of the projects it touches: for `rowsWhereAnyOf`, beside the other tables it reads. */
+export const projectsToLoad = (table: string, ids: readonly string[]): RowsWhereAny => ({
+  table,
+  columns: `${PROJECT_COLUMNS}, revision, last_issue_number`,
+  column: 'id',
+  values: ids,
+});
+
+/** The projects a batch touches, as they are before it, from the rows `projectsToLoad` read. */
+export const projectRecords = (rows: readonly LoadedProjectRow[]): Map<string, ProjectRecord> =>
+  new Map(
     rows.map((row) => [
       row.id,
       {
@@ -35,7 +40,6 @@ export const loadProjects = async (
       },
     ]),
   );
-};
 
 const toRow = ({ state, createdAt, updatedAt, revision, lastIssueNumber }: ProjectRecord) => ({
   id: state.projectId,
@@ -60,15 +64,16 @@ const KEEP_NEWER = `ON CONFLICT (id) DO UPDATE SET name = excluded.name, descrip
  * creations move without a project event (only ever forwards, and never from an unknown count).
  */
 export const saveProjects = async (
-  trx: Knex.Transaction,
+  trx: Writer,
   table: string,
   records: readonly ProjectRecord[],
   numbered: readonly ProjectRecord[] = [],
 ) => {
   await insertRows(trx, table, PROJECT_COLUMN_TYPES, records.map(toRow), KEEP_NEWER);
   if (numbered.length === 0) return;
-  await preparedRaw(
+  await write(
     trx,
+    table,
     `UPDATE ${ident(table)} AS t SET last_issue_number = r.last_issue_number
      FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, last_issue_number integer)
      WHERE t.id = r.id AND t.last_issue_number < r.last_issue_number`,

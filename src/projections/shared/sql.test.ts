@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { createTestDatabase, type TestDatabase, testKnex } from '../../../test/support/database';
-import { preparedRaw, rowsWhereAnyOf } from './sql';
+import { direct, insertRows, isoTime, preparedRaw, rowsWhereAnyOf, WriteBatch, write } from './sql';
 
 describe('prepared statements and batched loads', () => {
   let database: TestDatabase;
@@ -63,5 +63,73 @@ describe('prepared statements and batched loads', () => {
         owners: { table: 'owners', columns: 'id', column: 'id', values: [] },
       }),
     ).toEqual({ owners: [] });
+  });
+
+  it('sends a batch of writes to several tables as one statement, with the effect of sending them in order', async () => {
+    await knex.raw('CREATE TABLE tallies (id uuid PRIMARY KEY, n integer NOT NULL)');
+    await knex.raw('CREATE TABLE notes (id uuid PRIMARY KEY, body text NOT NULL)');
+    const sent: string[] = [];
+    const log = (query: { sql: string }) => sent.push(query.sql);
+    knex.on('query', log);
+    try {
+      await knex.transaction(async (trx) => {
+        const writes = new WriteBatch(trx);
+        await insertRows(
+          writes,
+          'tallies',
+          { id: 'uuid', n: 'integer' },
+          [{ id: a, n: 1 }],
+          'ON CONFLICT DO NOTHING',
+        );
+        await insertRows(
+          writes,
+          'notes',
+          { id: 'uuid', body: 'text' },
+          [{ id: a, body: 'one' }],
+          'ON CONFLICT DO NOTHING',
+        );
+        await insertRows(writes, 'notes', { id: 'uuid', body: 'text' }, [], 'ON CONFLICT DO NOTHING');
+        expect(sent.filter((sql) => !/^(BEGIN|COMMIT)/.test(sql))).toEqual([]);
+        // A second write to a queued table sends the queue first: it sees the row the first one wrote.
+        await write(writes, 'tallies', 'UPDATE tallies SET n = n + 1 WHERE id = ?::uuid', [a]);
+        expect(sent.filter((sql) => /tallies|notes/.test(sql))).toHaveLength(1);
+        expect(sent.at(-1)).toMatch(/^WITH w0 AS \(INSERT INTO "tallies"[\s\S]*w1 AS \(INSERT INTO "notes"/);
+        // What cannot be queued runs on the transaction once the queue is sent.
+        const trxNow = await direct(writes);
+        expect(trxNow).toBe(trx);
+        expect(sent.filter((sql) => /tallies|notes/.test(sql))).toHaveLength(2);
+        expect(sent.at(-1)).toMatch(/^UPDATE tallies/);
+        await writes.flush();
+        expect(sent.filter((sql) => /tallies|notes/.test(sql))).toHaveLength(2);
+      });
+    } finally {
+      knex.off('query', log);
+    }
+    expect((await knex('tallies').select('id', 'n')).map((r) => ({ ...r }))).toEqual([{ id: a, n: 2 }]);
+    expect((await knex('notes').select('id', 'body')).map((r) => ({ ...r }))).toEqual([
+      { id: a, body: 'one' },
+    ]);
+  });
+
+  it('sends a write at once when given a transaction rather than a batch', async () => {
+    await knex.transaction(async (trx) => {
+      await write(trx, 'tallies', 'INSERT INTO tallies (id, n) VALUES (?::uuid, 3)', [b]);
+      expect((await trx('tallies').where({ id: b }).first('n')).n).toBe(3);
+    });
+  });
+
+  it('brings a timestamp through JSON as text that isoTime reads as the time the driver gives, whatever the session zone', async () => {
+    await knex.raw('CREATE TABLE moments (id uuid PRIMARY KEY, at timestamptz NOT NULL)');
+    await knex.raw(`INSERT INTO moments VALUES (?::uuid, '2026-03-29T01:30:00.123Z')`, [a]);
+    await knex.transaction(async (trx) => {
+      await trx.raw(`SET LOCAL TIME ZONE 'Europe/Paris'`);
+      const { moments } = await rowsWhereAnyOf<{ moments: { id: string; at: string } }>(trx, {
+        moments: { table: 'moments', columns: 'id, at', column: 'id', values: [a] },
+      });
+      const viaDriver = await trx('moments').first('at');
+      expect(typeof moments[0]!.at).toBe('string');
+      expect(isoTime(moments[0]!.at)).toBe('2026-03-29T01:30:00.123Z');
+      expect(isoTime(viaDriver.at)).toBe('2026-03-29T01:30:00.123Z');
+    });
   });
 });

@@ -90,7 +90,8 @@ export interface RowsWhereAny {
 
 /**
  * Several tables' rows in one prepared statement (one round trip instead of one per table), each table's as a JSON
- * array: for columns JSON keeps as they are (uuid, text, boolean, integer), not timestamps or bigints.
+ * array: uuids, texts, booleans, integers and arrays of texts come as they are; a timestamp comes as its ISO text
+ * (`isoTime` reads either form), not as a `Date`; a bigint would come as a JSON number (cast it to text).
  */
 export const rowsWhereAnyOf = async <R extends Record<string, object>>(
   db: Knex,
@@ -122,7 +123,7 @@ export const rowsWhereAnyOf = async <R extends Record<string, object>>(
  * No statement at all when there are no rows.
  */
 export const insertRows = async (
-  trx: Knex.Transaction,
+  trx: Writer,
   table: string,
   columns: Readonly<Record<string, string>>,
   rows: readonly object[],
@@ -130,12 +131,70 @@ export const insertRows = async (
 ): Promise<void> => {
   if (rows.length === 0) return;
   const names = Object.keys(columns);
-  await preparedRaw(
+  await write(
     trx,
+    table,
     `INSERT INTO ${ident(table)} AS t (${names.join(', ')})
      SELECT ${names.map((name) => `r.${name}`).join(', ')}
      FROM jsonb_to_recordset(?::jsonb) AS r(${names.map((name) => `${name} ${columns[name]}`).join(', ')})
      ${onConflict}`,
     [recordset(rows)],
   );
+};
+
+/**
+ * Writes queued to go to PostgreSQL as one statement, each a data-modifying `WITH` of it: a batch that writes
+ * several tables costs one round trip instead of one per table. They take effect as if sent one by one in order:
+ * each writes a table of its own and reads no other's (the read-model tables have no triggers or foreign keys),
+ * and a write to a table already queued sends the queue first (one statement must not change a row twice).
+ * `flush()` before anything reads what was written.
+ */
+export class WriteBatch {
+  private queued: { table: string; sql: string; bindings: readonly Knex.RawBinding[] }[] = [];
+
+  constructor(readonly trx: Knex.Transaction) {}
+
+  async add(table: string, sql: string, bindings: readonly Knex.RawBinding[]): Promise<void> {
+    if (this.queued.some((q) => q.table === table)) await this.flush();
+    this.queued.push({ table, sql, bindings });
+  }
+
+  async flush(): Promise<void> {
+    const queued = this.queued;
+    this.queued = [];
+    if (queued.length === 0) return;
+    if (queued.length === 1) {
+      await preparedRaw(this.trx, queued[0]!.sql, queued[0]!.bindings);
+      return;
+    }
+    await preparedRaw(
+      this.trx,
+      `WITH ${queued.map((q, i) => `w${i} AS (${q.sql})`).join(',\n')}\nSELECT 1`,
+      queued.flatMap((q) => q.bindings),
+    );
+  }
+}
+
+/** Where a write goes: a transaction (sent at once) or a batch (queued). */
+export type Writer = Knex.Transaction | WriteBatch;
+
+/** A prepared write of `table`: sent at once, or queued in the batch. */
+export const write = async (
+  writer: Writer,
+  table: string,
+  sql: string,
+  bindings: readonly Knex.RawBinding[],
+): Promise<void> => {
+  if (writer instanceof WriteBatch) await writer.add(table, sql, bindings);
+  else await preparedRaw(writer, sql, bindings);
+};
+
+/**
+ * The transaction, with whatever is queued sent first: for a statement that cannot be queued (one with a `WITH`
+ * of its own, or one built with knex's query builder).
+ */
+export const direct = async (writer: Writer): Promise<Knex.Transaction> => {
+  if (!(writer instanceof WriteBatch)) return writer;
+  await writer.flush();
+  return writer.trx;
 };
