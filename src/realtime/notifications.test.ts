@@ -140,7 +140,8 @@ describe('notifications on /ws/notifications/', () => {
 
   it('answers a since that is no notification position with resync, then continues live', async () => {
     const user = await member('resync');
-    await assign(user, 'Before');
+    // Recorded before the socket opens (else, on a slow machine, its push arrives on that socket live).
+    await notificationsOf(api, user, { position: (await assign(user, 'Before')).position });
     const socket = socketOf(user, '&since=0000000000000001-0000000000000000');
     const [message] = await socket.waitFor(1);
     expect(message).toEqual({ type: 'resync' });
