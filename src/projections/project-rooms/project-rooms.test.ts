@@ -18,6 +18,32 @@ describe('project rooms projection (projects, issues, feed, realtime messages)',
     return { olivia, max, outsider, acme };
   });
 
+  it('applies a batch of creations with two statements of its own: one read and one write', async () => {
+    // An organization of its own: the other tests list the team's projects.
+    const counted = await bed.world.createOrganization(given.olivia, 'Counted');
+    const project = await bed.world.createProject(given.olivia, counted, 'Batched', '');
+    await bed.catchUp();
+    for (const n of [1, 2, 3, 4, 5])
+      await bed.world.createIssue(given.olivia, project, { title: `Batched ${n}`, assigneeId: given.olivia });
+    const mine =
+      /"(projects|issues|issue_tombstones|issue_comments|project_activity|labels|issue_watchers|attachments|users)"/;
+    const sent: string[] = [];
+    const log = (query: { sql: string }) => {
+      if (mine.test(query.sql)) sent.push(query.sql);
+    };
+    bed.knex.on('query', log);
+    try {
+      expect(await bed.catchUp()).toHaveLength(5);
+    } finally {
+      bed.knex.off('query', log);
+    }
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatch(/^SELECT \(SELECT coalesce\(json_agg/);
+    expect(sent[1]).toMatch(/^WITH w0 AS \(/);
+    expect(sent[1]).toMatch(/INSERT INTO "issues"/);
+    expect(sent[1]).toMatch(/INSERT INTO "project_activity"/);
+  });
+
   it('sends issue.created with the issue exactly as GET /issues/{id} shows it', async () => {
     const project = await bed.world.createProject(given.olivia, given.acme, 'Apollo', 'to the moon');
     const issueId = await bed.world.createIssue(given.max, project, {

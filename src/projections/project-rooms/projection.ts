@@ -42,7 +42,7 @@ import type { ProjectRecord } from '../projects/record';
 import { evolveProject } from '../projects/record';
 import { type LoadedProjectRow, projectRecords, projectsToLoad, saveProjects } from '../projects/store';
 import { ofTypes, unique } from '../shared/events';
-import { usernamesOf } from '../users/usernames';
+import { usernamesOf, usernamesToLoad } from '../users/usernames';
 
 const EVENT_TYPES = [...PROJECT_EVENT_TYPES, ...ISSUE_EVENT_TYPES, ...LABEL_EVENT_TYPES];
 const isIssueEvent = (type: string): boolean => (ISSUE_EVENT_TYPES as readonly string[]).includes(type);
@@ -84,12 +84,14 @@ const loadBatch = async (ctx: ProjectionContext, events: readonly RecordedEvent[
     ...issueEvents.flatMap(({ event }) => (event.type === 'IssueCreated' ? [event.data.projectId] : [])),
   ]);
   const issueIds = unique(issueEvents.map(({ event }) => event.data.issueId));
-  // The batch's projects, issues and comments as they are before it, in one statement.
+  // The batch's projects, issues and comments as they are before it, and the usernames its events name, in one
+  // statement.
   const loaded = await rowsWhereAnyOf<{
     projects: LoadedProjectRow;
     issues: IssueRow;
     tombstones: TombstoneRow;
     comments: CommentRow;
+    users: { id: string; username: string };
   }>(ctx.trx, {
     projects: projectsToLoad(ctx.table('projects'), projectIds),
     ...issuesToLoad({ issues: ctx.table('issues'), tombstones: ctx.table('issue_tombstones') }, issueIds),
@@ -97,19 +99,23 @@ const loadBatch = async (ctx: ProjectionContext, events: readonly RecordedEvent[
       ctx.table('issue_comments'),
       unique(issueEvents.flatMap(({ event }) => (isCommentEvent(event) ? [event.data.commentId] : []))),
     ),
+    users: usernamesToLoad(
+      ctx.table('users'),
+      issueEvents.flatMap(({ event }) => usersMentioned(event)),
+    ),
   });
   const projects = projectRecords(loaded.projects);
   const issues = issueRecords(loaded.issues, loaded.tombstones);
   const comments = commentRecords(loaded.comments);
-  const mentioned = [
+  const usernames = new Map(loaded.users.map((u) => [u.id, u.username]));
+  // And those of the users only the rows name (an issue's assignee before the batch, a comment's author): a
+  // statement of their own, which a batch of creations never needs.
+  const unnamed = [
     ...[...issues.values()].map((r) => r.state.assigneeId),
-    ...issueEvents.flatMap(({ event }) => usersMentioned(event)),
-  ];
-  const usernames = await usernamesOf(
-    ctx.trx,
-    [...mentioned, ...[...comments.values()].map((c) => c.authorId)],
-    ctx.table('users'),
-  );
+    ...[...comments.values()].map((c) => c.authorId),
+  ].filter((id) => id !== null && !usernames.has(id));
+  for (const [id, username] of await usernamesOf(ctx.trx, unnamed, ctx.table('users')))
+    usernames.set(id, username);
   // Labels as they are before the batch: the batch's label events are folded in order with its issue events.
   const labels = await loadLabels(ctx.trx, ctx.table('labels'), [
     ...[...issues.values()].flatMap((r) => r.state.labelIds),
@@ -208,8 +214,10 @@ const numbered = (record: IssueRecord, projects: Map<string, ProjectRecord>): Is
  * It keeps attachments (`attachments`, their metadata; the bytes are in the attachment storage) for the issue views
  * and the `attachment.*` messages.
  *
- * A batch costs a constant number of statements: seven reads (projects, issues with tombstones, comments, usernames,
- * labels, watchers, attachments; those with nothing to read are skipped) and at most ten writes. Usernames come from `users`, which must be applied before this projection.
+ * A batch costs a constant number of statements: one read of its projects, issues with tombstones, comments and the
+ * usernames its events name; then, each only when there is something to read, the usernames only the rows name,
+ * labels, watchers and attachments; and its writes, sent as one statement (`WriteBatch`; a deletion or a restore
+ * adds one or two). Usernames come from `users`, which must be applied before this projection.
  */
 export const projectRoomsProjection: Projection = {
   name: 'project_rooms',

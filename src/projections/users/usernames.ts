@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from '../shared/ids';
-import { arrayParam, ident, preparedRaw } from '../shared/sql';
+import { arrayParam, ident, preparedRaw, type RowsWhereAny } from '../shared/sql';
 
 /** Usernames never change, so any projection may read them from the users table, whatever its checkpoint. */
 export const usernamesOf = async (
@@ -17,6 +17,14 @@ export const usernamesOf = async (
   );
   return new Map(rows.map((row) => [row.id, row.username]));
 };
+
+/** What `usernamesOf` reads, for `rowsWhereAnyOf` beside other tables (the ids that are no uuid left out). */
+export const usernamesToLoad = (table: string, ids: Iterable<string | null>): RowsWhereAny => ({
+  table,
+  columns: 'id, username',
+  column: 'id',
+  values: [...new Set(ids)].filter(isUuid),
+});
 
 /** `{ id, username }` as the API shows a user inside another resource, or null. */
 export const userRef = (
