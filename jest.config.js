@@ -17,10 +17,10 @@ module.exports = {
   // a reconnect) is fixed in src/jobs/scheduler/scheduler.ts (`silence`); `--forceExit=false` shows whether a run
   // ends by itself (src/api, where one run had hung, ended by itself twice after the fix).
   forceExit: true,
-  // With one worker (two cores), jest would run every file in its own process, whose heap only grows over the run
-  // (each file's modules, up to 1 GB by the end): the late files then paid for the early ones, most of all those that
-  // collect garbage on purpose (event-export measures memory). A worker restarted once it holds this much keeps each
-  // file's process about as it would be alone.
+  // With one worker (two cores), jest would run every file in band, in its own process, whose heap only grows over
+  // the run (each file's modules, up to 1 GB by the end): the late files then paid for the early ones, most of all
+  // those that collect garbage on purpose (event-export measures memory). With this set, the files run in a worker
+  // that is replaced once it holds this much, so each file's process is about as it would be alone.
   workerIdleMemoryLimit: '600MB',
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
