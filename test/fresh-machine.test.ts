@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { describeUnless } from './support/skip';
 import { findOnPath, withoutTestServices } from './support/test-services';
 
 jest.setTimeout(120_000);
@@ -181,15 +182,7 @@ describe('npm test on a machine with nothing running', () => {
 
   const countOf = (text: string, part: string) => text.split(part).length - 1;
 
-  if (noNamespace) {
-    // Never a silent pass: say why these did not run.
-    process.stdout.write(
-      `fresh-machine.test: the checks in an empty network namespace did not run: ${noNamespace}\n`,
-    );
-  }
-  const inNamespace = noNamespace ? describe.skip : describe;
-
-  inNamespace('inside an empty network namespace, DATABASE_URL and REDIS_URL unset', () => {
+  describeUnless(noNamespace, 'inside an empty network namespace, DATABASE_URL and REDIS_URL unset', () => {
     it('runs on an embedded PostgreSQL and a redis-server from the PATH, started for the run and gone after it', async () => {
       const redisServer = findOnPath('redis-server');
       const run = await runJest([SEARCH_SUITE, REALTIME_REDIS_SUITE], { namespace: true });

@@ -11,6 +11,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestApi, type TestApi } from '../../test/support/api';
+import { describeUnless } from '../../test/support/skip';
 
 const run = promisify(execFile);
 
@@ -25,9 +26,7 @@ const why = !chromium
   : !address
     ? 'this machine has no non-loopback IPv4 address'
     : null;
-if (why) process.stdout.write(`swagger-browser.test: did not run: ${why}\n`);
-
-(why ? describe.skip : describe)('Swagger UI in headless Chromium', () => {
+describeUnless(why, 'Swagger UI in headless Chromium', () => {
   let api: TestApi;
   let server: Server;
   let profile: string;

@@ -16,6 +16,7 @@ import {
 } from './embedded-postgres';
 import { defaultClusterRoots } from './embedded-postgres-location';
 import { isAlive } from './postmaster-lock';
+import { describeUnless } from '../../test/support/skip';
 
 jest.setTimeout(120_000);
 
@@ -174,128 +175,118 @@ const postgresCanEnter = (dir: string): boolean => {
   }
 };
 
-const asRoot = process.getuid?.() === 0;
-if (!asRoot) {
-  // Never a silent pass: say why these did not run.
-  process.stdout.write(
-    'embedded-postgres.test: the private-folder cases did not run: they need root (only as root does PostgreSQL run as another user)\n',
-  );
-}
+const notRoot =
+  process.getuid?.() === 0 ? null : 'they need root: only as root does PostgreSQL run as another user';
 
-(asRoot ? describe : describe.skip)(
-  'embedded PostgreSQL in a data folder below a folder only root may enter',
-  () => {
-    let closed: string; // as `mktemp -d` makes it, or root's home: 0700
-    let dataDir: string;
-    /** Where a relocated cluster of this data folder may live: removed after each test, whatever happened. */
-    let homes: string[];
-    const removeAfter: string[] = [];
-    /** Stopped after each test: a failed expectation must not leave a supervisor restarting a deleted cluster. */
-    const started: EmbeddedPostgres[] = [];
+describeUnless(notRoot, 'embedded PostgreSQL in a data folder below a folder only root may enter', () => {
+  let closed: string; // as `mktemp -d` makes it, or root's home: 0700
+  let dataDir: string;
+  /** Where a relocated cluster of this data folder may live: removed after each test, whatever happened. */
+  let homes: string[];
+  const removeAfter: string[] = [];
+  /** Stopped after each test: a failed expectation must not leave a supervisor restarting a deleted cluster. */
+  const started: EmbeddedPostgres[] = [];
 
-    const start = async (options: Partial<EmbeddedPostgresOptions> = {}) => {
-      const db = await startEmbeddedPostgres({ dataDir, logger, ...options });
-      started.push(db);
-      removeAfter.push(path.dirname(db.cluster));
-      return db;
-    };
+  const start = async (options: Partial<EmbeddedPostgresOptions> = {}) => {
+    const db = await startEmbeddedPostgres({ dataDir, logger, ...options });
+    started.push(db);
+    removeAfter.push(path.dirname(db.cluster));
+    return db;
+  };
 
-    beforeEach(async () => {
-      closed = await mkdtemp(path.join(os.tmpdir(), 'tt-closed-'));
-      dataDir = path.join(await realpath(closed), 'c', '.data');
-      await mkdir(path.dirname(dataDir));
-      const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
-      homes = defaultClusterRoots().map((root) => path.join(root, key));
+  beforeEach(async () => {
+    closed = await mkdtemp(path.join(os.tmpdir(), 'tt-closed-'));
+    dataDir = path.join(await realpath(closed), 'c', '.data');
+    await mkdir(path.dirname(dataDir));
+    const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+    homes = defaultClusterRoots().map((root) => path.join(root, key));
+  });
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((db) => db.stop()));
+    for (const folder of [...homes, ...removeAfter.splice(0)]) {
+      for (const pid of pgrep('-f', folder)) process.kill(pid, 'SIGKILL'); // only after a failed test
+      await rm(folder, { recursive: true, force: true });
+    }
+    await rm(closed, { recursive: true, force: true });
+  });
+
+  it('keeps its cluster where the postgres user can enter, and its data across a stop and a start', async () => {
+    const first = await start();
+    expect(postgresCanEnter(dataDir)).toBe(false); // the layout is the one we mean
+    expect(first.cluster.startsWith(`${closed}${path.sep}`)).toBe(false);
+    expect(homes).toContain(path.dirname(first.cluster));
+    expect(postgresCanEnter(first.cluster)).toBe(true);
+    expect((await stat(closed)).mode & 0o777).toBe(0o700); // nobody opened it up
+    expect(existsSync(`${first.cluster}.pwfile`)).toBe(false);
+    await query(first.url, 'create table kept (id int primary key); insert into kept values (42)');
+    const pid = await postmasterPid(first.cluster);
+    await first.stop();
+    expect(isAlive(pid)).toBe(false);
+    expect(pgrep('-f', first.cluster)).toEqual([]);
+
+    await stopAfter(await start(), async (second) => {
+      expect(second.cluster).toBe(first.cluster);
+      expect(await query(second.url, 'select id from kept')).toEqual([{ id: 42 }]);
     });
+    expect(pgrep('-f', first.cluster)).toEqual([]);
+  });
 
-    afterEach(async () => {
-      await Promise.all(started.splice(0).map((db) => db.stop()));
-      for (const folder of [...homes, ...removeAfter.splice(0)]) {
-        for (const pid of pgrep('-f', folder)) process.kill(pid, 'SIGKILL'); // only after a failed test
-        await rm(folder, { recursive: true, force: true });
-      }
-      await rm(closed, { recursive: true, force: true });
+  it('starts afresh once the data folder is deleted, and refuses one that only lost postgres.json', async () => {
+    const settingsFile = path.join(dataDir, 'postgres.json');
+    const first = await start();
+    await query(first.url, 'create table kept (id int primary key); insert into kept values (1)');
+    await first.stop();
+
+    const settings = await readFile(settingsFile, 'utf8');
+    await rm(settingsFile);
+    await expect(start()).rejects.toThrow(
+      /^\S+ holds the cluster of \S+ but \S+postgres\.json \(its password\) is missing: restore it, or delete \S+ to start afresh$/,
+    );
+    await writeFile(settingsFile, settings, { mode: 0o600 });
+    const restored = await start();
+    expect(await query(restored.url, 'select id from kept')).toEqual([{ id: 1 }]);
+    await restored.stop();
+
+    await rm(dataDir, { recursive: true });
+    const warnings: string[] = [];
+    await stopAfter(
+      await start({
+        logger: pino({ level: 'warn' }, { write: (line) => warnings.push(line) }),
+      }),
+      async (afresh) => {
+        expect(afresh.cluster).toBe(first.cluster);
+        expect(await query(afresh.url, "select to_regclass('kept')::text as kept")).toEqual([{ kept: null }]);
+        await query(afresh.url, 'create table kept (id int primary key)');
+      },
+    );
+    expect(warnings.join('')).toMatch(/removing the PostgreSQL cluster of a data folder that was deleted/);
+    expect(warnings.join('')).toContain(first.cluster);
+
+    // Deleted, then made again before the database starts (by whatever else keeps files there): still afresh.
+    await rm(dataDir, { recursive: true });
+    await mkdir(dataDir);
+    await stopAfter(await start(), async (again) => {
+      expect(await query(again.url, "select to_regclass('kept')::text as kept")).toEqual([{ kept: null }]);
     });
+    expect(pgrep('-f', first.cluster)).toEqual([]);
+  });
 
-    it('keeps its cluster where the postgres user can enter, and its data across a stop and a start', async () => {
-      const first = await start();
-      expect(postgresCanEnter(dataDir)).toBe(false); // the layout is the one we mean
-      expect(first.cluster.startsWith(`${closed}${path.sep}`)).toBe(false);
-      expect(homes).toContain(path.dirname(first.cluster));
-      expect(postgresCanEnter(first.cluster)).toBe(true);
-      expect((await stat(closed)).mode & 0o777).toBe(0o700); // nobody opened it up
-      expect(existsSync(`${first.cluster}.pwfile`)).toBe(false);
-      await query(first.url, 'create table kept (id int primary key); insert into kept values (42)');
-      const pid = await postmasterPid(first.cluster);
-      await first.stop();
-      expect(isAlive(pid)).toBe(false);
-      expect(pgrep('-f', first.cluster)).toEqual([]);
+  it('falls back to the next place the postgres user can enter, and says what to do when there is none', async () => {
+    const file = path.join(closed, 'a-file');
+    await writeFile(file, '');
+    const uncreatable = path.join(file, 'clusters');
+    const unreachable = path.join(closed, 'clusters');
+    await expect(start({ clusterRoots: [uncreatable, unreachable] })).rejects.toThrow(
+      /^the postgres user .* cannot enter \S+ nor \S+ nor \S+: set DATA_DIR to a folder it can enter, or set DATABASE_URL$/,
+    );
 
-      await stopAfter(await start(), async (second) => {
-        expect(second.cluster).toBe(first.cluster);
-        expect(await query(second.url, 'select id from kept')).toEqual([{ id: 42 }]);
-      });
-      expect(pgrep('-f', first.cluster)).toEqual([]);
+    const open = await mkdtemp(path.join(os.tmpdir(), 'tt-open-'));
+    removeAfter.push(open);
+    await chmod(open, 0o711);
+    await stopAfter(await start({ clusterRoots: [uncreatable, unreachable, open] }), async (db) => {
+      expect(db.cluster.startsWith(`${open}${path.sep}`)).toBe(true);
+      expect(await query(db.url, 'select 1 as one')).toEqual([{ one: 1 }]);
     });
-
-    it('starts afresh once the data folder is deleted, and refuses one that only lost postgres.json', async () => {
-      const settingsFile = path.join(dataDir, 'postgres.json');
-      const first = await start();
-      await query(first.url, 'create table kept (id int primary key); insert into kept values (1)');
-      await first.stop();
-
-      const settings = await readFile(settingsFile, 'utf8');
-      await rm(settingsFile);
-      await expect(start()).rejects.toThrow(
-        /^\S+ holds the cluster of \S+ but \S+postgres\.json \(its password\) is missing: restore it, or delete \S+ to start afresh$/,
-      );
-      await writeFile(settingsFile, settings, { mode: 0o600 });
-      const restored = await start();
-      expect(await query(restored.url, 'select id from kept')).toEqual([{ id: 1 }]);
-      await restored.stop();
-
-      await rm(dataDir, { recursive: true });
-      const warnings: string[] = [];
-      await stopAfter(
-        await start({
-          logger: pino({ level: 'warn' }, { write: (line) => warnings.push(line) }),
-        }),
-        async (afresh) => {
-          expect(afresh.cluster).toBe(first.cluster);
-          expect(await query(afresh.url, "select to_regclass('kept')::text as kept")).toEqual([
-            { kept: null },
-          ]);
-          await query(afresh.url, 'create table kept (id int primary key)');
-        },
-      );
-      expect(warnings.join('')).toMatch(/removing the PostgreSQL cluster of a data folder that was deleted/);
-      expect(warnings.join('')).toContain(first.cluster);
-
-      // Deleted, then made again before the database starts (by whatever else keeps files there): still afresh.
-      await rm(dataDir, { recursive: true });
-      await mkdir(dataDir);
-      await stopAfter(await start(), async (again) => {
-        expect(await query(again.url, "select to_regclass('kept')::text as kept")).toEqual([{ kept: null }]);
-      });
-      expect(pgrep('-f', first.cluster)).toEqual([]);
-    });
-
-    it('falls back to the next place the postgres user can enter, and says what to do when there is none', async () => {
-      const file = path.join(closed, 'a-file');
-      await writeFile(file, '');
-      const uncreatable = path.join(file, 'clusters');
-      const unreachable = path.join(closed, 'clusters');
-      await expect(start({ clusterRoots: [uncreatable, unreachable] })).rejects.toThrow(
-        /^the postgres user .* cannot enter \S+ nor \S+ nor \S+: set DATA_DIR to a folder it can enter, or set DATABASE_URL$/,
-      );
-
-      const open = await mkdtemp(path.join(os.tmpdir(), 'tt-open-'));
-      removeAfter.push(open);
-      await chmod(open, 0o711);
-      await stopAfter(await start({ clusterRoots: [uncreatable, unreachable, open] }), async (db) => {
-        expect(db.cluster.startsWith(`${open}${path.sep}`)).toBe(true);
-        expect(await query(db.url, 'select 1 as one')).toEqual([{ one: 1 }]);
-      });
-    });
-  },
-);
+  });
+});

@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EventStoreDBClient } from '@eventstore/db-client';
+import { describeUnless } from '../../../test/support/skip';
 import { type ContractOptions, type ContractTarget, eventStoreContract } from '../contract';
 import type { EventStore } from '../port';
 import { createEsdbEventStore, toEsdbConnectionString } from './esdb-event-store';
@@ -159,11 +160,11 @@ if (target.kind === 'server') {
   jest.setTimeout(180_000);
   eventStoreContract('EventStoreDB', inContainer, OPTIONS);
 } else {
-  console.warn(
-    `The EventStoreDB contract suite did not run: ${target.reason}. ` +
-      'Set EVENTSTORE_CONNECTION_STRING (e.g. esdb://localhost:2113?tls=false) or make Docker available to run it.',
+  // Every test of the contract is reported as skipped (never passed), with the reason and the remedy printed.
+  describeUnless(
+    `${target.reason}; set EVENTSTORE_CONNECTION_STRING (e.g. esdb://localhost:2113?tls=false) or make Docker ` +
+      'available to run it',
+    'EventStoreDB without a server',
+    () => eventStoreContract('EventStoreDB', inContainer, OPTIONS),
   );
-  it(`EventStoreDB contract suite did not run: ${target.reason}`, () => {
-    expect(target.kind).toBe('none');
-  });
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
+import { describeUnless } from '../../../test/support/skip';
 import type { JobDefinition, JobRun } from '../job';
 import { createJobStore, JOBS_TABLE } from './backend';
 import { createScheduler, type Scheduler } from './scheduler';
@@ -14,14 +15,11 @@ import { createScheduler, type Scheduler } from './scheduler';
 const url = process.env.MONGODB_URL || undefined;
 const redacted = (text: string) => text.replace(/\/\/[^@/]*@/, '//***@');
 
-if (url) {
-  console.info(`The MongoDB scheduler suite runs against MONGODB_URL (${redacted(url)}).`);
-} else {
-  console.warn(
-    'The MongoDB scheduler suite did not run: MONGODB_URL is not set (no MongoDB server runs on this machine). ' +
-      'Set MONGODB_URL (e.g. mongodb://127.0.0.1:27017) to run it; its wiring is tested in backend.test.ts.',
-  );
-}
+if (url) console.info(`The MongoDB scheduler suite runs against MONGODB_URL (${redacted(url)}).`);
+const noMongo = url
+  ? null
+  : 'MONGODB_URL is not set (no MongoDB server runs on this machine); set it (e.g. mongodb://127.0.0.1:27017) ' +
+    'to run this suite; its wiring is tested in backend.test.ts';
 
 /** The URL with the database replaced by `name`, its options kept. */
 const withDatabase = (base: string, name: string): string => {
@@ -38,7 +36,7 @@ const eventually = async (check: () => boolean | Promise<boolean>, timeoutMs = 1
   }
 };
 
-(url ? describe : describe.skip)('the job scheduler on MongoDB (MONGODB_URL)', () => {
+describeUnless(noMongo, 'the job scheduler on MongoDB (MONGODB_URL)', () => {
   jest.setTimeout(60_000);
   let database: string;
   let client: MongoClient;
