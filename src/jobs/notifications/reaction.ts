@@ -4,7 +4,7 @@ import type { DomainEvent } from '../../domain';
 import { issueKey, nextWatching, watchUpdates } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import { applied } from '../../projections/shared/events';
-import { insertRows, rowsWhereAnyOf, WriteBatch } from '../../projections/shared/sql';
+import { insertRows, recordset, rowsWhereAnyOf, WriteBatch, write } from '../../projections/shared/sql';
 import type { Clock } from '../job';
 import type { Reaction } from '../reactor/reaction';
 import { type NotificationDraft, type NotificationKind, notificationMessage } from './model';
@@ -251,18 +251,26 @@ class Folded {
       'ON CONFLICT (project_id) DO UPDATE SET key = excluded.key, last_issue_number = excluded.last_issue_number',
     );
     const changes = [...this.changedMembers.values()];
-    const joined = changes.filter((c) => c.member);
-    const left = changes.filter((c) => !c.member);
-    if (joined.length > 0) {
-      await trx('notification_members')
-        .insert(joined.map((c) => ({ organization_id: c.organizationId, user_id: c.userId })))
-        .onConflict(['organization_id', 'user_id'])
-        .ignore();
-    }
-    for (const c of left)
-      await trx('notification_members')
-        .where({ organization_id: c.organizationId, user_id: c.userId })
-        .delete();
+    const member = (c: (typeof changes)[number]) => ({
+      organization_id: c.organizationId,
+      user_id: c.userId,
+    });
+    await insertRows(
+      writes,
+      'notification_members',
+      { organization_id: 'uuid', user_id: 'uuid' },
+      changes.filter((c) => c.member).map(member),
+      'ON CONFLICT (organization_id, user_id) DO NOTHING',
+    );
+    const left = changes.filter((c) => !c.member).map(member);
+    if (left.length > 0)
+      await write(
+        writes,
+        'notification_members',
+        `DELETE FROM notification_members AS m USING jsonb_to_recordset(?::jsonb) AS r(organization_id uuid, user_id uuid)
+         WHERE m.organization_id = r.organization_id AND m.user_id = r.user_id`,
+        [recordset(left)],
+      );
     const watch = [...this.changedWatch.values()].map((c) => ({
       issue_id: c.issueId,
       user_id: c.userId,
