@@ -27,3 +27,11 @@ describe('newAggregateId', () => {
     expect(newAggregateId(undefined)).not.toBe(newAggregateId(undefined));
   });
 });
+
+describe('uuidv7 randomness', () => {
+  it('differs in its random bits between ids of the same millisecond', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => uuidv7(1_700_000_000_000)));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) expect(id.slice(0, 15)).toBe('018bcfe5-6800-7');
+  });
+});

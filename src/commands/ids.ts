@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 /** 16 bytes written as a UUID, with its version and the RFC 9562 variant set. */
 const asUuid = (bytes: Buffer, version: number): string => {
@@ -8,12 +8,14 @@ const asUuid = (bytes: Buffer, version: number): string => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 };
 
-/** A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits; ids sort by creation time. */
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits; ids sort by creation time. Made from a
+ * random UUIDv4 (Node draws those from a pool of random bytes, not a system call each) whose first 48 bits give
+ * way to the time and whose version becomes 7: the 74 random bits v7 asks for are the v4's, variant included.
+ */
 export const uuidv7 = (now: number = Date.now()): string => {
-  const bytes = randomBytes(16);
-  const ms = BigInt(now);
-  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  return asUuid(bytes, 7);
+  const time = now.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
 };
 
 /**

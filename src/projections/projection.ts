@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Position, RecordedEvent } from '../eventstore/port';
+import type { WriteBatch } from './shared/sql';
 
 /**
  * A realtime message produced while applying a batch, published only after the batch's transaction commits.
@@ -36,12 +37,18 @@ export interface ProjectionContext {
   emit(message: RoomMessage): void;
   /** True while replaying into shadow tables (no realtime, no side effects). */
   rebuilding: boolean;
+  /**
+   * Writes that may wait for the end of the batch, on `trx`: the runner sends them with the checkpoints' update,
+   * in one statement, or earlier, before a later projection that reads their tables runs (`Projection.reads`). A
+   * projection that queues a write and then reads that table itself must `flush()` first.
+   */
+  writes: WriteBatch;
 }
 
 /**
  * One read model: the tables it owns (created by its migration) and how a batch of events changes them.
  * `apply` must be idempotent (an event at or below the checkpoint is never passed again, but a rebuilt table
- * may see events it has from a copied state) and must write only through `ctx.trx`.
+ * may see events it has from a copied state) and must write only through `ctx.trx` (or `ctx.writes`).
  */
 export interface Projection {
   readonly name: string;
@@ -49,5 +56,10 @@ export interface Projection {
   readonly tables: readonly string[];
   /** The event types it handles; others are not passed to it. */
   readonly eventTypes: readonly string[];
+  /**
+   * The tables of the projections before it that it reads (logical names): what they queued in `ctx.writes` for
+   * one of these is sent before it runs. Left out: it may read any of them, so everything queued is sent first.
+   */
+  readonly reads?: readonly string[];
   apply(events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void>;
 }

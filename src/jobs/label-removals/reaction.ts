@@ -69,6 +69,7 @@ const lateLabels = async (events: readonly RecordedEvent[], ctx: ReactionContext
 export const labelRemovalsReaction: Reaction = {
   name: 'label-removals',
   tables: ['label_removals'],
+  reads: [],
   eventTypes: ['LabelDeleted', ...LABELLING],
   async apply(events, ctx) {
     const deletions = ofTypes(events, ['LabelDeleted'])

@@ -72,6 +72,7 @@ const lateAssignments = async (
 export const memberRemovalsReaction: Reaction = {
   name: 'member-removals',
   tables: ['member_removals'],
+  reads: [],
   eventTypes: ['MemberRemoved', ...ASSIGNING],
   async apply(events, ctx) {
     const removals = ofTypes(events, ['MemberRemoved'])

@@ -9,6 +9,7 @@ import { expectProblem, expectStatus } from '../../../test/support/http';
 import { type NotificationItem, notificationsOf } from '../../../test/support/jobs';
 import { useFixture, useTestApi } from '../../../test/support/suite';
 import { notificationsReaction } from './reaction';
+import { WriteBatch } from '../../projections/shared/sql';
 
 const patch = async (api: TestApi, by: TestUser, issueId: string, body: object): Promise<string> => {
   const res = await api.http.patch(`/api/v1/issues/${issueId}/`).set(by.auth).send(body);
@@ -250,14 +251,17 @@ describe('notifications of issue changes', () => {
       expect(await kinds(team.alice, issue.id, position)).toEqual(['comment.mentioned']);
       const events = await api.system.store.readStream(`issue-${issue.id}`);
       const added = events.filter((e) => e.type === 'CommentAdded');
-      await api.knex.transaction((trx) =>
-        notificationsReaction({ clock: () => new Date() }).apply(added, {
+      await api.knex.transaction(async (trx) => {
+        const writes = new WriteBatch(trx);
+        await notificationsReaction({ clock: () => new Date() }).apply(added, {
           trx,
+          writes,
           acts: () => true,
           emit: () => undefined,
           wake: () => undefined,
-        }),
-      );
+        });
+        await writes.flush();
+      });
       expect(await kinds(team.alice, issue.id, position)).toEqual(['comment.mentioned']);
     });
 

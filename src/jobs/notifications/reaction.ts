@@ -4,7 +4,7 @@ import type { DomainEvent } from '../../domain';
 import { issueKey, nextWatching, watchUpdates } from '../../domain';
 import type { RecordedEvent } from '../../eventstore/port';
 import { applied } from '../../projections/shared/events';
-import { insertRows, recordset, rowsWhereAnyOf, WriteBatch, write } from '../../projections/shared/sql';
+import { insertRows, recordset, rowsWhereAnyOf, type WriteBatch, write } from '../../projections/shared/sql';
 import type { Clock } from '../job';
 import type { Reaction } from '../reactor/reaction';
 import { type NotificationDraft, type NotificationKind, notificationMessage } from './model';
@@ -207,9 +207,8 @@ class Folded {
     return issueKey(next.key, next.lastIssueNumber);
   }
 
-  async save(trx: Knex.Transaction): Promise<void> {
-    // Prepared upserts for the whole batch (the rows as one JSON parameter per table), sent as one statement.
-    const writes = new WriteBatch(trx);
+  /** Queues the batch's upserts (the rows as one JSON parameter per table) in `writes`. */
+  async save(writes: WriteBatch): Promise<void> {
     await insertRows(
       writes,
       'notification_issues',
@@ -283,7 +282,6 @@ class Folded {
       watch,
       'ON CONFLICT (issue_id, user_id) DO UPDATE SET watching = excluded.watching',
     );
-    await writes.flush();
   }
 }
 
@@ -436,6 +434,7 @@ export const notificationsReaction = (options: NotificationsReactionOptions): Re
     'notifications',
   ],
   eventTypes: [...MEMBER_TYPES, ...PROJECT_TYPES, ...ISSUE_TYPES],
+  reads: [],
   async apply(events, ctx) {
     const domain = events.map((recorded) => ({ recorded, event: applied(recorded).event as Watched }));
     const folded = await Folded.load(
@@ -456,8 +455,10 @@ export const notificationsReaction = (options: NotificationsReactionOptions): Re
         if (recipients.length > 0) intents.push({ ...i, recipients });
       }
     }
-    await folded.save(ctx.trx);
+    // The folded tables go with the checkpoint, in one statement, unless there is more to do here.
+    await folded.save(ctx.writes);
     if (intents.length === 0) return;
+    await ctx.writes.flush();
     const actors = await emailRecipients(
       ctx.trx,
       intents.flatMap((i) => (i.recorded.metadata.actorId ? [i.recorded.metadata.actorId] : [])),

@@ -1,12 +1,18 @@
 import type { Knex } from 'knex';
 import { type Position, type RecordedEvent, START } from '../../eventstore/port';
 import type { Projection, RoomMessage } from '../../projections/projection';
+import type { WriteBatch } from '../../projections/shared/sql';
 import { wakeMessage } from './wake';
 
 /** What a reaction gets for one batch of the log. */
 export interface ReactionContext {
   /** The batch's transaction, which also moves the reaction's checkpoint: write job-owned tables through it only. */
   trx: Knex.Transaction;
+  /**
+   * Writes that may wait for the end of the batch: sent with the checkpoints' update in one statement, or before a
+   * later reaction runs that may read their tables (`Reaction.reads`). Read a table queued here only after `flush()`.
+   */
+  writes: WriteBatch;
   /**
    * Whether the reaction acts on this event (notifies, records work to do), or only folds it into its own tables:
    * events at or before the reaction's origin (the log's head when it first started) happened before it existed.
@@ -29,6 +35,8 @@ export interface Reaction {
   /** The job-owned tables it writes. */
   readonly tables: readonly string[];
   readonly eventTypes: readonly string[];
+  /** The tables of the reactions before it that it reads; left out: any (what they queued is sent before it runs). */
+  readonly reads?: readonly string[];
   apply(events: readonly RecordedEvent[], ctx: ReactionContext): Promise<void>;
 }
 
@@ -50,6 +58,7 @@ export const asProjection = (reaction: Reaction, origins: OriginCache = new Map(
   name: reactionCheckpoint(reaction.name),
   tables: reaction.tables,
   eventTypes: reaction.eventTypes,
+  ...(reaction.reads ? { reads: reaction.reads } : {}),
   async apply(events, ctx) {
     // Origins never change once recorded; until one is (a runner started without the reactor's start-up), START.
     let from = origins.get(reaction.name);
@@ -61,6 +70,7 @@ export const asProjection = (reaction: Reaction, origins: OriginCache = new Map(
     const origin = from;
     await reaction.apply(events, {
       trx: ctx.trx,
+      writes: ctx.writes,
       acts: (event) => event.position > origin,
       emit: ctx.emit,
       wake: (job, position) => ctx.emit(wakeMessage(job, position)),

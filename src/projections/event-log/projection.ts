@@ -55,15 +55,16 @@ const indexRow = (recorded: RecordedEvent) => indexRowOf(currentUpcast(recorded)
 
 /**
  * `event_log`: every event the domain knows, one row each, inserted once (a replayed event changes nothing).
- * One statement per batch, whatever its size.
+ * One statement per batch, whatever its size, queued to go with the checkpoints.
  */
 export const eventLogProjection: Projection = {
   name: 'event_log',
   tables: ['event_log'],
   eventTypes: DOMAIN_EVENT_TYPES,
+  reads: [],
   async apply(events, ctx) {
     await insertRows(
-      ctx.trx,
+      ctx.writes,
       ctx.table('event_log'),
       COLUMN_TYPES,
       events.map(indexRow),

@@ -29,7 +29,7 @@ import {
   saveComments,
   saveWatchers,
 } from '../comments/store';
-import { isoTime, rowsWhereAnyOf, WriteBatch } from '../shared/sql';
+import { isoTime, rowsWhereAnyOf } from '../shared/sql';
 import { saveActivity } from '../activity/store';
 import { usersMentioned } from '../issues/changes';
 import type { IssueRecord } from '../issues/record';
@@ -216,8 +216,9 @@ const numbered = (record: IssueRecord, projects: Map<string, ProjectRecord>): Is
  *
  * A batch costs a constant number of statements: one read of its projects, issues with tombstones, comments and the
  * usernames its events name; then, each only when there is something to read, the usernames only the rows name,
- * labels, watchers and attachments; and its writes, sent as one statement (`WriteBatch`; a deletion or a restore
- * adds one or two). Usernames come from `users`, which must be applied before this projection.
+ * labels, watchers and attachments; and its writes, queued in the batch's `writes` to go as one statement with the
+ * checkpoints (a deletion or a restore adds one or two). Usernames come from `users`, which must be applied before
+ * this projection.
  */
 export const projectRoomsProjection: Projection = {
   name: 'project_rooms',
@@ -232,6 +233,7 @@ export const projectRoomsProjection: Projection = {
     'attachments',
   ],
   eventTypes: EVENT_TYPES,
+  reads: ['users'],
   async apply(events, ctx) {
     const relevant = events.filter((e) => (EVENT_TYPES as readonly string[]).includes(e.type));
     if (relevant.length === 0) return;
@@ -297,8 +299,8 @@ export const projectRoomsProjection: Projection = {
         if (entry !== null) entries.push(entry);
       }
     }
-    // The batch's writes go as one statement (a table of their own each).
-    const writes = new WriteBatch(ctx.trx);
+    // The batch's writes go as one statement (a table of their own each), with the checkpoints.
+    const { writes } = ctx;
     await saveProjects(
       writes,
       ctx.table('projects'),
@@ -335,7 +337,6 @@ export const projectRoomsProjection: Projection = {
       [...touchedAttachments].map((id) => attachments.get(id)!),
     );
     await saveActivity(writes, ctx.table('project_activity'), entries);
-    await writes.flush();
     if (!ctx.rebuilding) for (const entry of entries) ctx.emit(roomMessage(entry));
   },
 };

@@ -9,6 +9,7 @@ import {
 import type { Projection, ProjectionContext, RoomMessage } from '../projection';
 import { type CheckpointUpdate, lockCheckpoints, saveCheckpoints } from './checkpoints';
 import { handles } from './handles';
+import { WriteBatch } from '../shared/sql';
 
 export interface BatchResult {
   /** The lowest checkpoint after the batch: what the NOTIFY announced. */
@@ -27,6 +28,12 @@ export interface ApplyBatchOptions {
   /** Runs last inside the transaction; throwing rolls the batch back (leadership checks, crash tests). */
   beforeCommit?: (trx: Knex.Transaction) => Promise<void> | void;
 }
+
+/** Sends what earlier projections queued in `ctx.writes` when `projection` may read it (`Projection.reads`). */
+export const sendWhatItReads = async (ctx: ProjectionContext, projection: Projection): Promise<void> => {
+  if (projection.reads === undefined || ctx.writes.queues(projection.reads.map(ctx.table)))
+    await ctx.writes.flush();
+};
 
 /**
  * Applies one batch of the log to every projection and moves their checkpoints, all in one transaction: after a
@@ -48,19 +55,24 @@ export const applyBatch = async (options: ApplyBatchOptions): Promise<BatchResul
       table: (name) => name,
       emit: (message) => messages.push(message),
       rebuilding: false,
+      writes: new WriteBatch(trx),
     };
     const updates: CheckpointUpdate[] = [];
     let applied = 0;
     for (const projection of projections) {
       const checkpoint = checkpoints.get(projection.name) ?? START;
       const mine = events.filter((e) => e.position > checkpoint && handles(projection, e.type));
-      if (mine.length > 0) await projection.apply(mine, ctx);
+      if (mine.length > 0) {
+        await sendWhatItReads(ctx, projection);
+        await projection.apply(mine, ctx);
+      }
       applied += mine.length;
       updates.push({ name: projection.name, position: maxPosition(checkpoint, last), applied: mine.length });
     }
     // Default sort compares code units: the positions' (ASCII hex) order.
     const lowest = updates.map((u) => u.position).sort()[0] ?? last;
-    await saveCheckpoints(trx, updates, { channel, position: lowest });
+    // With the writes the projections left queued: one statement.
+    await saveCheckpoints(ctx.writes, updates, { channel, position: lowest });
     await beforeCommit?.(trx);
     // Rooms hear about events in log order even when several projections emit for the same room.
     messages.sort((a, b) => comparePositions(a.position, b.position));

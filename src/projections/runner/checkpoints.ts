@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { type Position, START } from '../../eventstore/port';
-import { preparedRaw } from '../shared/sql';
+import { preparedRaw, type WriteBatch } from '../shared/sql';
 
 export type ProjectionState = 'live' | 'rebuilding';
 
@@ -104,25 +104,23 @@ export const lockCheckpoints = async (
 
 /**
  * Stores a batch's checkpoints and queues a NOTIFY with `notifyPosition`, in one statement of the batch's
- * transaction: PostgreSQL delivers the notification only if, and as soon as, the transaction commits.
+ * transaction together with the writes `writes` still holds: PostgreSQL delivers the notification only if, and as
+ * soon as, the transaction commits.
  */
 export const saveCheckpoints = async (
-  trx: Knex.Transaction,
+  writes: WriteBatch,
   updates: readonly CheckpointUpdate[],
   notify: { channel: string; position: Position },
 ): Promise<void> => {
-  await preparedRaw(
-    trx,
-    `WITH saved AS (
-       INSERT INTO projection_checkpoints AS c (name, position, events_applied)
-       SELECT u.name, u.position, u.applied FROM jsonb_to_recordset(?::jsonb) AS u(name text, position text, applied bigint)
-       ON CONFLICT (name) DO UPDATE
-         SET position = excluded.position, events_applied = c.events_applied + excluded.events_applied, updated_at = now()
-       RETURNING 1
-     )
-     SELECT pg_notify(?, ?), (SELECT count(*) FROM saved)`,
-    [JSON.stringify(updates), notify.channel, notify.position],
+  await writes.add(
+    'projection_checkpoints',
+    `INSERT INTO projection_checkpoints AS c (name, position, events_applied)
+     SELECT u.name, u.position, u.applied FROM jsonb_to_recordset(?::jsonb) AS u(name text, position text, applied bigint)
+     ON CONFLICT (name) DO UPDATE
+       SET position = excluded.position, events_applied = c.events_applied + excluded.events_applied, updated_at = now()`,
+    [JSON.stringify(updates)],
   );
+  await writes.flush({ sql: 'SELECT pg_notify(?, ?)', bindings: [notify.channel, notify.position] });
 };
 
 /** The checkpoint rows of the given projections (all when `list` is omitted), by name. */

@@ -133,3 +133,15 @@ describe('prepared statements and batched loads', () => {
     });
   });
 });
+
+describe('isoTime', () => {
+  it("writes every form as toISOString's, and takes that form itself as it is", () => {
+    const canonical = '2026-03-29T01:30:00.123Z';
+    expect(isoTime(canonical)).toBe(canonical);
+    expect(isoTime(new Date(canonical))).toBe(canonical);
+    expect(isoTime('2026-03-29T03:30:00.123456+02:00')).toBe(canonical);
+    expect(isoTime('2026-03-29 01:30:00.123+00')).toBe(canonical);
+    expect(isoTime('2026-03-29T01:30:00Z')).toBe('2026-03-29T01:30:00.000Z');
+    expect(() => isoTime('not a time')).toThrow(RangeError);
+  });
+});

@@ -38,8 +38,12 @@ export const ident = (name: string): string =>
  */
 export const recordset = (rows: readonly object[]): string => JSON.stringify(rows);
 
+/** `Date.prototype.toISOString`'s own form (what event metadata carries): taken as it is, without a round trip. */
+const TO_ISO_STRING_FORM = /^\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 /** An ISO 8601 UTC time as the API writes it, whatever form (string or Date) it came in. */
-export const isoTime = (value: string | Date): string => new Date(value).toISOString();
+export const isoTime = (value: string | Date): string =>
+  typeof value === 'string' && TO_ISO_STRING_FORM.test(value) ? value : new Date(value).toISOString();
 
 /** Renders a `date` column as `YYYY-MM-DD` regardless of the session's DateStyle. */
 export const dateText = (column: string): string => `to_char(${column}, 'YYYY-MM-DD')`;
@@ -159,18 +163,30 @@ export class WriteBatch {
     this.queued.push({ table, sql, bindings });
   }
 
-  async flush(): Promise<void> {
+  /** Whether a write to one of `tables` waits in the queue. */
+  queues(tables: readonly string[]): boolean {
+    return this.queued.some((q) => tables.includes(q.table));
+  }
+
+  /**
+   * Sends the queue. `then`, a statement that reads none of the queued tables (a `SELECT pg_notify(…)`, say),
+   * goes in the same statement, after the queued writes' `WITH`s; it is sent alone when nothing is queued.
+   */
+  async flush(then?: { sql: string; bindings: readonly Knex.RawBinding[] }): Promise<void> {
     const queued = this.queued;
     this.queued = [];
-    if (queued.length === 0) return;
-    if (queued.length === 1) {
+    if (queued.length === 0) {
+      if (then) await preparedRaw(this.trx, then.sql, then.bindings);
+      return;
+    }
+    if (queued.length === 1 && !then) {
       await preparedRaw(this.trx, queued[0]!.sql, queued[0]!.bindings);
       return;
     }
     await preparedRaw(
       this.trx,
-      `WITH ${queued.map((q, i) => `w${i} AS (${q.sql})`).join(',\n')}\nSELECT 1`,
-      queued.flatMap((q) => q.bindings),
+      `WITH ${queued.map((q, i) => `w${i} AS (${q.sql})`).join(',\n')}\n${then?.sql ?? 'SELECT 1'}`,
+      [...queued.flatMap((q) => q.bindings), ...(then?.bindings ?? [])],
     );
   }
 }

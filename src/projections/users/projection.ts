@@ -9,6 +9,7 @@ export const usersProjection: Projection = {
   name: 'users',
   tables: ['users'],
   eventTypes: ['UserRegistered'],
+  reads: [],
   async apply(events, ctx) {
     const rows = ofTypes(events, ['UserRegistered']).map(({ event, recorded }) => ({
       id: event.data.userId,
@@ -16,6 +17,6 @@ export const usersProjection: Projection = {
       email: event.data.email,
       registered_at: recorded.metadata.occurredAt,
     }));
-    await insertRows(ctx.trx, ctx.table('users'), USER_COLUMN_TYPES, rows, 'ON CONFLICT (id) DO NOTHING');
+    await insertRows(ctx.writes, ctx.table('users'), USER_COLUMN_TYPES, rows, 'ON CONFLICT (id) DO NOTHING');
   },
 };

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { type RecordedEvent, comparePositions } from '../../../src/eventstore/port';
-import type { Projection, RoomMessage } from '../../../src/projections/projection';
+import type { Projection, ProjectionContext, RoomMessage } from '../../../src/projections/projection';
+import { sendWhatItReads } from '../../../src/projections/runner/apply-batch';
+import { WriteBatch } from '../../../src/projections/shared/sql';
 import { readModels } from '../../../src/projections/read-models';
 
 /**
@@ -18,18 +20,22 @@ export const applyBatch = async (
 ): Promise<RoomMessage[]> => {
   const messages: RoomMessage[] = [];
   await knex.transaction(async (trx) => {
+    const ctx: ProjectionContext = {
+      trx,
+      table: options.table ?? ((name) => name),
+      emit: (message) => {
+        if (!options.rebuilding) messages.push(message);
+      },
+      rebuilding: options.rebuilding ?? false,
+      writes: new WriteBatch(trx),
+    };
     for (const projection of options.projections ?? readModels) {
       const mine = events.filter((e) => projection.eventTypes.includes(e.type));
       if (mine.length === 0) continue;
-      await projection.apply(mine, {
-        trx,
-        table: options.table ?? ((name) => name),
-        emit: (message) => {
-          if (!options.rebuilding) messages.push(message);
-        },
-        rebuilding: options.rebuilding ?? false,
-      });
+      await sendWhatItReads(ctx, projection);
+      await projection.apply(mine, ctx);
     }
+    await ctx.writes.flush();
   });
   // As the runner does: rooms hear about events in log order even when several projections emit.
   return messages.sort((a, b) => comparePositions(a.position, b.position));

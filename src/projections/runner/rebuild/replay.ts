@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { type Position, type RecordedEvent, maxPosition } from '../../../eventstore/port';
 import type { ProjectionContext } from '../../projection';
 import { handles } from '../handles';
+import { WriteBatch } from '../../shared/sql';
 import { liveState, saveRebuildProgress } from './rebuild-progress';
 import { type RebuildRun, reportProgress } from './run';
 import { shadowName } from './shadow-tables';
@@ -32,6 +33,7 @@ const shadowContext = (run: RebuildRun, trx: Knex.Transaction): ProjectionContex
   table: (table) => (run.projection.tables.includes(table) ? shadowName(table) : table),
   emit: () => undefined,
   rebuilding: true,
+  writes: new WriteBatch(trx),
 });
 
 /** Applies events to the shadows in the caller's transaction; returns the totals after them. */
@@ -42,7 +44,11 @@ export const applyToShadows = async (
   appliedBefore: number,
 ): Promise<{ position: Position; eventsApplied: number }> => {
   const mine = events.filter((e) => handles(run.projection, e.type));
-  if (mine.length > 0) await run.projection.apply(mine, shadowContext(run, trx));
+  if (mine.length > 0) {
+    const ctx = shadowContext(run, trx);
+    await run.projection.apply(mine, ctx);
+    await ctx.writes.flush();
+  }
   return { position: events[events.length - 1]!.position, eventsApplied: appliedBefore + mine.length };
 };
 

@@ -1,0 +1,123 @@
+import { Client } from 'pg';
+import { START } from '../../eventstore/port';
+import type { Projection } from '../projection';
+import { insertRows } from '../shared/sql';
+import { applyBatch } from './apply-batch';
+import { ensureCheckpoints, readCheckpoints } from './checkpoints';
+import { event, useHarness } from '../../../test/support/projector/harness';
+
+/** A projection that queues one row per event in `table`, after reading how many rows `peek` holds (if given). */
+const queuing = (
+  name: string,
+  table: string,
+  options: { reads?: readonly string[]; peek?: string; seen?: number[] } = {},
+): Projection => ({
+  name,
+  tables: [table],
+  eventTypes: ['Thing'],
+  ...(options.reads ? { reads: options.reads } : {}),
+  async apply(events, ctx) {
+    if (options.peek) {
+      const { rows } = await ctx.trx.raw<{ rows: { n: number }[] }>(
+        `SELECT count(*)::int AS n FROM ${options.peek}`,
+      );
+      options.seen?.push(rows[0]!.n);
+    }
+    await insertRows(
+      ctx.writes,
+      table,
+      { position: 'text' },
+      events.map((e) => ({ position: e.position })),
+      'ON CONFLICT DO NOTHING',
+    );
+  },
+});
+
+describe('applyBatch: the writes projections queue', () => {
+  const h = useHarness('tt_apply_batch', {
+    prepare: async (h) => {
+      for (const table of ['firsts', 'seconds', 'thirds'])
+        await h.knex.raw(`CREATE TABLE ${table} (position text PRIMARY KEY)`);
+    },
+  });
+
+  const batch = async (count: number) => {
+    await h.append(
+      `thing-${Date.now()}`,
+      Array.from({ length: count }, () => event('Thing')),
+    );
+    // The whole log: each projection takes what is above its own checkpoint.
+    return h.store.readAll({ fromPosition: START });
+  };
+
+  it('go with the checkpoints and their NOTIFY in one statement when no later projection reads them', async () => {
+    const projections = [queuing('one', 'firsts', { reads: [] }), queuing('two', 'seconds', { reads: [] })];
+    await ensureCheckpoints(
+      h.knex,
+      projections.map((p) => p.name),
+    );
+    const events = await batch(3);
+    const listener = new Client({ connectionString: h.database.url });
+    await listener.connect();
+    const notified: string[] = [];
+    listener.on('notification', (n) => notified.push(n.payload ?? ''));
+    await listener.query('LISTEN tt_apply_batch_test');
+    const sent: string[] = [];
+    const log = (query: { sql: string }) => sent.push(query.sql);
+    h.knex.on('query', log);
+    try {
+      await applyBatch({ knex: h.knex, projections, events, channel: 'tt_apply_batch_test' });
+    } finally {
+      h.knex.off('query', log);
+    }
+    const last = events.at(-1)!.position;
+    // BEGIN, the checkpoints' lock, one statement for everything else, COMMIT.
+    expect(sent).toHaveLength(4);
+    expect(sent[2]).toMatch(/^WITH w0 AS \(INSERT INTO "firsts"[\s\S]*w1 AS \(INSERT INTO "seconds"/);
+    expect(sent[2]).toMatch(/w2 AS \(INSERT INTO projection_checkpoints[\s\S]*SELECT pg_notify\(/);
+    expect(await h.knex('firsts').count<{ count: string }[]>('* as count')).toEqual([{ count: '3' }]);
+    expect(await h.knex('seconds').count<{ count: string }[]>('* as count')).toEqual([{ count: '3' }]);
+    const checkpoints = await readCheckpoints(h.knex, ['one', 'two']);
+    expect(checkpoints.map((c) => [c.name, c.position, c.eventsApplied])).toEqual([
+      ['one', last, 3],
+      ['two', last, 3],
+    ]);
+    for (let i = 0; i < 50 && notified.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await listener.end();
+    expect(notified).toEqual([last]);
+  });
+
+  it('are sent before a later projection that reads their table (or says nothing of what it reads) runs', async () => {
+    const seenByReader: number[] = [];
+    const seenByUnsaid: number[] = [];
+    const seenByOther: number[] = [];
+    const projections = [
+      queuing('a-first', 'firsts', { reads: [] }),
+      // Reads another table only: the queue waits.
+      queuing('b-other', 'seconds', { reads: ['seconds'], peek: 'firsts', seen: seenByOther }),
+      queuing('c-reader', 'thirds', { reads: ['firsts'], peek: 'firsts', seen: seenByReader }),
+    ];
+    await ensureCheckpoints(
+      h.knex,
+      projections.map((p) => p.name),
+    );
+    const before = Number((await h.knex('firsts').count<{ count: string }[]>('* as count'))[0]!.count);
+    const events = await batch(2);
+    await applyBatch({ knex: h.knex, projections, events, channel: 'tt_apply_batch_test' });
+    expect(seenByOther).toEqual([before]);
+    expect(seenByReader).toEqual([before + 2]);
+
+    const unsaid = [
+      queuing('d-first', 'firsts', { reads: [] }),
+      queuing('e-unsaid', 'seconds', { peek: 'firsts', seen: seenByUnsaid }),
+    ];
+    await ensureCheckpoints(
+      h.knex,
+      unsaid.map((p) => p.name),
+    );
+    const more = await batch(1);
+    await applyBatch({ knex: h.knex, projections: unsaid, events: more, channel: 'tt_apply_batch_test' });
+    // d-first starts at the log's start: it queued every event of the log, sent before e-unsaid looked.
+    expect(seenByUnsaid).toEqual([more.length]);
+  });
+});
