@@ -186,8 +186,9 @@ describe('notification arrivals', () => {
     notify('commits', '0000000000000001-0000000000000005');
     const before = await arrivals.committed('0000000000000001-0000000000000004');
     const waiting = arrivals.committed('0000000000000001-0000000000000009');
-    notify('commits', '0000000000000001-0000000000000007');
-    notify('commits', '0000000000000002-0000000000000001');
+    notify('commits', '0000000000000001-0000000000000007 0123456789abcdef');
+    notify('commits', 'not a commit notice');
+    notify('commits', '0000000000000002-0000000000000001 0123456789abcdef');
     const after = await waiting;
     expect(after).toBeGreaterThanOrEqual(before);
   });

@@ -1,8 +1,9 @@
 /**
  * When PostgreSQL notifications arrive on a LISTEN connection: the projector's commits (its channel carries the
- * checkpoint position it committed) and the bench's own pings.
+ * checkpoint position it committed, in a commit notice) and the bench's own pings.
  */
 import type pg from 'pg';
+import { readCommitNotice } from '../../src/projections/runner/checkpoints';
 import { wallMs } from './clock';
 
 const TIMEOUT_MS = 10_000;
@@ -43,9 +44,11 @@ export const watchNotifications = (
     const t = wallMs();
     if (channel === pingChannel) pings.get(payload)?.(t);
     if (channel !== commitChannel) return;
-    seen.push({ position: payload, t });
+    const position = readCommitNotice(payload)?.position;
+    if (position === undefined) return;
+    seen.push({ position, t });
     if (seen.length > REMEMBERED) seen.shift();
-    for (const waiter of [...commits]) if (waiter.position <= payload) waiter.resolve(t);
+    for (const waiter of [...commits]) if (waiter.position <= position) waiter.resolve(t);
   });
   return {
     committed(position) {

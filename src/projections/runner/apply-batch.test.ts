@@ -3,7 +3,13 @@ import { START } from '../../eventstore/port';
 import type { Projection } from '../projection';
 import { insertRows } from '../shared/sql';
 import { applyBatch } from './apply-batch';
-import { ensureCheckpoints, readCheckpoints } from './checkpoints';
+import {
+  commitNotice,
+  ensureCheckpoints,
+  projectionSetTag,
+  readCheckpoints,
+  readCommitNotice,
+} from './checkpoints';
 import { event, useHarness } from '../../../test/support/projector/harness';
 
 /** A projection that queues one row per event in `table`, after reading how many rows `peek` holds (if given). */
@@ -84,7 +90,7 @@ describe('applyBatch: the writes projections queue', () => {
     ]);
     for (let i = 0; i < 50 && notified.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     await listener.end();
-    expect(notified).toEqual([last]);
+    expect(notified).toEqual([commitNotice(last, ['one', 'two'])]);
   });
 
   it('are sent before a later projection that reads their table (or says nothing of what it reads) runs', async () => {
@@ -119,5 +125,24 @@ describe('applyBatch: the writes projections queue', () => {
     await applyBatch({ knex: h.knex, projections: unsaid, events: more, channel: 'tt_apply_batch_test' });
     // d-first starts at the log's start: it queued every event of the log, sent before e-unsaid looked.
     expect(seenByUnsaid).toEqual([more.length]);
+  });
+});
+
+describe('commit notices', () => {
+  const position = '00000000000000ab-0000000000000002';
+
+  it('name the set of projections whatever their order, and read back', () => {
+    expect(projectionSetTag(['a', 'b'])).toBe(projectionSetTag(['b', 'a', 'a']));
+    expect(projectionSetTag(['a', 'b'])).not.toBe(projectionSetTag(['a']));
+    expect(readCommitNotice(commitNotice(position, ['a', 'b']))).toEqual({
+      position,
+      tag: projectionSetTag(['a', 'b']),
+    });
+  });
+
+  it('read a bare position without a tag, and nothing else', () => {
+    expect(readCommitNotice(position)).toEqual({ position, tag: null });
+    for (const payload of ['', 'x', `${position} a b`, `${position.toUpperCase()} a`])
+      expect(readCommitNotice(payload)).toBeNull();
   });
 });

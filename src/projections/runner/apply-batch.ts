@@ -7,12 +7,12 @@ import {
   maxPosition,
 } from '../../eventstore/port';
 import type { Projection, ProjectionContext, RoomMessage } from '../projection';
-import { type CheckpointUpdate, lockCheckpoints, saveCheckpoints } from './checkpoints';
+import { type CheckpointUpdate, commitNotice, lockCheckpoints, saveCheckpoints } from './checkpoints';
 import { handles } from './handles';
 import { WriteBatch } from '../shared/sql';
 
 export interface BatchResult {
-  /** The lowest checkpoint after the batch: what the NOTIFY announced. */
+  /** The lowest checkpoint after the batch: the position the NOTIFY announced. */
   position: Position;
   /** Realtime messages of the batch in position order, to publish now that it committed. */
   messages: RoomMessage[];
@@ -72,7 +72,13 @@ export const applyBatch = async (options: ApplyBatchOptions): Promise<BatchResul
     // Default sort compares code units: the positions' (ASCII hex) order.
     const lowest = updates.map((u) => u.position).sort()[0] ?? last;
     // With the writes the projections left queued: one statement.
-    await saveCheckpoints(ctx.writes, updates, { channel, position: lowest });
+    await saveCheckpoints(ctx.writes, updates, {
+      channel,
+      payload: commitNotice(
+        lowest,
+        projections.map((p) => p.name),
+      ),
+    });
     await beforeCommit?.(trx);
     // Rooms hear about events in log order even when several projections emit for the same room.
     messages.sort((a, b) => comparePositions(a.position, b.position));

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { type Position, START } from '../../eventstore/port';
+import { isPosition, type Position, START } from '../../eventstore/port';
 import { preparedRaw, type WriteBatch } from '../shared/sql';
 
 export type ProjectionState = 'live' | 'rebuilding';
@@ -102,15 +103,36 @@ export const lockCheckpoints = async (
   return new Map(rows.map((r) => [r.name, r.position]));
 };
 
+/** Names a set of projections (in any order) in a few characters: the same set, the same tag. */
+export const projectionSetTag = (names: readonly string[]): string =>
+  createHash('sha256')
+    .update([...new Set(names)].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+
 /**
- * Stores a batch's checkpoints and queues a NOTIFY with `notifyPosition`, in one statement of the batch's
- * transaction together with the writes `writes` still holds: PostgreSQL delivers the notification only if, and as
- * soon as, the transaction commits.
+ * A runner's commit notification: `<position> <tag>`, the lowest checkpoint of its projections after the batch and
+ * the tag of their set. A waiter for the same set may take the position as read; any other reads the checkpoints.
+ */
+export const commitNotice = (position: Position, projections: readonly string[]): string =>
+  `${position} ${projectionSetTag(projections)}`;
+
+/** The position and tag of a commit notification; a bare position has no tag; anything else is null. */
+export const readCommitNotice = (payload: string): { position: Position; tag: string | null } | null => {
+  const [position = '', tag, ...rest] = payload.split(' ');
+  if (!isPosition(position) || rest.length > 0) return null;
+  return { position, tag: tag ?? null };
+};
+
+/**
+ * Stores a batch's checkpoints and queues a NOTIFY (`commitNotice`), in one statement of the batch's transaction
+ * together with the writes `writes` still holds: PostgreSQL delivers the notification only if, and as soon as, the
+ * transaction commits.
  */
 export const saveCheckpoints = async (
   writes: WriteBatch,
   updates: readonly CheckpointUpdate[],
-  notify: { channel: string; position: Position },
+  notify: { channel: string; payload: string },
 ): Promise<void> => {
   await writes.add(
     'projection_checkpoints',
@@ -120,7 +142,7 @@ export const saveCheckpoints = async (
        SET position = excluded.position, events_applied = c.events_applied + excluded.events_applied, updated_at = now()`,
     [JSON.stringify(updates)],
   );
-  await writes.flush({ sql: 'SELECT pg_notify(?, ?)', bindings: [notify.channel, notify.position] });
+  await writes.flush({ sql: 'SELECT pg_notify(?, ?)', bindings: [notify.channel, notify.payload] });
 };
 
 /** The checkpoint rows of the given projections (all when `list` is omitted), by name. */

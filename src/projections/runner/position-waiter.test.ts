@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { START } from '../../eventstore/port';
 import { createPositionWaiter } from './position-waiter';
 import { createProjector } from './projector';
@@ -58,6 +59,57 @@ describe('read-your-writes position waiter', () => {
       "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tt_projections-listen' AND datname = current_database()",
     );
     expect(rows[0]?.n).toBe(1);
+  });
+
+  /** Counts the checkpoint reads a process's knex sends. */
+  const countCheckpointReads = (knex: Knex) => {
+    let reads = 0;
+    const log = (query: { sql: string }) => {
+      if (/FROM projection_checkpoints/.test(query.sql)) reads += 1;
+    };
+    knex.on('query', log);
+    return { reads: () => reads, stop: () => knex.off('query', log) };
+  };
+
+  it("is released by its own projections' commit notice without reading their checkpoints", async () => {
+    const { waiter, api } = await apiWaiter({ projections: ['counter'] });
+    await startProjector();
+    // The first wait reads (nothing was heard yet; LISTEN starting may ask for one more read): let it settle. The
+    // waits after it are released by the notices alone.
+    expect(await waiter.waitFor(await h.append('thing-0', [event('Created')]), 10_000)).toBe(true);
+    await sleep(300);
+    const counted = countCheckpointReads(api.knex);
+    try {
+      for (let i = 1; i < 6; i++) {
+        const created = event('Created');
+        const position = await h.append(`thing-${i}`, [created]);
+        expect(await waiter.waitFor(position, 10_000)).toBe(true);
+        expect(await applied(created.eventId!)).toBe(true);
+      }
+      expect(counted.reads()).toBe(0);
+    } finally {
+      counted.stop();
+    }
+  });
+
+  it('reads the checkpoints on a commit notice of other projections than its own', async () => {
+    // Waits for 'counter' and 'other': the projector runs 'counter' alone, so its notice cannot release anyone.
+    const { waiter, api } = await apiWaiter({ projections: ['counter', 'other'] });
+    await startProjector();
+    await h.knex.raw("INSERT INTO projection_checkpoints (name, position) VALUES ('other', ?)", [START]);
+    const position = await h.append('thing-1', [event('Created')]);
+    const counted = countCheckpointReads(api.knex);
+    try {
+      expect(await waiter.waitFor(position, 500)).toBe(false);
+      expect(counted.reads()).toBeGreaterThan(0);
+      await h.knex.raw("UPDATE projection_checkpoints SET position = ? WHERE name = 'other'", [position]);
+      // Any later commit notice makes it read again, and find both there.
+      const next = h.append('thing-2', [event('Created')]);
+      expect(await waiter.waitFor(position, 10_000)).toBe(true);
+      await next;
+    } finally {
+      counted.stop();
+    }
   });
 
   it('gives up with false when the projections do not get there in time', async () => {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { type Position, START, isPosition } from '../../eventstore/port';
-import { readCheckpoints } from './checkpoints';
+import { type Position, START } from '../../eventstore/port';
+import { projectionSetTag, readCheckpoints, readCommitNotice } from './checkpoints';
 import { type RunnerLogger, silentLogger } from './logger';
 import { type NotificationListener, listenForNotifications } from './notification-listener';
 import { type PgConnection, connectionOf } from './pg-connection';
@@ -123,15 +123,20 @@ const fallbackPoll = (intervalMs: number, check: () => void) => {
   };
 };
 
-/** The LISTEN connection: a notification triggers a check only when its position can release someone. */
+/**
+ * The LISTEN connection. A commit notice of a runner of the waiter's own projections is as good as reading their
+ * checkpoints: it releases at once. Any other notification triggers a check, when its position can release someone.
+ */
 const listenForCheckpoints = (
   options: PositionWaiterOptions,
   logger: RunnerLogger,
   waits: Waits,
   check: () => void,
   heard: (position: Position) => void,
-): NotificationListener =>
-  listenForNotifications({
+  committed: (position: Position) => void,
+): NotificationListener => {
+  const tag = options.projections ? projectionSetTag(options.projections) : null;
+  return listenForNotifications({
     connection: options.connection ?? connectionOf(options.knex),
     channel: options.channel ?? PROJECTIONS_CHANNEL,
     logger,
@@ -139,15 +144,20 @@ const listenForCheckpoints = (
       if (waits.count > 0) check();
     },
     onNotification: (payload) => {
-      if (isPosition(payload)) heard(payload);
-      if (!isPosition(payload) || waits.wouldRelease(payload)) check();
+      const notice = readCommitNotice(payload);
+      if (notice === null) return check();
+      heard(notice.position);
+      if (tag !== null && notice.tag === tag) committed(notice.position);
+      else if (waits.wouldRelease(notice.position)) check();
     },
   });
+};
 
 /**
  * Read-your-writes for the API: one shared LISTEN connection and at most one checkpoint query in flight per
- * process, however many requests wait. A notification only triggers a query when it can release someone
- * (its payload is the lowest checkpoint the projector just committed).
+ * process, however many requests wait. The projector's commit notice (the lowest checkpoint it just committed,
+ * with the tag of its projections) releases the waits at or below it without a query when its projections are
+ * the waiter's own; another notification triggers a query only when it can release someone.
  */
 export const createPositionWaiter = (options: PositionWaiterOptions): PositionWaiter => {
   const logger = options.logger ?? silentLogger;
@@ -175,9 +185,19 @@ export const createPositionWaiter = (options: PositionWaiterOptions): PositionWa
       if (closed) return Promise.resolve(false);
       if (reached !== null && position <= reached) return Promise.resolve(true);
       const listening = listener !== null;
-      listener ??= listenForCheckpoints(options, logger, waits, check, (position) => {
-        if (announced === null || position > announced) announced = position;
-      });
+      listener ??= listenForCheckpoints(
+        options,
+        logger,
+        waits,
+        check,
+        (position) => {
+          if (announced === null || position > announced) announced = position;
+        },
+        (position) => {
+          if (reached === null || position > reached) reached = position;
+          waits.release(position);
+        },
+      );
       const result = waits.wait(position, timeoutMs);
       // A command's own position is usually past every checkpoint announced so far: then only a later commit
       // (whose notification triggers the read) can release it, and reading now would find nothing. Read at once

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { Position } from '../../eventstore/port';
 import type { Publisher, RoomMessage } from '../projection';
-import { readCheckpoints } from './checkpoints';
+import { projectionSetTag, readCheckpoints, readCommitNotice } from './checkpoints';
 import { createProjector } from './projector';
 import { PROJECTIONS_CHANNEL } from './projector-options';
 import {
@@ -71,7 +71,12 @@ describe('projector runner', () => {
     const listener = new Client({ connectionString: h.database.url });
     await listener.connect();
     const notified: string[] = [];
-    listener.on('notification', (n) => notified.push(n.payload ?? ''));
+    listener.on('notification', (n) => {
+      const notice = readCommitNotice(n.payload ?? '');
+      // Every notification is a commit notice naming this projector's projections.
+      expect(notice?.tag).toBe(projectionSetTag(['first', 'second']));
+      notified.push(notice?.position ?? '');
+    });
     await listener.query(`LISTEN ${PROJECTIONS_CHANNEL}`);
 
     // Whatever reaches the bus is already committed: its position is at or below the stored checkpoint.
