@@ -20,6 +20,16 @@ export interface ServiceProcess {
 }
 
 const MAIN = path.join(__dirname, '..', '..', 'src', 'main.ts');
+/** Stops the service when this process is gone, killed included. */
+const EXIT_WITH_PARENT = path.join(
+  __dirname,
+  '..',
+  '..',
+  'src',
+  'reliability',
+  'support',
+  'exit-with-parent.cjs',
+);
 
 /** Starts the service in the role with the settings given (PORT=0 and a quiet log unless they say otherwise). */
 export const startService = (
@@ -38,9 +48,10 @@ export const startService = (
   };
   for (const name of ['REDIS_URL', 'EVENTSTORE_CONNECTION_STRING', 'MONGODB_URL', 'SMTP_URL', 'NODE_ENV'])
     if (!(name in settings)) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  // stdin a pipe from this process: the service stops when it ends (EXIT_WITH_PARENT).
+  const child = spawn(process.execPath, ['--require', EXIT_WITH_PARENT, '--import', 'tsx', MAIN], {
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

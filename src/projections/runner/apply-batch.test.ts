@@ -99,7 +99,7 @@ describe('applyBatch: the writes projections queue', () => {
     const seenByOther: number[] = [];
     const projections = [
       queuing('a-first', 'firsts', { reads: [] }),
-      // Reads another table only: the queue waits.
+      // Declares a table nothing queued: the queue waits, so its look at firsts sees them as before the batch.
       queuing('b-other', 'seconds', { reads: ['seconds'], peek: 'firsts', seen: seenByOther }),
       queuing('c-reader', 'thirds', { reads: ['firsts'], peek: 'firsts', seen: seenByReader }),
     ];

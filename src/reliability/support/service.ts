@@ -59,6 +59,8 @@ export interface Service {
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const MAIN = path.join(ROOT, 'src', 'main.ts');
+/** Stops the service when this process is gone, killed included. */
+const EXIT_WITH_PARENT = path.join(ROOT, 'src', 'reliability', 'support', 'exit-with-parent.cjs');
 const KEPT_LINES = 200;
 
 /** A port nothing listens on now (the kernel's pick), kept by the process for every restart. */
@@ -155,10 +157,11 @@ class Child implements ServiceProcess {
 
   start(): Promise<void> {
     if (this.child) return Promise.resolve();
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    // stdin a pipe from this process: the service stops when it ends (EXIT_WITH_PARENT).
+    const child = spawn(process.execPath, ['--require', EXIT_WITH_PARENT, '--import', 'tsx', MAIN], {
       cwd: ROOT,
       env: environment(this.options, this.role, this.port),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
     this.expectingExit = false;
