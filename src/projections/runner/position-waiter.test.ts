@@ -74,10 +74,23 @@ describe('read-your-writes position waiter', () => {
   it("is released by its own projections' commit notice without reading their checkpoints", async () => {
     const { waiter, api } = await apiWaiter({ projections: ['counter'] });
     await startProjector();
-    // The first wait reads (nothing was heard yet; LISTEN starting may ask for one more read): let it settle. The
-    // waits after it are released by the notices alone.
+    // The first wait reads (nothing was heard yet) and starts the LISTEN connection. Once that listens (it reads
+    // again if a wait is pending then) and one commit notice was heard (a wait reads until one is), the waits are
+    // released by the notices alone.
     expect(await waiter.waitFor(await h.append('thing-0', [event('Created')]), 10_000)).toBe(true);
-    await sleep(300);
+    await until(
+      async () => {
+        const { rows } = await h.knex.raw<{ rows: { n: number }[] }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tt_projections-listen'
+             AND datname = current_database() AND state = 'idle' AND query LIKE 'LISTEN%'`,
+        );
+        return rows[0]?.n === 1;
+      },
+      10_000,
+      'the waiter listening',
+    );
+    expect(await waiter.waitFor(await h.append('thing-heard', [event('Created')]), 10_000)).toBe(true);
+    await sleep(100);
     const counted = countCheckpointReads(api.knex);
     try {
       for (let i = 1; i < 6; i++) {
