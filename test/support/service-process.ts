@@ -3,7 +3,7 @@
  * it prints kept: for suites that run several processes on one database, and for the log scan.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import { SERVICE_ARGS } from '../../src/reliability/support/service';
 
 export type ServiceRole = 'all' | 'api' | 'projector' | 'scheduler';
 
@@ -18,18 +18,6 @@ export interface ServiceProcess {
   /** SIGTERM, and SIGKILL if it has not exited after `graceMs`. */
   stop(graceMs?: number): Promise<number | null>;
 }
-
-const MAIN = path.join(__dirname, '..', '..', 'src', 'main.ts');
-/** Stops the service when this process is gone, killed included. */
-const EXIT_WITH_PARENT = path.join(
-  __dirname,
-  '..',
-  '..',
-  'src',
-  'reliability',
-  'support',
-  'exit-with-parent.cjs',
-);
 
 /** Starts the service in the role with the settings given (PORT=0 and a quiet log unless they say otherwise). */
 export const startService = (
@@ -48,8 +36,7 @@ export const startService = (
   };
   for (const name of ['REDIS_URL', 'EVENTSTORE_CONNECTION_STRING', 'MONGODB_URL', 'SMTP_URL', 'NODE_ENV'])
     if (!(name in settings)) delete env[name];
-  // stdin a pipe from this process: the service stops when it ends (EXIT_WITH_PARENT).
-  const child = spawn(process.execPath, ['--require', EXIT_WITH_PARENT, '--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, SERVICE_ARGS, {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -61,6 +61,11 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const MAIN = path.join(ROOT, 'src', 'main.ts');
 /** Stops the service when this process is gone, killed included. */
 const EXIT_WITH_PARENT = path.join(ROOT, 'src', 'reliability', 'support', 'exit-with-parent.cjs');
+/**
+ * How the tests and this harness run the service: `src/main.ts` under tsx, stopping when its starter is gone
+ * (spawn it with stdin a pipe from the starter: EXIT_WITH_PARENT).
+ */
+export const SERVICE_ARGS: readonly string[] = ['--require', EXIT_WITH_PARENT, '--import', 'tsx', MAIN];
 const KEPT_LINES = 200;
 
 /** A port nothing listens on now (the kernel's pick), kept by the process for every restart. */
@@ -157,8 +162,7 @@ class Child implements ServiceProcess {
 
   start(): Promise<void> {
     if (this.child) return Promise.resolve();
-    // stdin a pipe from this process: the service stops when it ends (EXIT_WITH_PARENT).
-    const child = spawn(process.execPath, ['--require', EXIT_WITH_PARENT, '--import', 'tsx', MAIN], {
+    const child = spawn(process.execPath, SERVICE_ARGS, {
       cwd: ROOT,
       env: environment(this.options, this.role, this.port),
       stdio: ['pipe', 'pipe', 'pipe'],
