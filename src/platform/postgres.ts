@@ -1,5 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { PipelinedPostgres, pipelined } from './pipelined';
 
 // int8 (bigint/bigserial) as strings would leak into every read model; counts and revisions fit in a number,
 // positions are built from text explicitly where 64 bits matter.
@@ -24,8 +25,8 @@ export const createPostgresClients = (
   });
   pool.on('error', () => undefined); // an idle client lost its connection; the next query reconnects
   const knex = knexFactory({
-    client: 'pg',
-    connection: { connectionString, application_name: options.applicationName ?? 'team-tracker' },
+    client: PipelinedPostgres,
+    connection: pipelined({ connectionString, application_name: options.applicationName ?? 'team-tracker' }),
     pool: { min: 0, max: options.poolSize ?? 10 },
   });
   return {

@@ -15,14 +15,15 @@ import pg from 'pg';
 import pino from 'pino';
 import { uuidv7 } from '../../src/commands/ids';
 import { createInProcessBus } from '../../src/realtime/bus/in-process-bus';
+import { PipelinedPostgres, pipelined } from '../../src/platform/pipelined';
 import { buildSystem } from '../../src/system';
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');
 const applicationName = process.env.APPLICATION_NAME ?? 'api-process';
 const knex = knexFactory({
-  client: 'pg',
-  connection: { connectionString: url, application_name: applicationName },
+  client: PipelinedPostgres,
+  connection: pipelined({ connectionString: url, application_name: applicationName }),
   pool: { min: 0, max: 5 },
 });
 const pool = new pg.Pool({ connectionString: url, max: 5, application_name: applicationName });

@@ -7,6 +7,7 @@ import knexFactory, { type Knex } from 'knex';
 import { Client, Pool } from 'pg';
 import { migrations } from '../../src/migrations';
 import { type MigrationList, migrateToLatest } from '../../src/platform/migrator';
+import { PipelinedPostgres, pipelined } from '../../src/platform/pipelined';
 import { DEFAULT_DATABASE_URL } from './test-env';
 
 /** The machine's server, or the embedded one this run started (test/support/test-services.ts). */
@@ -52,8 +53,8 @@ export const testPool = (url: string, max = 10): Pool => {
 export const testKnex = (url: string, options: { max?: number; quiet?: boolean } = {}): Knex => {
   const quiet = () => undefined;
   return knexFactory({
-    client: 'pg',
-    connection: url,
+    client: PipelinedPostgres,
+    connection: pipelined({ connectionString: url }),
     pool: { min: 0, max: options.max ?? 10 },
     ...(options.quiet ? { log: { warn: quiet, error: quiet, debug: quiet, deprecate: quiet } } : {}),
   });

@@ -6,7 +6,8 @@ import {
   CheckpointStoreMismatchError,
   claimCheckpoints,
   ensureCheckpoints,
-  minCheckpoint,
+  lowestCheckpoint,
+  readCheckpoints,
 } from './checkpoints';
 import type { RunnerLogger } from './logger';
 import type { ProjectorHooks } from './projector-options';
@@ -48,18 +49,29 @@ export const runActive = async (run: ActiveRun, term: AbortSignal): Promise<void
   }
 };
 
-/** Subscribes to the whole log from the lowest committed checkpoint. */
-const subscribeFromCheckpoints = async (run: ActiveRun): Promise<AllSubscription> => {
+/**
+ * Subscribes to the whole log from the lowest committed checkpoint; the checkpoints read are what the first batch
+ * expects to find.
+ */
+const subscribeFromCheckpoints = async (
+  run: ActiveRun,
+): Promise<{ subscription: AllSubscription; checkpoints: Map<string, Position> }> => {
   await ensureCheckpoints(run.knex, run.names);
   // Positions of another store's log would be read as positions in this one: stop instead (see runActive).
   await claimCheckpoints(run.knex, run.names, run.store.kind);
-  const from = await minCheckpoint(run.knex, run.names);
-  return run.store.subscribeToAll({ fromPosition: from, maxBatchSize: run.batchSize });
+  const rows = await readCheckpoints(run.knex, run.names);
+  const checkpoints = new Map(rows.map((r) => [r.name, r.position]));
+  const from = lowestCheckpoint(run.names, checkpoints);
+  return {
+    subscription: run.store.subscribeToAll({ fromPosition: from, maxBatchSize: run.batchSize }),
+    checkpoints,
+  };
 };
 
 /** One subscription, applied batch by batch until it ends, a batch fails, or `term` aborts. */
 const followLog = async (run: ActiveRun, term: AbortSignal): Promise<void> => {
-  const subscription = await subscribeFromCheckpoints(run);
+  const { subscription, checkpoints } = await subscribeFromCheckpoints(run);
+  let expected = checkpoints;
   // The batch before this subscription (this instance's that failed, or another instance's that died) may have
   // committed without its messages being published, and reading on from the checkpoints will not publish them.
   run.publishing.announceGap();
@@ -70,7 +82,7 @@ const followLog = async (run: ActiveRun, term: AbortSignal): Promise<void> => {
     for await (const message of subscription) {
       if (term.aborted) break;
       if (message.kind === 'events' && message.events.length > 0)
-        await applyEvents(run, message.events, term);
+        expected = await applyEvents(run, message.events, expected, term);
     }
   } finally {
     term.removeEventListener('abort', stopSubscription);
@@ -78,12 +90,21 @@ const followLog = async (run: ActiveRun, term: AbortSignal): Promise<void> => {
   }
 };
 
-/** One batch in one transaction with the checkpoints; its realtime messages are queued after the commit. */
-const applyEvents = async (run: ActiveRun, events: readonly RecordedEvent[], term: AbortSignal) => {
+/**
+ * One batch in one transaction with the checkpoints; its realtime messages are queued after the commit. Answers
+ * the checkpoints it committed.
+ */
+const applyEvents = async (
+  run: ActiveRun,
+  events: readonly RecordedEvent[],
+  expected: ReadonlyMap<string, Position>,
+  term: AbortSignal,
+): Promise<Map<string, Position>> => {
   const result = await applyBatch({
     knex: run.knex,
     projections: run.projections,
     events,
+    expected,
     channel: run.channel,
     beforeCommit: async (trx) => {
       // Leadership may have gone while the batch ran; the checkpoint locks keep a late commit exact,
@@ -95,4 +116,5 @@ const applyEvents = async (run: ActiveRun, events: readonly RecordedEvent[], ter
   run.position = result.position;
   run.publishing.publish(result.messages);
   await run.hooks?.afterCommit?.(result.position);
+  return result.checkpoints;
 };

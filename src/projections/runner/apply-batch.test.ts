@@ -10,6 +10,7 @@ import {
   readCheckpoints,
   readCommitNotice,
 } from './checkpoints';
+import { recordingWire as recording, wireIndex } from '../../../test/support/pg-wire';
 import { event, useHarness } from '../../../test/support/projector/harness';
 
 /** A projection that queues one row per event in `table`, after reading how many rows `peek` holds (if given). */
@@ -68,19 +69,15 @@ describe('applyBatch: the writes projections queue', () => {
     const notified: string[] = [];
     listener.on('notification', (n) => notified.push(n.payload ?? ''));
     await listener.query('LISTEN tt_apply_batch_test');
-    const sent: string[] = [];
-    const log = (query: { sql: string }) => sent.push(query.sql);
-    h.knex.on('query', log);
-    try {
-      await applyBatch({ knex: h.knex, projections, events, channel: 'tt_apply_batch_test' });
-    } finally {
-      h.knex.off('query', log);
-    }
+    const sent = await recording(() =>
+      applyBatch({ knex: h.knex, projections, events, channel: 'tt_apply_batch_test' }),
+    );
     const last = events.at(-1)!.position;
     // BEGIN, the checkpoints' lock, one statement for everything else, COMMIT.
-    expect(sent).toHaveLength(4);
-    expect(sent[2]).toMatch(/^WITH w0 AS \(INSERT INTO "firsts"[\s\S]*w1 AS \(INSERT INTO "seconds"/);
-    expect(sent[2]).toMatch(/w2 AS \(INSERT INTO projection_checkpoints[\s\S]*SELECT pg_notify\(/);
+    const statements = sent.filter((s) => s.startsWith('sent ')).map((s) => s.slice(5));
+    expect(statements).toHaveLength(4);
+    expect(statements[2]).toMatch(/^WITH w0 AS \(INSERT INTO "firsts"[\s\S]*w1 AS \(INSERT INTO "seconds"/);
+    expect(statements[2]).toMatch(/w2 AS \(INSERT INTO projection_checkpoints[\s\S]*SELECT pg_notify\(/);
     expect(await h.knex('firsts').count<{ count: string }[]>('* as count')).toEqual([{ count: '3' }]);
     expect(await h.knex('seconds').count<{ count: string }[]>('* as count')).toEqual([{ count: '3' }]);
     const checkpoints = await readCheckpoints(h.knex, ['one', 'two']);
@@ -125,6 +122,119 @@ describe('applyBatch: the writes projections queue', () => {
     await applyBatch({ knex: h.knex, projections: unsaid, events: more, channel: 'tt_apply_batch_test' });
     // d-first starts at the log's start: it queued every event of the log, sent before e-unsaid looked.
     expect(seenByUnsaid).toEqual([more.length]);
+  });
+});
+
+describe('applyBatch: round trips', () => {
+  const h = useHarness('tt_apply_pipeline', {
+    prepare: async (h) => {
+      await h.knex.raw('CREATE TABLE firsts (position text PRIMARY KEY)');
+    },
+  });
+
+  const batch = async (count: number) => {
+    await h.append(
+      `thing-${Date.now()}-${Math.random()}`,
+      Array.from({ length: count }, () => event('Thing')),
+    );
+    return h.store.readAll({ fromPosition: START });
+  };
+
+  const expectedOf = async (names: string[]) =>
+    new Map((await readCheckpoints(h.knex, names)).map((c) => [c.name, c.position]));
+
+  it("send the first read behind the checkpoints' locks, and the COMMIT behind the last write, without waiting", async () => {
+    const projections = [queuing('pipe', 'firsts', { reads: [], peek: 'firsts', seen: [] })];
+    await ensureCheckpoints(h.knex, ['pipe']);
+    const events = await batch(2);
+    const expected = await expectedOf(['pipe']);
+    const seen = await recording(() =>
+      applyBatch({ knex: h.knex, projections, events, expected, channel: 'tt_apply_pipeline' }),
+    );
+    const lock = /FOR UPDATE$/;
+    const read = /^SELECT count\(\*\)::int AS n FROM firsts$/;
+    const last = /pg_notify/;
+    // The server runs them in the order sent: the read once the locks are held, the COMMIT after the write.
+    expect(wireIndex(seen, 'sent', lock)).toBeLessThan(wireIndex(seen, 'sent', read));
+    expect(wireIndex(seen, 'sent', read)).toBeLessThan(wireIndex(seen, 'answered', lock));
+    expect(wireIndex(seen, 'sent', last)).toBeLessThan(wireIndex(seen, 'sent', /^COMMIT;?$/));
+    expect(wireIndex(seen, 'sent', /^COMMIT;?$/)).toBeLessThan(wireIndex(seen, 'answered', last));
+    expect((await readCheckpoints(h.knex, ['pipe']))[0]).toMatchObject({
+      position: events.at(-1)!.position,
+      eventsApplied: events.length,
+    });
+  });
+
+  it('do the batch again from the locked checkpoints when they are not the ones expected', async () => {
+    const handed: number[] = [];
+    const counting: Projection = {
+      ...queuing('again', 'firsts', { reads: [] }),
+      async apply(events, ctx) {
+        handed.push(events.length);
+        await queuing('again', 'firsts', { reads: [] }).apply(events, ctx);
+      },
+    };
+    await ensureCheckpoints(h.knex, ['again']);
+    const first = await batch(2);
+    await applyBatch({ knex: h.knex, projections: [counting], events: first, channel: 'tt_apply_pipeline' });
+    const all = await batch(1);
+    // Stale: another runner (or a rebuild's swap) has moved the checkpoint since.
+    const result = await applyBatch({
+      knex: h.knex,
+      projections: [counting],
+      events: all,
+      expected: new Map([['again', START]]),
+      channel: 'tt_apply_pipeline',
+    });
+    expect(handed).toEqual([first.length, all.length, 1]);
+    expect(result.applied).toBe(1);
+    expect(result.checkpoints).toEqual(new Map([['again', all.at(-1)!.position]]));
+    // The attempt from the stale checkpoint was rolled back: each event counted once.
+    expect((await readCheckpoints(h.knex, ['again']))[0]!.eventsApplied).toBe(all.length);
+  });
+
+  it('roll the batch back when the last write fails, though the COMMIT went out behind it', async () => {
+    const failing: Projection = {
+      name: 'failing',
+      tables: ['firsts'],
+      eventTypes: ['Thing'],
+      reads: [],
+      async apply(_events, ctx) {
+        await ctx.writes.add('firsts', 'INSERT INTO firsts (position) VALUES (?::int::text)', [
+          'not a number',
+        ]);
+      },
+    };
+    const fine = queuing('fine', 'firsts', { reads: [] });
+    await ensureCheckpoints(h.knex, ['failing', 'fine']);
+    const before = await expectedOf(['failing', 'fine']);
+    const rows = Number((await h.knex('firsts').count<{ count: string }[]>('* as count'))[0]!.count);
+    const events = await batch(1);
+    const listener = new Client({ connectionString: h.database.url });
+    await listener.connect();
+    const notified: string[] = [];
+    listener.on('notification', (n) => notified.push(n.payload ?? ''));
+    await listener.query('LISTEN tt_apply_pipeline');
+    try {
+      await expect(
+        applyBatch({
+          knex: h.knex,
+          projections: [fine, failing],
+          events,
+          expected: before,
+          channel: 'tt_apply_pipeline',
+        }),
+      ).rejects.toThrow(/invalid input syntax for type integer/);
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await listener.end();
+    }
+    expect(notified).toEqual([]);
+    expect(await expectedOf(['failing', 'fine'])).toEqual(before);
+    expect(Number((await h.knex('firsts').count<{ count: string }[]>('* as count'))[0]!.count)).toBe(rows);
+    // The pool's connections are fine afterwards.
+    await applyBatch({ knex: h.knex, projections: [fine], events, channel: 'tt_apply_pipeline' });
+    expect((await expectedOf(['fine'])).get('fine')).toBe(events.at(-1)!.position);
   });
 });
 

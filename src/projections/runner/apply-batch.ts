@@ -7,13 +7,15 @@ import {
   maxPosition,
 } from '../../eventstore/port';
 import type { Projection, ProjectionContext, RoomMessage } from '../projection';
-import { type CheckpointUpdate, commitNotice, lockCheckpoints, saveCheckpoints } from './checkpoints';
+import { type CheckpointUpdate, commitNotice, lockCheckpointsNow, saveCheckpoints } from './checkpoints';
 import { handles } from './handles';
-import { WriteBatch } from '../shared/sql';
+import { connectionOf, WriteBatch } from '../shared/sql';
 
 export interface BatchResult {
   /** The lowest checkpoint after the batch: the position the NOTIFY announced. */
   position: Position;
+  /** Every projection's checkpoint after the batch: what the next batch may expect (`expected`). */
+  checkpoints: Map<string, Position>;
   /** Realtime messages of the batch in position order, to publish now that it committed. */
   messages: RoomMessage[];
   /** Events handed to projections, summed over projections. */
@@ -25,6 +27,13 @@ export interface ApplyBatchOptions {
   projections: readonly Projection[];
   events: readonly RecordedEvent[];
   channel: string;
+  /**
+   * The checkpoints the caller expects to find (what its last batch committed): the projections start on the batch
+   * while the checkpoints' locks are still on their way, and the batch is done again, waiting for the locks, if the
+   * locked ones differ (a rebuild swapped a table in, another runner committed). Without it, the batch waits for
+   * the locks before it starts.
+   */
+  expected?: ReadonlyMap<string, Position>;
   /** Runs last inside the transaction; throwing rolls the batch back (leadership checks, crash tests). */
   beforeCommit?: (trx: Knex.Transaction) => Promise<void> | void;
 }
@@ -35,20 +44,54 @@ export const sendWhatItReads = async (ctx: ProjectionContext, projection: Projec
     await ctx.writes.flush();
 };
 
+/** The checkpoints a batch found locked were not those it started from: it is rolled back and done again. */
+class CheckpointsMoved extends Error {
+  override readonly name = 'CheckpointsMoved';
+}
+
+const sameCheckpoints = (
+  names: readonly string[],
+  a: ReadonlyMap<string, Position>,
+  b: ReadonlyMap<string, Position>,
+): boolean => names.every((name) => (a.get(name) ?? START) === (b.get(name) ?? START));
+
 /**
  * Applies one batch of the log to every projection and moves their checkpoints, all in one transaction: after a
  * crash either the whole batch and its checkpoints are there or none of it is. Each projection gets only the
  * events it handles above its own (locked, committed) checkpoint, in list order, because later read models may
  * read earlier ones (issues read users).
+ *
+ * Round trips: the checkpoints' locks go out first and the projections' first reads follow without waiting for
+ * them (with `expected`; the server runs those reads once the locks are held), and the `COMMIT` follows the last
+ * write without waiting for it. On a connection in pipeline mode that makes a batch of one projection two round
+ * trips after its `BEGIN`, where waiting for each statement made four. A last write that fails aborts the
+ * transaction, which makes PostgreSQL answer the `COMMIT` with a rollback: the failure is thrown after it.
  */
 export const applyBatch = async (options: ApplyBatchOptions): Promise<BatchResult> => {
+  if (options.expected !== undefined) {
+    try {
+      return await attempt(options, options.expected);
+    } catch (error) {
+      if (!(error instanceof CheckpointsMoved)) throw error;
+    }
+  }
+  return attempt(options, null);
+};
+
+const attempt = async (
+  options: ApplyBatchOptions,
+  expected: ReadonlyMap<string, Position> | null,
+): Promise<BatchResult> => {
   const { knex, projections, events, channel, beforeCommit } = options;
+  const names = projections.map((p) => p.name);
   const last = events[events.length - 1]?.position ?? START;
-  return knex.transaction(async (trx) => {
-    const checkpoints = await lockCheckpoints(
-      trx,
-      projections.map((p) => p.name),
-    );
+  let saved: Promise<unknown> = Promise.resolve();
+  const result = await knex.transaction(async (trx) => {
+    const connection = await connectionOf(trx);
+    const locking = lockCheckpointsNow(trx, connection, names);
+    // Awaited below, or dropped with the rolled-back batch when a projection fails first.
+    locking.catch(() => undefined);
+    const checkpoints = expected ?? (await locking);
     const messages: RoomMessage[] = [];
     const ctx: ProjectionContext = {
       trx,
@@ -69,19 +112,26 @@ export const applyBatch = async (options: ApplyBatchOptions): Promise<BatchResul
       applied += mine.length;
       updates.push({ name: projection.name, position: maxPosition(checkpoint, last), applied: mine.length });
     }
+    if (expected !== null && !sameCheckpoints(names, await locking, expected)) throw new CheckpointsMoved();
     // Default sort compares code units: the positions' (ASCII hex) order.
     const lowest = updates.map((u) => u.position).sort()[0] ?? last;
-    // With the writes the projections left queued: one statement.
-    await saveCheckpoints(ctx.writes, updates, {
+    // With the writes the projections left queued: one statement, the COMMIT right behind it.
+    saved = saveCheckpoints(ctx.writes, connection, updates, {
       channel,
-      payload: commitNotice(
-        lowest,
-        projections.map((p) => p.name),
-      ),
+      payload: commitNotice(lowest, names),
     });
+    saved.catch(() => undefined);
     await beforeCommit?.(trx);
     // Rooms hear about events in log order even when several projections emit for the same room.
     messages.sort((a, b) => comparePositions(a.position, b.position));
-    return { position: lowest, messages, applied };
+    return {
+      position: lowest,
+      checkpoints: new Map(updates.map((u) => [u.name, u.position])),
+      messages,
+      applied,
+    };
   });
+  // Its failure aborted the transaction, and the COMMIT behind it rolled back.
+  await saved;
+  return result;
 };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { isPosition, type Position, START } from '../../eventstore/port';
-import { preparedRaw, type WriteBatch } from '../shared/sql';
+import { preparedNow, preparedRaw, type TransactionConnection, type WriteBatch } from '../shared/sql';
 
 export type ProjectionState = 'live' | 'rebuilding';
 
@@ -84,6 +84,12 @@ export const checkpointOf = async (
   return rows[0] ?? null;
 };
 
+const LOCK_CHECKPOINTS = `SELECT name, position FROM projection_checkpoints
+     WHERE name IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY name FOR UPDATE`;
+
+const byName = (rows: readonly { name: string; position: string }[]): Map<string, Position> =>
+  new Map(rows.map((r) => [r.name, r.position]));
+
 /**
  * Locks the projections' rows for the rest of the transaction and returns their positions. Every writer of a
  * live checkpoint (each runner batch, a rebuild's swap) takes these locks first and in name order, so two
@@ -94,14 +100,24 @@ export const lockCheckpoints = async (
   trx: Knex.Transaction,
   list: readonly string[],
 ): Promise<Map<string, Position>> => {
-  const { rows } = await preparedRaw<{ rows: { name: string; position: string }[] }>(
-    trx,
-    `SELECT name, position FROM projection_checkpoints
-     WHERE name IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY name FOR UPDATE`,
-    [names(list)],
-  );
-  return new Map(rows.map((r) => [r.name, r.position]));
+  const { rows } = await preparedRaw<{ rows: { name: string; position: string }[] }>(trx, LOCK_CHECKPOINTS, [
+    names(list),
+  ]);
+  return byName(rows);
 };
+
+/**
+ * `lockCheckpoints`, given to the transaction's connection before it returns (`preparedNow`): whatever the
+ * transaction asks for next runs once the locks are held, even when it is sent before their answer is back.
+ */
+export const lockCheckpointsNow = (
+  trx: Knex.Transaction,
+  connection: TransactionConnection,
+  list: readonly string[],
+): Promise<Map<string, Position>> =>
+  preparedNow<{ name: string; position: string }>(trx, connection, LOCK_CHECKPOINTS, [names(list)]).then(
+    byName,
+  );
 
 /** Names a set of projections (in any order) in a few characters: the same set, the same tag. */
 export const projectionSetTag = (names: readonly string[]): string =>
@@ -126,15 +142,17 @@ export const readCommitNotice = (payload: string): { position: Position; tag: st
 
 /**
  * Stores a batch's checkpoints and queues a NOTIFY (`commitNotice`), in one statement of the batch's transaction
- * together with the writes `writes` still holds: PostgreSQL delivers the notification only if, and as soon as, the
+ * together with the writes `writes` still holds, given to the connection before it returns (`WriteBatch.flushNow`):
+ * the `COMMIT` can follow it at once. PostgreSQL delivers the notification only if, and as soon as, the
  * transaction commits.
  */
-export const saveCheckpoints = async (
+export const saveCheckpoints = (
   writes: WriteBatch,
+  connection: TransactionConnection,
   updates: readonly CheckpointUpdate[],
   notify: { channel: string; payload: string },
-): Promise<void> => {
-  await writes.add(
+): Promise<unknown> => {
+  writes.queue(
     'projection_checkpoints',
     `INSERT INTO projection_checkpoints AS c (name, position, events_applied)
      SELECT u.name, u.position, u.applied FROM jsonb_to_recordset(?::jsonb) AS u(name text, position text, applied bigint)
@@ -142,7 +160,10 @@ export const saveCheckpoints = async (
        SET position = excluded.position, events_applied = c.events_applied + excluded.events_applied, updated_at = now()`,
     [JSON.stringify(updates)],
   );
-  await writes.flush({ sql: 'SELECT pg_notify(?, ?)', bindings: [notify.channel, notify.payload] });
+  return writes.flushNow(connection, {
+    sql: 'SELECT pg_notify(?, ?)',
+    bindings: [notify.channel, notify.payload],
+  });
 };
 
 /** The checkpoint rows of the given projections (all when `list` is omitted), by name. */
@@ -172,12 +193,15 @@ export const readCheckpoints = async (knex: Knex, list?: readonly string[]): Pro
   }));
 };
 
-/** Where a runner must start reading so that no projection misses an event: the lowest checkpoint. */
-export const minCheckpoint = async (knex: Knex, list: readonly string[]): Promise<Position> => {
-  const rows = await readCheckpoints(knex, list);
-  if (rows.length < list.length) return START;
-  return (
-    rows.reduce<Position | null>((min, r) => (min === null || r.position < min ? r.position : min), null) ??
-    START
-  );
-};
+/**
+ * Where a runner must start reading so that no projection misses an event: the lowest of the listed projections'
+ * checkpoints, START for one that has none.
+ */
+export const lowestCheckpoint = (
+  list: readonly string[],
+  checkpoints: ReadonlyMap<string, Position>,
+): Position =>
+  list.reduce<Position | null>((min, name) => {
+    const position = checkpoints.get(name) ?? START;
+    return min === null || position < min ? position : min;
+  }, null) ?? START;

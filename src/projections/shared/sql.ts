@@ -11,18 +11,45 @@ const statementNames = new Map<string, string>();
  * name is a hash of the text, and each connection keeps every statement it prepared. Values travel as
  * parameters (`?`), never in the text; `??` (identifiers bound at run time) would vary the text and is refused.
  */
-export const preparedRaw = <R = unknown>(
-  db: Knex,
-  sql: string,
-  bindings: readonly Knex.RawBinding[] = [],
-) => {
+export const preparedRaw = <R = unknown>(db: Knex, sql: string, bindings: readonly Knex.RawBinding[] = []) =>
+  db.raw<R>(sql, bindings).options({ name: statementName(sql) });
+
+const statementName = (sql: string): string => {
   let name = statementNames.get(sql);
   if (name === undefined) {
     if (sql.includes('??')) throw new Error('a prepared statement cannot bind identifiers (??)');
     name = `tt_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
     statementNames.set(sql, name);
   }
-  return db.raw<R>(sql, bindings).options({ name });
+  return name;
+};
+
+/** The `pg` client a transaction holds (what `preparedNow` sends on). */
+export interface TransactionConnection {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/** The connection `trx` runs on (knex hands a transaction's client the one connection it holds). */
+export const connectionOf = async (trx: Knex.Transaction): Promise<TransactionConnection> =>
+  (await trx.client.acquireConnection()) as TransactionConnection;
+
+/**
+ * `preparedRaw`, given to the transaction's connection before this call returns, so it runs ahead of any statement
+ * asked for afterwards. knex reaches the connection only a few promise steps after a statement is asked for, so
+ * the order of two knex statements asked for without waiting is not certain; this one's is. On a connection in
+ * pipeline mode (`pipeline: true`, see src/platform/postgres.ts) it goes out at once, and what is asked for next
+ * follows it without waiting for its answer: the server still runs them one after the other, in this order.
+ */
+export const preparedNow = <Row>(
+  trx: Knex.Transaction,
+  connection: TransactionConnection,
+  sql: string,
+  bindings: readonly Knex.RawBinding[] = [],
+): Promise<Row[]> => {
+  const native = trx.raw(sql, bindings).toSQL().toNative();
+  return connection
+    .query({ name: statementName(sql), text: native.sql, values: [...native.bindings] })
+    .then((result) => result.rows as Row[]);
 };
 
 /** Quotes a table name from `ctx.table()` (possibly schema-qualified) for interpolation into SQL. */
@@ -154,12 +181,18 @@ export const insertRows = async (
  * `flush()` before anything reads what was written.
  */
 export class WriteBatch {
-  private queued: { table: string; sql: string; bindings: readonly Knex.RawBinding[] }[] = [];
+  private queued: (Statement & { table: string })[] = [];
 
   constructor(readonly trx: Knex.Transaction) {}
 
   async add(table: string, sql: string, bindings: readonly Knex.RawBinding[]): Promise<void> {
-    if (this.queued.some((q) => q.table === table)) await this.flush();
+    if (this.queues([table])) await this.flush();
+    this.queued.push({ table, sql, bindings });
+  }
+
+  /** `add` for a table nothing queued yet (a write of it already queued is a mistake: it throws). */
+  queue(table: string, sql: string, bindings: readonly Knex.RawBinding[]): void {
+    if (this.queues([table])) throw new Error(`a write of ${table} is already queued`);
     this.queued.push({ table, sql, bindings });
   }
 
@@ -172,23 +205,39 @@ export class WriteBatch {
    * Sends the queue. `then`, a statement that reads none of the queued tables (a `SELECT pg_notify(…)`, say),
    * goes in the same statement, after the queued writes' `WITH`s; it is sent alone when nothing is queued.
    */
-  async flush(then?: { sql: string; bindings: readonly Knex.RawBinding[] }): Promise<void> {
+  async flush(then?: Statement): Promise<void> {
+    const statement = this.take(then);
+    if (statement) await preparedRaw(this.trx, statement.sql, statement.bindings);
+  }
+
+  /**
+   * `flush`, given to the transaction's connection before it returns (`preparedNow`): what is asked for after it,
+   * a `COMMIT` included, runs after it.
+   */
+  flushNow(connection: TransactionConnection, then?: Statement): Promise<unknown> {
+    const statement = this.take(then);
+    return statement
+      ? preparedNow(this.trx, connection, statement.sql, statement.bindings)
+      : Promise.resolve();
+  }
+
+  /** The queue (and `then`) as one statement, emptying the queue; null when there is nothing to send. */
+  private take(then?: Statement): Statement | null {
     const queued = this.queued;
     this.queued = [];
-    if (queued.length === 0) {
-      if (then) await preparedRaw(this.trx, then.sql, then.bindings);
-      return;
-    }
-    if (queued.length === 1 && !then) {
-      await preparedRaw(this.trx, queued[0]!.sql, queued[0]!.bindings);
-      return;
-    }
-    await preparedRaw(
-      this.trx,
-      `WITH ${queued.map((q, i) => `w${i} AS (${q.sql})`).join(',\n')}\n${then?.sql ?? 'SELECT 1'}`,
-      [...queued.flatMap((q) => q.bindings), ...(then?.bindings ?? [])],
-    );
+    if (queued.length === 0) return then ?? null;
+    if (queued.length === 1 && !then) return queued[0]!;
+    return {
+      sql: `WITH ${queued.map((q, i) => `w${i} AS (${q.sql})`).join(',\n')}\n${then?.sql ?? 'SELECT 1'}`,
+      bindings: [...queued.flatMap((q) => q.bindings), ...(then?.bindings ?? [])],
+    };
   }
+}
+
+/** A statement with its `?` bindings. */
+export interface Statement {
+  sql: string;
+  bindings: readonly Knex.RawBinding[];
 }
 
 /** Where a write goes: a transaction (sent at once) or a batch (queued). */
