@@ -27,6 +27,8 @@ export interface ActiveRun {
   readonly channel: string;
   readonly batchSize: number;
   readonly retryDelayMs: number;
+  /** See ProjectorOptions.lingerMs. */
+  readonly lingerMs: number;
   readonly logger: RunnerLogger;
   readonly hooks: ProjectorHooks | undefined;
   readonly publishing: PublishChain;
@@ -81,8 +83,10 @@ const followLog = async (run: ActiveRun, term: AbortSignal): Promise<void> => {
     if (term.aborted) return;
     for await (const message of subscription) {
       if (term.aborted) break;
-      if (message.kind === 'events' && message.events.length > 0)
+      if (message.kind === 'events' && message.events.length > 0) {
         expected = await applyEvents(run, message.events, expected, term);
+        if (run.lingerMs > 0 && message.events.length < run.batchSize) await sleep(run.lingerMs, term);
+      }
     }
   } finally {
     term.removeEventListener('abort', stopSubscription);

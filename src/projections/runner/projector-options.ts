@@ -40,5 +40,11 @@ export interface ProjectorOptions {
   standbyRetryMs?: number;
   /** Pause after a failed batch before reading again from the checkpoints. */
   retryDelayMs?: number;
+  /**
+   * After a batch smaller than `batchSize` (the log's head reached), wait this long before reading again, so that
+   * what is appended meanwhile goes in one batch (default 0: read again at once). For work nobody waits on in
+   * milliseconds (the reactions): fewer, larger batches, out of the projector's way.
+   */
+  lingerMs?: number;
   hooks?: ProjectorHooks;
 }

@@ -280,4 +280,40 @@ describe('projector runner', () => {
       eventsApplied: 30,
     });
   });
+
+  it("with lingerMs, lets appends gather into one batch at the log's head, and does not linger while catching up", async () => {
+    await createCounterTable(h.knex, 'lingering');
+    // Catching up: 5 events in batches of 2, with no linger between full batches.
+    const head = await appendMany(5, ['Created']);
+    const batches: number[] = [];
+    const { publisher } = recordingPublisher();
+    const lingerMs = 2_000;
+    const started = Date.now();
+    h.start(
+      createProjector({
+        store: h.store,
+        knex: h.knex,
+        publisher,
+        batchSize: 2,
+        lingerMs,
+        projections: [
+          counterProjection('lingering', ['Created'], { onApply: (e) => batches.push(e.length) }),
+        ],
+      }),
+    );
+    await caughtUp(['lingering'], head);
+    expect(batches).toEqual([2, 2, 1]);
+    expect(Date.now() - started).toBeLessThan(lingerMs);
+    // At the head: three appends, 300 ms apart, while it lingers after the last batch, are read together (a full
+    // batch and the rest, with no linger between them).
+    let last: Position = head;
+    for (let i = 0; i < 3; i++) {
+      // Far enough apart that each would make a batch of its own without the linger.
+      if (i > 0) await sleep(300);
+      last = await h.append(`linger-${i}`, [event('Created')]);
+    }
+    await caughtUp(['lingering'], last);
+    expect(batches).toEqual([2, 2, 1, 2, 1]);
+    await expectEachOnce('lingering', 8);
+  });
 });

@@ -46,6 +46,7 @@ const instanceOf = (options: ProjectorOptions): ProjectorInstance => {
     channel: options.channel ?? PROJECTIONS_CHANNEL,
     batchSize: options.batchSize ?? 500,
     retryDelayMs: options.retryDelayMs ?? 1000,
+    lingerMs: options.lingerMs ?? 0,
     logger,
     hooks: options.hooks,
     publishing: chainPublishing(options.publisher, logger),
