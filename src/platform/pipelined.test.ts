@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import knexFactory from 'knex';
+import type { Client } from 'pg';
 import { createTestDatabase, type TestDatabase, testKnex } from '../../test/support/database';
 import { recordingWire, wireIndex } from '../../test/support/pg-wire';
 import { PipelinedPostgres } from './pipelined';
@@ -48,6 +49,33 @@ describe('PipelinedPostgres: knex on pg connections in pipeline mode', () => {
       }),
     ).rejects.toThrow(/duplicate key/);
     expect(await things()).toEqual([1]);
+  });
+
+  it('fails a transaction whose BEGIN fails, sends nothing more on it, and drops its connection', async () => {
+    const one = testKnex(database.url, { max: 1, quiet: true });
+    try {
+      // A connection left in an aborted transaction: its next BEGIN fails.
+      const broken = (await one.client.acquireConnection()) as Client;
+      await broken.query('BEGIN');
+      await broken.query('SELECT 1 / 0').catch(() => undefined);
+      await one.client.releaseConnection(broken);
+      await expect(
+        one.transaction(async (trx) => {
+          await trx.raw('INSERT INTO things (id) VALUES (7)');
+        }),
+      ).rejects.toThrow(/current transaction is aborted/);
+      const next = (await one.client.acquireConnection()) as Client;
+      expect(next).not.toBe(broken);
+      await one.client.releaseConnection(next);
+      await one.transaction(async (trx) => {
+        await trx.raw('INSERT INTO things (id) VALUES (8)');
+      });
+    } finally {
+      await one.destroy();
+    }
+    expect(await things()).toContain(8);
+    expect(await things()).not.toContain(7);
+    await knex('things').where({ id: 8 }).delete();
   });
 
   it('leaves other transactions to knex: an isolation level, read only, nested', async () => {

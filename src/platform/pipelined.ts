@@ -16,6 +16,8 @@ export const pipelined = (connection: Knex.PgConnectionConfig): Knex.PgConnectio
 /** A `pg` client as knex's transaction holds it. */
 interface PgConnection {
   pipeline?: boolean;
+  /** knex's mark of a connection the pool must not hand out again. */
+  __knex__disposed?: unknown;
   query(text: string): Promise<unknown>;
 }
 
@@ -28,7 +30,12 @@ interface PgConnection {
 class PipelinedBeginTransaction extends TransactionPg {
   override begin(connection: PgConnection): Promise<unknown> {
     if (!connection.pipeline || this.isolationLevel || this.readOnly) return super.begin(connection);
-    connection.query('BEGIN;').catch((error: unknown) => this._rejecter(error));
+    connection.query('BEGIN;').catch((error: unknown) => {
+      // As knex does when a transaction's query fails: nothing more goes out on it, and the pool drops the connection.
+      this._completed = true;
+      connection.__knex__disposed = error;
+      this._rejecter(error);
+    });
     return Promise.resolve();
   }
 }

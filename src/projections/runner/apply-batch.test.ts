@@ -10,6 +10,7 @@ import {
   readCheckpoints,
   readCommitNotice,
 } from './checkpoints';
+import { testKnex } from '../../../test/support/database';
 import { recordingWire as recording, wireIndex } from '../../../test/support/pg-wire';
 import { event, useHarness } from '../../../test/support/projector/harness';
 
@@ -129,6 +130,7 @@ describe('applyBatch: round trips', () => {
   const h = useHarness('tt_apply_pipeline', {
     prepare: async (h) => {
       await h.knex.raw('CREATE TABLE firsts (position text PRIMARY KEY)');
+      await h.knex.raw('CREATE TABLE strict (position text PRIMARY KEY)');
     },
   });
 
@@ -154,6 +156,15 @@ describe('applyBatch: round trips', () => {
     const lock = /FOR UPDATE$/;
     const read = /^SELECT count\(\*\)::int AS n FROM firsts$/;
     const last = /pg_notify/;
+    for (const [kind, pattern] of [
+      ['sent', lock],
+      ['answered', lock],
+      ['sent', read],
+      ['sent', last],
+      ['answered', last],
+      ['sent', /^COMMIT;?$/],
+    ] as const)
+      expect(wireIndex(seen, kind, pattern)).toBeGreaterThanOrEqual(0);
     // The server runs them in the order sent: the read once the locks are held, the COMMIT after the write.
     expect(wireIndex(seen, 'sent', lock)).toBeLessThan(wireIndex(seen, 'sent', read));
     expect(wireIndex(seen, 'sent', read)).toBeLessThan(wireIndex(seen, 'answered', lock));
@@ -235,6 +246,102 @@ describe('applyBatch: round trips', () => {
     // The pool's connections are fine afterwards.
     await applyBatch({ knex: h.knex, projections: [fine], events, channel: 'tt_apply_pipeline' });
     expect((await expectedOf(['fine'])).get('fine')).toBe(events.at(-1)!.position);
+  });
+
+  /** One row per event, without ON CONFLICT: an event applied twice fails the batch (a duplicate key). */
+  const strict = (name: string): Projection => ({
+    name,
+    tables: ['strict'],
+    eventTypes: ['Thing'],
+    async apply(events, ctx) {
+      await ctx.trx.raw('INSERT INTO strict (position) SELECT jsonb_array_elements_text(?::jsonb)', [
+        JSON.stringify(events.map((e) => e.position)),
+      ]);
+    },
+  });
+
+  it('do the batch again when a projection failed on events it was given from moved checkpoints', async () => {
+    await ensureCheckpoints(h.knex, ['strict-one']);
+    const first = await batch(2);
+    await applyBatch({
+      knex: h.knex,
+      projections: [strict('strict-one')],
+      events: first,
+      channel: 'tt_apply_pipeline',
+    });
+    const all = await batch(1);
+    const result = await applyBatch({
+      knex: h.knex,
+      projections: [strict('strict-one')],
+      events: all,
+      expected: new Map([['strict-one', START]]),
+      channel: 'tt_apply_pipeline',
+    });
+    expect(result.applied).toBe(1);
+    expect((await readCheckpoints(h.knex, ['strict-one']))[0]!.eventsApplied).toBe(all.length);
+  });
+
+  it('roll the batch back when a value of the last write cannot be sent, though the COMMIT follows it', async () => {
+    const unsendable: Projection = {
+      name: 'unsendable',
+      tables: ['firsts'],
+      eventTypes: ['Thing'],
+      reads: [],
+      async apply(events, ctx) {
+        // Sent at once, in the transaction: it must not be committed without the rest.
+        await ctx.trx.raw('INSERT INTO firsts (position) VALUES (?)', [`sent-first-${events[0]!.position}`]);
+        // A value pg cannot convert fails on the client, before the server hears of the statement.
+        const unconvertible = {
+          toPostgres: () => {
+            throw new Error('no way to send this');
+          },
+        };
+        await ctx.writes.add('firsts', 'INSERT INTO firsts (position) VALUES (?)', [unconvertible as never]);
+      },
+    };
+    await ensureCheckpoints(h.knex, ['unsendable']);
+    const before = await expectedOf(['unsendable']);
+    const events = await batch(1);
+    await expect(
+      applyBatch({
+        knex: h.knex,
+        projections: [unsendable],
+        events,
+        expected: before,
+        channel: 'tt_apply_pipeline',
+      }),
+    ).rejects.toThrow('no way to send this');
+    expect(await h.knex('firsts').where('position', 'like', 'sent-first-%')).toEqual([]);
+    expect(await expectedOf(['unsendable'])).toEqual(before);
+  });
+
+  it("fail with the locks' own error when they cannot be taken, not with the reads that went out behind them", async () => {
+    await ensureCheckpoints(h.knex, ['locked-out']);
+    const events = await batch(1);
+    const expected = await expectedOf(['locked-out']);
+    const holder = new Client({ connectionString: h.database.url });
+    await holder.connect();
+    const impatient = testKnex(h.database.url, { max: 1 });
+    try {
+      await holder.query('BEGIN');
+      await holder.query("SELECT 1 FROM projection_checkpoints WHERE name = 'locked-out' FOR UPDATE");
+      await impatient.raw('SELECT 1');
+      await impatient.raw("SET lock_timeout = '200ms'");
+      await expect(
+        applyBatch({
+          knex: impatient,
+          projections: [queuing('locked-out', 'firsts', { reads: [], peek: 'firsts', seen: [] })],
+          events,
+          expected,
+          channel: 'tt_apply_pipeline',
+        }),
+      ).rejects.toThrow(/lock timeout/);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+      await impatient.destroy();
+    }
+    expect(await expectedOf(['locked-out'])).toEqual(expected);
   });
 });
 

@@ -49,6 +49,27 @@ class CheckpointsMoved extends Error {
   override readonly name = 'CheckpointsMoved';
 }
 
+/**
+ * What a batch that started from `expected` failed of: the locks' own failure (a lock timeout, a cancel), which
+ * fails the statements sent behind them too; the checkpoints having moved, when a projection failed on events it
+ * was given again (a redo from the locked ones may go through); or the error itself.
+ */
+const reasonOf = async (
+  error: unknown,
+  locking: Promise<ReadonlyMap<string, Position>>,
+  expected: ReadonlyMap<string, Position> | null,
+  names: readonly string[],
+): Promise<unknown> => {
+  if (expected === null) return error;
+  let locked: ReadonlyMap<string, Position>;
+  try {
+    locked = await locking;
+  } catch (lockFailure) {
+    return lockFailure;
+  }
+  return sameCheckpoints(names, locked, expected) ? error : new CheckpointsMoved();
+};
+
 const sameCheckpoints = (
   names: readonly string[],
   a: ReadonlyMap<string, Position>,
@@ -63,9 +84,11 @@ const sameCheckpoints = (
  *
  * Round trips: the checkpoints' locks go out first and the projections' first reads follow without waiting for
  * them (with `expected`; the server runs those reads once the locks are held), and the `COMMIT` follows the last
- * write without waiting for it. On a connection in pipeline mode that makes a batch of one projection two round
- * trips after its `BEGIN`, where waiting for each statement made four. A last write that fails aborts the
- * transaction, which makes PostgreSQL answer the `COMMIT` with a rollback: the failure is thrown after it.
+ * write without waiting for it. On a connection in pipeline mode (`BEGIN` not waited for either) that makes a batch
+ * of one projection two waits where there were five. A last write that fails on the server aborts the transaction,
+ * which makes PostgreSQL answer the `COMMIT` with a rollback: the failure is thrown after it; one whose values
+ * cannot be sent throws before it goes out (`preparedNow`), and the transaction rolls back as for any error. When
+ * the locks fail (a lock timeout, a cancel), so do the reads sent behind them: the locks' error is the one thrown.
  */
 export const applyBatch = async (options: ApplyBatchOptions): Promise<BatchResult> => {
   if (options.expected !== undefined) {
@@ -102,15 +125,23 @@ const attempt = async (
     };
     const updates: CheckpointUpdate[] = [];
     let applied = 0;
-    for (const projection of projections) {
-      const checkpoint = checkpoints.get(projection.name) ?? START;
-      const mine = events.filter((e) => e.position > checkpoint && handles(projection, e.type));
-      if (mine.length > 0) {
-        await sendWhatItReads(ctx, projection);
-        await projection.apply(mine, ctx);
+    try {
+      for (const projection of projections) {
+        const checkpoint = checkpoints.get(projection.name) ?? START;
+        const mine = events.filter((e) => e.position > checkpoint && handles(projection, e.type));
+        if (mine.length > 0) {
+          await sendWhatItReads(ctx, projection);
+          await projection.apply(mine, ctx);
+        }
+        applied += mine.length;
+        updates.push({
+          name: projection.name,
+          position: maxPosition(checkpoint, last),
+          applied: mine.length,
+        });
       }
-      applied += mine.length;
-      updates.push({ name: projection.name, position: maxPosition(checkpoint, last), applied: mine.length });
+    } catch (error) {
+      throw await reasonOf(error, locking, expected, names);
     }
     if (expected !== null && !sameCheckpoints(names, await locking, expected)) throw new CheckpointsMoved();
     // Default sort compares code units: the positions' (ASCII hex) order.
@@ -121,7 +152,17 @@ const attempt = async (
       payload: commitNotice(lowest, names),
     });
     saved.catch(() => undefined);
-    await beforeCommit?.(trx);
+    try {
+      await beforeCommit?.(trx);
+    } catch (error) {
+      // A hook's statement behind a failed write fails only because the transaction is aborted.
+      throw (
+        (await saved.then(
+          () => null,
+          (failed: unknown) => failed,
+        )) ?? error
+      );
+    }
     // Rooms hear about events in log order even when several projections emit for the same room.
     messages.sort((a, b) => comparePositions(a.position, b.position));
     return {

@@ -1,4 +1,5 @@
 import knexFactory from 'knex';
+import { PipelinedPostgres, pipelined } from '../../platform/pipelined';
 import { connectionOf, withApplicationName } from './pg-connection';
 
 describe('the connection settings of a knex instance', () => {
@@ -15,6 +16,20 @@ describe('the connection settings of a knex instance', () => {
       } finally {
         await knex.destroy();
       }
+    }
+  });
+
+  it('leaves pipeline mode to the pool: a dedicated session (a lock, a LISTEN) runs one statement at a time', async () => {
+    const knex = knexFactory({
+      client: PipelinedPostgres,
+      connection: pipelined({ host: 'db', user: 'ann', password: 's3cret' }),
+    });
+    try {
+      const settings = withApplicationName(connectionOf(knex), 'tt-test') as Record<string, unknown>;
+      expect(settings).not.toHaveProperty('pipeline');
+      expect(settings).toMatchObject({ host: 'db', user: 'ann', password: 's3cret' });
+    } finally {
+      await knex.destroy();
     }
   });
 });

@@ -12,9 +12,12 @@ export const connectionOf = (knex: Knex): PgConnection => {
   const connection: unknown = knex.client.config.connection;
   if (typeof connection === 'string') return connection;
   if (connection && typeof connection === 'object') {
-    const settings = connection as ClientConfig;
-    // knex keeps the password as a non-enumerable property (out of logs), which a spread would drop.
-    return { ...settings, ...(settings.password === undefined ? {} : { password: settings.password }) };
+    const { pipeline: _pipeline, ...settings } = connection as ClientConfig & { pipeline?: boolean };
+    // knex keeps the password as a non-enumerable property (out of logs), which a spread would drop. A dedicated
+    // session runs one statement at a time: out of pipeline mode, in which `end()` would wait for a statement that
+    // hangs (a lock's heartbeat) instead of closing the socket.
+    const password = (connection as ClientConfig).password;
+    return { ...settings, ...(password === undefined ? {} : { password }) };
   }
   throw new Error('knex has no static connection settings; pass `connection` explicitly');
 };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { prepareValue } from 'pg/lib/utils.js';
 
 const statementNames = new Map<string, string>();
 
@@ -47,8 +48,12 @@ export const preparedNow = <Row>(
   bindings: readonly Knex.RawBinding[] = [],
 ): Promise<Row[]> => {
   const native = trx.raw(sql, bindings).toSQL().toNative();
+  // Converted here, as pg would: a value it cannot send throws now, in the transaction's own code, which rolls back.
+  // Left to pg, it would fail the statement without the server hearing of it, and a COMMIT sent behind it would
+  // commit what came before.
+  const values = native.bindings.map((value) => prepareValue(value));
   return connection
-    .query({ name: statementName(sql), text: native.sql, values: [...native.bindings] })
+    .query({ name: statementName(sql), text: native.sql, values })
     .then((result) => result.rows as Row[]);
 };
 

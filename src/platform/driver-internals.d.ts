@@ -1,4 +1,5 @@
-// knex's own PostgreSQL dialect, which src/platform/pipelined.ts extends; knex publishes no types for these files.
+// Parts of the drivers that publish no types of their own: knex's PostgreSQL dialect, which src/platform/pipelined.ts
+// extends, and the value conversion `pg` applies to every parameter (src/projections/shared/sql.ts `preparedNow`).
 
 declare module 'knex/lib/dialects/postgres/index.js' {
   import type { Knex } from 'knex';
@@ -12,6 +13,12 @@ declare module 'knex/lib/dialects/postgres/execution/pg-transaction.js' {
     isolationLevel?: string;
     readOnly?: boolean;
     protected _rejecter(error: unknown): void;
+    protected _completed: boolean;
     begin(connection: unknown): Promise<unknown>;
   }
+}
+
+declare module 'pg/lib/utils.js' {
+  /** A parameter as `pg` sends it: text, a Buffer or null (Dates, arrays, objects converted); throws what it cannot. */
+  export function prepareValue(value: unknown): string | Buffer | null;
 }
