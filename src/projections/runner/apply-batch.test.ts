@@ -41,6 +41,25 @@ const queuing = (
   },
 });
 
+/** A connection listening on `channel`, and the payloads it has heard so far. */
+const listening = async (url: string, channel: string) => {
+  const listener = new Client({ connectionString: url });
+  await listener.connect();
+  const notified: string[] = [];
+  listener.on('notification', (n) => notified.push(n.payload ?? ''));
+  await listener.query(`LISTEN ${channel}`);
+  return { listener, notified };
+};
+
+/** A projection of `Thing` events writing `tables` (nothing read from earlier projections), applying with `apply`. */
+const thingProjection = (name: string, tables: string[], apply: Projection['apply']): Projection => ({
+  name,
+  tables,
+  eventTypes: ['Thing'],
+  reads: [],
+  apply,
+});
+
 describe('applyBatch: the writes projections queue', () => {
   const h = useHarness('tt_apply_batch', {
     prepare: async (h) => {
@@ -65,11 +84,7 @@ describe('applyBatch: the writes projections queue', () => {
       projections.map((p) => p.name),
     );
     const events = await batch(3);
-    const listener = new Client({ connectionString: h.database.url });
-    await listener.connect();
-    const notified: string[] = [];
-    listener.on('notification', (n) => notified.push(n.payload ?? ''));
-    await listener.query('LISTEN tt_apply_batch_test');
+    const { listener, notified } = await listening(h.database.url, 'tt_apply_batch_test');
     const sent = await recording(() =>
       applyBatch({ knex: h.knex, projections, events, channel: 'tt_apply_batch_test' }),
     );
@@ -205,27 +220,15 @@ describe('applyBatch: round trips', () => {
   });
 
   it('roll the batch back when the last write fails, though the COMMIT went out behind it', async () => {
-    const failing: Projection = {
-      name: 'failing',
-      tables: ['firsts'],
-      eventTypes: ['Thing'],
-      reads: [],
-      async apply(_events, ctx) {
-        await ctx.writes.add('firsts', 'INSERT INTO firsts (position) VALUES (?::int::text)', [
-          'not a number',
-        ]);
-      },
-    };
+    const failing = thingProjection('failing', ['firsts'], async (_events, ctx) => {
+      await ctx.writes.add('firsts', 'INSERT INTO firsts (position) VALUES (?::int::text)', ['not a number']);
+    });
     const fine = queuing('fine', 'firsts', { reads: [] });
     await ensureCheckpoints(h.knex, ['failing', 'fine']);
     const before = await expectedOf(['failing', 'fine']);
     const rows = Number((await h.knex('firsts').count<{ count: string }[]>('* as count'))[0]!.count);
     const events = await batch(1);
-    const listener = new Client({ connectionString: h.database.url });
-    await listener.connect();
-    const notified: string[] = [];
-    listener.on('notification', (n) => notified.push(n.payload ?? ''));
-    await listener.query('LISTEN tt_apply_pipeline');
+    const { listener, notified } = await listening(h.database.url, 'tt_apply_pipeline');
     try {
       await expect(
         applyBatch({
@@ -282,23 +285,17 @@ describe('applyBatch: round trips', () => {
   });
 
   it('roll the batch back when a value of the last write cannot be sent, though the COMMIT follows it', async () => {
-    const unsendable: Projection = {
-      name: 'unsendable',
-      tables: ['firsts'],
-      eventTypes: ['Thing'],
-      reads: [],
-      async apply(events, ctx) {
-        // Sent at once, in the transaction: it must not be committed without the rest.
-        await ctx.trx.raw('INSERT INTO firsts (position) VALUES (?)', [`sent-first-${events[0]!.position}`]);
-        // A value pg cannot convert fails on the client, before the server hears of the statement.
-        const unconvertible = {
-          toPostgres: () => {
-            throw new Error('no way to send this');
-          },
-        };
-        await ctx.writes.add('firsts', 'INSERT INTO firsts (position) VALUES (?)', [unconvertible as never]);
-      },
-    };
+    const unsendable = thingProjection('unsendable', ['firsts'], async (events, ctx) => {
+      // Sent at once, in the transaction: it must not be committed without the rest.
+      await ctx.trx.raw('INSERT INTO firsts (position) VALUES (?)', [`sent-first-${events[0]!.position}`]);
+      // A value pg cannot convert fails on the client, before the server hears of the statement.
+      const unconvertible = {
+        toPostgres: () => {
+          throw new Error('no way to send this');
+        },
+      };
+      await ctx.writes.add('firsts', 'INSERT INTO firsts (position) VALUES (?)', [unconvertible as never]);
+    });
     await ensureCheckpoints(h.knex, ['unsendable']);
     const before = await expectedOf(['unsendable']);
     const events = await batch(1);
