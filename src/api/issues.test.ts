@@ -648,6 +648,12 @@ describe('issues over HTTP', () => {
       expect(await list(`organization=${acme.id}`)).toEqual([]);
       expect(await list(`project=${acme.projects.Tracker}`)).toEqual([]);
       expect(await list('project=0190a5b8-0000-7000-8000-000000000000')).toEqual([]);
+      expect(await list(`organization=0190a5b8-0000-7000-8000-000000000000`)).toEqual([]);
+      // Both visible, but the project is not in that organization.
+      expect(await list(`project=${a.projects.P1}&organization=${b.id}`)).toEqual([]);
+      expect([...setOf(await list(`project=${a.projects.P1}&organization=${a.id}`))].sort()).toEqual(
+        titled('Login page crashes', 'Database migration slow', 'Update documentation').sort(),
+      );
     });
 
     const rank: Record<string, number> = { low: 0, medium: 1, high: 2, critical: 3 };
